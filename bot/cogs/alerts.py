@@ -1,0 +1,37 @@
+"""The Discord DM sink: delivers notifications to users by direct message."""
+
+from __future__ import annotations
+
+import discord
+from discord.ext import commands
+
+from core.app import Services
+from core.services.notify import NotificationEvent
+
+DISCORD_MESSAGE_LIMIT = 2000
+
+
+def clip(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Alerts(commands.Cog):
+    name = "discord_dm"
+
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+
+    async def cog_load(self) -> None:
+        self.services.notifier.add_sink(self)
+
+    async def cog_unload(self) -> None:
+        self.services.notifier.remove_sink(self)
+
+    async def deliver(self, event: NotificationEvent) -> None:
+        user = self.bot.get_user(event.discord_id) or await self.bot.fetch_user(event.discord_id)
+        try:
+            await user.send(clip(event.text))
+        except discord.Forbidden:
+            raise RuntimeError("the user does not accept direct messages from the bot") from None
+        await self.services.notifier.mark_delivered(event.notification_id)

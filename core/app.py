@@ -1,0 +1,86 @@
+"""The composition root: settings -> key, database, gateways, services, scheduler, in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pymongo import AsyncMongoClient
+
+from core.clock import Clock, system_clock
+from core.config.settings import Settings
+from core.crypto import SecretBox, decode_key, load_or_create_key_file
+from core.execution.paper import PaperGateway
+from core.market.prices import PriceSource, ReplayPriceSource
+from core.services.accounts import AccountService
+from core.services.health import health
+from core.services.notify import Notifier
+from core.services.paper_store import MongoPaperStore
+from core.services.pipeline import Pipeline
+from core.services.trading import Trader
+from models.bootstrap import make_client, open_database
+from models.embedded import EmbeddedMongo
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    client: AsyncMongoClient[dict[str, Any]]
+    secrets: SecretBox
+    accounts: AccountService
+    notifier: Notifier
+    pipeline: Pipeline
+    scheduler: AsyncIOScheduler
+    clock: Clock
+
+    async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
+        return await health(self.client, timeout)
+
+
+def load_secret_box(settings: Settings) -> SecretBox:
+    if settings.secret_key is not None:
+        return SecretBox([decode_key(settings.secret_key.get_secret_value(), "SIGNALCORD_SECRET_KEY")])
+    return SecretBox([load_or_create_key_file(settings.key_file)])
+
+
+@asynccontextmanager
+async def build_services(
+    settings: Settings, *, prices: PriceSource | None = None, clock: Clock = system_clock
+) -> AsyncIterator[Services]:
+    """Everything the roles need, opened in order and closed in reverse (also on errors)."""
+    secrets = load_secret_box(settings)
+    embedded: EmbeddedMongo | None = None
+    if settings.mongodb_uri is not None:
+        uri = settings.mongodb_uri.get_secret_value()
+    else:
+        embedded = EmbeddedMongo(settings.data_dir.resolve())
+        uri = await asyncio.to_thread(embedded.start)
+    client = make_client(uri)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    try:
+        await open_database(client, settings.db_name)
+        accounts = AccountService(settings.paper_start_balance)
+        notifier = Notifier(clock)
+        price_source = prices or ReplayPriceSource()
+        gateway = PaperGateway(prices=price_source, store=MongoPaperStore(), clock=clock,
+                               fee_rate=settings.paper_fee_rate)
+        trader = Trader(gateway=gateway, prices=price_source, notifier=notifier, accounts=accounts, clock=clock)
+        pipeline = Pipeline(trader)
+        scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
+                          max_instances=1, coalesce=True)
+        yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
+                       notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await client.close()
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)

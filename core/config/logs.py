@@ -1,0 +1,66 @@
+"""One logging setup for every role, with a filter that masks secrets before anything is written."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+_MASK = "***"
+
+# Each pattern keeps group 1 (the label) and masks the rest of the match.
+_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # key=value / key: value / "key": "value" for secret-looking names
+    re.compile(
+        r"""((?:api[_-]?key|api[_-]?secret|secret|token|password|passwd|passphrase|private[_-]?key|"""
+        r"""authorization|signature)["']?\s*[:=]\s*["']?)[^\s"'&,;]+""",
+        re.IGNORECASE,
+    ),
+    # Authorization headers
+    re.compile(r"((?:Bearer|Bot|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    # credentials inside connection strings: scheme://user:password@host
+    re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s]+(?=@)", re.IGNORECASE),
+    # Discord bot tokens: three dot-separated base64 parts
+    re.compile(r"()\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"),
+    # long opaque strings (API keys, secrets, hex keys): 32+ chars of base64/hex alphabet with a digit
+    # and a letter; our own client order ids ("sc" + 30 hex, see core.execution.ids) stay readable
+    re.compile(
+        r"()\b(?!sc[0-9a-f]{30}\b)(?=[A-Za-z0-9+/_-]*\d)(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{32,}={0,2}"
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """Mask anything in `text` that looks like a token, secret, password or API key."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + _MASK, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message (and traceback text) with secrets masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def setup_logging(level: int | str = logging.INFO) -> None:
+    """Configure the root logger once: one stderr handler with the redaction filter."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_signalcord", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    handler._signalcord = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("discord.gateway", "apscheduler.executors.default", "pymongo"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,83 @@
+"""Typed settings read from the environment and `.env` (see `.env.example` for every variable)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting has a bad value; the message names the variable and what is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    mongodb_uri: SecretStr | None = Field(default=None, validation_alias="MONGODB_URI")
+    db_name: str = Field(default="signalcord", validation_alias="SIGNALCORD_DB_NAME", min_length=1)
+    data_dir: Path = Field(default=Path("./data"), validation_alias="SIGNALCORD_DATA_DIR")
+    host: str = Field(default="127.0.0.1", validation_alias="SIGNALCORD_HOST", min_length=1)
+    port: int = Field(default=8080, validation_alias="SIGNALCORD_PORT", ge=1, le=65535)
+    secret_key: SecretStr | None = Field(default=None, validation_alias="SIGNALCORD_SECRET_KEY")
+    secret_key_file: Path | None = Field(default=None, validation_alias="SIGNALCORD_SECRET_KEY_FILE")
+    log_level: str = Field(default="INFO", validation_alias="SIGNALCORD_LOG_LEVEL")
+    paper_start_balance: float = Field(
+        default=10_000.0, validation_alias="SIGNALCORD_PAPER_START_BALANCE", gt=0
+    )
+    paper_fee_rate: float = Field(default=0.0004, validation_alias="SIGNALCORD_PAPER_FEE_RATE", ge=0, lt=0.1)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("mongodb_uri")
+    @classmethod
+    def _mongo_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @field_validator("discord_token", "secret_key")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return value
+
+    @property
+    def key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"
+
+    @property
+    def log_level_number(self) -> int:
+        return int(logging.getLevelName(self.log_level))
+
+
+def _describe(error: dict[str, Any]) -> str:
+    name = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+    given = error.get("input")
+    shown = "" if isinstance(given, dict) or given is None else f" (got {given!r})"
+    if name in {"DISCORD_TOKEN", "MONGODB_URI", "SIGNALCORD_SECRET_KEY"}:
+        shown = ""  # never echo a secret back
+    return f"{name}: {error.get('msg', 'invalid value')}{shown}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings; raise ConfigError with one line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_describe(dict(err)) for err in exc.errors())) from None

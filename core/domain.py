@@ -1,0 +1,163 @@
+"""Domain types shared by every layer. Pure: no I/O, no database, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Side(StrEnum):
+    LONG = "long"
+    SHORT = "short"
+
+    @property
+    def entry_order_side(self) -> OrderSide:
+        return OrderSide.BUY if self is Side.LONG else OrderSide.SELL
+
+    @property
+    def exit_order_side(self) -> OrderSide:
+        return OrderSide.SELL if self is Side.LONG else OrderSide.BUY
+
+
+class OrderSide(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class EntryType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+    RANGE = "range"
+
+
+class UpdateAction(StrEnum):
+    CLOSE = "close"
+    TP_HIT = "tp_hit"
+    SL_HIT = "sl_hit"
+    MOVE_SL = "move_sl"
+    CANCEL = "cancel"
+    OTHER = "other"
+
+
+class TradeMode(StrEnum):
+    PAPER = "paper"
+    TESTNET = "testnet"
+    LIVE = "live"
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    SUBMITTED = "submitted"
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+
+
+class DecisionOutcome(StrEnum):
+    TRADE = "trade"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A provider's message as the Discord listener saw it."""
+
+    channel_id: int
+    message_id: int
+    author: str
+    text: str
+    created_at: datetime
+    guild_id: int | None = None
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True)
+class NewSignal:
+    symbol: str
+    side: Side
+    entry_type: EntryType
+    entries: tuple[float, ...]
+    take_profits: tuple[float | str, ...] = ()
+    stop_loss: float | str | None = None
+    leverage: float | None = None
+    margin_mode: str | None = None
+    extras: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return "signal"
+
+
+@dataclass(frozen=True)
+class SignalUpdate:
+    action: UpdateAction
+    symbol: str | None = None
+    target: int | None = None
+    new_stop: float | None = None
+    percentage: float | None = None
+    reply_to: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "update"
+
+
+@dataclass(frozen=True)
+class Noise:
+    reason: str
+
+    @property
+    def kind(self) -> str:
+        return "noise"
+
+
+ParseResult = NewSignal | SignalUpdate | Noise
+
+
+@dataclass(frozen=True)
+class MarketRules:
+    """An exchange's precision and minimums for one symbol (applied before any order is sent)."""
+
+    amount_step: float
+    price_tick: float
+    min_amount: float = 0.0
+    min_notional: float = 0.0
+
+
+@dataclass(frozen=True)
+class Block:
+    """A rule refused the trade; `reason` is shown to the user as written."""
+
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SizedOrder:
+    """A position size that passed every check."""
+
+    amount: float
+    price: float
+    notional: float
+    margin: float
+    leverage: float
+    rule: str
+    reason: str
+
+
+class RiskProfile(BaseModel):
+    """A user's trading rules (first version: fixed-percentage sizing and a leverage cap)."""
+
+    sizing_mode: str = Field(default="percentage", pattern="^percentage$")
+    position_pct: float = Field(default=2.0, gt=0, le=100, description="margin per trade, % of equity")
+    max_leverage: float = Field(default=10.0, ge=1, le=125)
+    max_entry_deviation_pct: float = Field(
+        default=0.5, ge=0, le=50, description="how far past the entry zone a market entry may fill"
+    )

@@ -1,0 +1,106 @@
+"""The signal pipeline: store the raw message, parse it, and hand a new signal to every subscriber.
+
+Each step is idempotent, keyed by unique indexes (message: channel+message id; signal: message;
+decision: signal+user; order: client id), so a replayed message is a no-op and an interrupted one can be
+resumed (`resume_unfinished`) without a second order.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from pymongo.errors import DuplicateKeyError
+
+from core.domain import NewSignal, Noise, ParseResult, RawMessage, SignalUpdate
+from core.parsing import ParseContext, parse
+from core.services.trading import TradeOutcome, Trader
+from models import Message, Provider, Signal, Subscription
+from models.refs import ref
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    status: str  # ignored | duplicate | processed
+    kind: str | None = None
+    reason: str | None = None
+    outcomes: list[TradeOutcome] = field(default_factory=list)
+
+
+def _context(provider: Provider, message: Message) -> ParseContext:
+    hints = provider.format_hints
+    return ParseContext(default_quote=hints.default_quote, default_leverage=hints.default_leverage,
+                        prices_in_satoshis=hints.prices_in_satoshis, language=hints.language,
+                        reply_to=message.reply_to)
+
+
+def _signal_doc(message: Message, parsed: NewSignal | SignalUpdate) -> Signal:
+    if isinstance(parsed, NewSignal):
+        return Signal(message_id=ref(message), provider_id=message.provider_id, kind="signal",
+                      symbol=parsed.symbol, side=parsed.side, entry_type=parsed.entry_type,
+                      entries=list(parsed.entries), take_profits=list(parsed.take_profits),
+                      stop_loss=parsed.stop_loss, leverage=parsed.leverage, extras=dict(parsed.extras),
+                      created_at=message.received_at)
+    return Signal(message_id=ref(message), provider_id=message.provider_id, kind="update",
+                  symbol=parsed.symbol, update_action=parsed.action, status="recorded",
+                  extras={"target": parsed.target, "new_stop": parsed.new_stop,
+                          "percentage": parsed.percentage, "reply_to": parsed.reply_to},
+                  created_at=message.received_at)
+
+
+class Pipeline:
+    def __init__(self, trader: Trader) -> None:
+        self.trader = trader
+
+    async def ingest(self, raw: RawMessage) -> IngestResult:
+        provider = await Provider.find_one(Provider.channel_id == raw.channel_id)
+        if provider is None or not provider.enabled:
+            why = "not a provider channel" if provider is None else f"provider disabled: {provider.disabled_reason}"
+            return IngestResult("ignored", reason=why)
+        message = Message(provider_id=ref(provider), channel_id=raw.channel_id, message_id=raw.message_id,
+                          guild_id=raw.guild_id, author=raw.author, text=raw.text, reply_to=raw.reply_to,
+                          posted_at=raw.created_at, received_at=self.trader.clock())
+        try:
+            await message.insert()
+        except DuplicateKeyError:
+            return IngestResult("duplicate", reason="this message was already processed")
+        return await self._process(message, provider)
+
+    async def resume_unfinished(self) -> int:
+        """Finish messages stored but not fully processed (e.g. the process stopped mid-way)."""
+        count = 0
+        async for message in Message.find(Message.status == "received"):
+            provider = await Provider.get(message.provider_id)
+            if provider is not None:
+                await self._process(message, provider)
+                count += 1
+        if count:
+            logger.info("resumed %d unfinished message(s)", count)
+        return count
+
+    async def _process(self, message: Message, provider: Provider) -> IngestResult:
+        parsed: ParseResult = parse(message.text, _context(provider, message))
+        outcomes: list[TradeOutcome] = []
+        reason: str | None = None
+        if isinstance(parsed, Noise):
+            reason = parsed.reason
+        else:
+            signal = await self._store_signal(message, parsed)
+            if isinstance(parsed, NewSignal):
+                async for sub in Subscription.find(Subscription.provider_id == ref(provider),
+                                                   Subscription.enabled == True):  # noqa: E712
+                    outcomes.append(await self.trader.open_for(signal, parsed, sub))
+            else:
+                reason = "update recorded; applying updates to open trades comes with the execution engine"
+        await message.set({Message.status: "processed", Message.kind: parsed.kind, Message.reason: reason})
+        return IngestResult("processed", kind=parsed.kind, reason=reason, outcomes=outcomes)
+
+    async def _store_signal(self, message: Message, parsed: NewSignal | SignalUpdate) -> Signal:
+        try:
+            return await _signal_doc(message, parsed).insert()
+        except DuplicateKeyError:
+            found = await Signal.find_one(Signal.message_id == ref(message))
+            assert found is not None  # noqa: S101 - the unique index just said it exists
+            return found

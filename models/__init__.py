@@ -1,0 +1,20 @@
+"""Beanie documents: the persistence schema. Import `ALL_DOCUMENTS` to initialise Beanie."""
+
+from beanie import Document
+
+from models.events import AuditEvent, Notification
+from models.orders import Fill, OrderIntent, Position
+from models.paper import PaperOrder
+from models.providers import Provider, Subscription
+from models.signals import Decision, Message, Signal
+from models.users import ExchangeAccount, User
+
+ALL_DOCUMENTS: list[type[Document]] = [
+    User, ExchangeAccount, Provider, Subscription, Message, Signal, Decision,
+    OrderIntent, Fill, Position, Notification, AuditEvent, PaperOrder,
+]
+
+__all__ = [
+    "ALL_DOCUMENTS", "AuditEvent", "Decision", "ExchangeAccount", "Fill", "Message", "Notification",
+    "OrderIntent", "PaperOrder", "Position", "Provider", "Signal", "Subscription", "User",
+]

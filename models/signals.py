@@ -1,0 +1,81 @@
+"""Raw provider messages, parsed signals, and per-user decisions (each with its reason)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from beanie import Document, Indexed
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+
+from core.domain import DecisionOutcome, EntryType, Side, UpdateAction
+from models.refs import Ref
+from models.users import utcnow
+
+
+class Message(Document):
+    """A provider message exactly as received; stored before anything else happens to it."""
+
+    provider_id: Ref
+    channel_id: int
+    message_id: int
+    guild_id: int | None = None
+    author: str
+    text: str
+    reply_to: int | None = None
+    posted_at: datetime
+    received_at: datetime = Field(default_factory=utcnow)
+    status: str = "received"  # received -> processed
+    kind: str | None = None  # signal | update | noise
+    reason: str | None = None
+
+    class Settings:
+        name = "messages"
+        indexes = [
+            IndexModel([("channel_id", ASCENDING), ("message_id", ASCENDING)], unique=True),
+            IndexModel([("status", ASCENDING)]),
+        ]
+
+
+class Signal(Document):
+    """A parsed trade call or update, linked to the message it came from."""
+
+    message_id: Indexed(str, unique=True)  # type: ignore[valid-type]
+    provider_id: Ref
+    kind: str  # signal | update
+    symbol: str | None = None
+    side: Side | None = None
+    entry_type: EntryType | None = None
+    entries: list[float] = Field(default_factory=list)
+    take_profits: list[float | str] = Field(default_factory=list)
+    stop_loss: float | str | None = None
+    leverage: float | None = None
+    update_action: UpdateAction | None = None
+    extras: dict[str, Any] = Field(default_factory=dict)
+    status: str = "open"
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "signals"
+        indexes = [IndexModel([("provider_id", ASCENDING), ("symbol", ASCENDING), ("status", ASCENDING)])]
+
+
+class Decision(Document):
+    """Why a signal did or did not trade for one user; one per (signal, user)."""
+
+    signal_id: Ref
+    user_id: Ref
+    provider_id: Ref
+    outcome: DecisionOutcome
+    rule: str
+    reason: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "decisions"
+        indexes = [
+            IndexModel([("signal_id", ASCENDING), ("user_id", ASCENDING)], unique=True),
+            IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
+        ]

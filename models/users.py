@@ -1,0 +1,64 @@
+"""Users, their risk profile, and their exchange accounts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from beanie import Document, Indexed
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, IndexModel
+
+from core.domain import RiskProfile, TradeMode
+from models.refs import Ref
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class NotificationPrefs(BaseModel):
+    dm_enabled: bool = True
+
+
+class UserSettings(BaseModel):
+    risk: RiskProfile = Field(default_factory=RiskProfile)
+    notifications: NotificationPrefs = Field(default_factory=NotificationPrefs)
+    timezone: str = "UTC"
+    theme: str = "dark"
+
+
+class User(Document):
+    discord_id: Indexed(int, unique=True)  # type: ignore[valid-type]
+    name: str
+    settings: UserSettings = Field(default_factory=UserSettings)
+    trading_paused: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "users"
+
+
+class SealedSecret(BaseModel):
+    """An encrypted credential (see core.crypto): never the plaintext."""
+
+    key_id: str
+    nonce: str
+    ciphertext: str
+
+
+class ExchangeAccount(Document):
+    user_id: Ref
+    label: str = "paper"
+    exchange: str = "binance"
+    mode: TradeMode = TradeMode.PAPER
+    live_opt_in: bool = False
+    api_key: SealedSecret | None = None
+    api_secret: SealedSecret | None = None
+    permissions: list[str] = Field(default_factory=list)
+    is_default: bool = True
+    paper_balances: dict[str, float] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "exchange_accounts"
+        indexes = [IndexModel([("user_id", ASCENDING), ("label", ASCENDING)], unique=True)]

@@ -1,0 +1,5 @@
+import sys
+
+from signalcord.cli import main
+
+sys.exit(main())

@@ -1,0 +1,61 @@
+"""`signalcord run`: dashboard + engine + scheduler (+ the Discord bot when a token is set), one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.client import SignalcordBot
+from core.app import Services, build_services
+from core.config.settings import Settings
+from dashboard.app import create_app
+
+logger = logging.getLogger("signalcord")
+
+
+async def _start_dashboard(services: Services) -> web.AppRunner:
+    runner = web.AppRunner(create_app(services), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, services.settings.host, services.settings.port)
+    await site.start()
+    logger.info("dashboard on http://%s:%s", services.settings.host, services.settings.port)
+    return runner
+
+
+async def _run_bot(bot: SignalcordBot, token: str) -> None:
+    try:
+        await bot.start(token)
+    except Exception:
+        logger.exception("the Discord bot stopped; the engine and dashboard keep running")
+
+
+async def run(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with build_services(settings) as services:
+        runner = await _start_dashboard(services)
+        bot: SignalcordBot | None = None
+        bot_task: asyncio.Task[None] | None = None
+        if settings.discord_token is None:
+            logger.info("Discord is disabled: DISCORD_TOKEN is not set (engine and dashboard run without it)")
+        else:
+            bot = SignalcordBot(services)
+            bot_task = asyncio.create_task(_run_bot(bot, settings.discord_token.get_secret_value()))
+        services.scheduler.start()
+        await services.pipeline.resume_unfinished()
+        logger.info("Signalcord is running (paper trading by default); Ctrl+C stops it")
+        await stop.wait()
+        logger.info("stopping")
+        if bot is not None:
+            await bot.close()
+        if bot_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await bot_task
+        await runner.cleanup()
+    logger.info("stopped")

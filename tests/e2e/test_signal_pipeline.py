@@ -1,0 +1,141 @@
+"""The walking skeleton end to end on the real embedded server: message -> positions -> notifications."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from core.app import Services
+from core.domain import DecisionOutcome, OrderStatus, RawMessage, Side
+from core.execution.ids import client_order_id
+from core.services.notify import NotificationEvent
+from models import (
+    Decision,
+    ExchangeAccount,
+    Fill,
+    Message,
+    Notification,
+    OrderIntent,
+    PaperOrder,
+    Position,
+    Signal,
+    User,
+)
+from models.refs import ref
+
+CHANNEL = 555_000_111
+CALL = "BTC/USDT LONG entry 42000-42500, TP1 43000, TP2 44000, SL 41000, 10x"
+
+
+def raw(text: str = CALL, message_id: int = 1) -> RawMessage:
+    return RawMessage(channel_id=CHANNEL, message_id=message_id, author="provider#1", text=text,
+                      created_at=datetime(2026, 4, 1, 11, 59, tzinfo=UTC), guild_id=7)
+
+
+class RecordingSink:
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.events: list[NotificationEvent] = []
+
+    async def deliver(self, event: NotificationEvent) -> None:
+        self.events.append(event)
+
+
+async def subscribed_users(services: Services, count: int) -> list[User]:
+    provider = await services.accounts.register_provider("Alpha Calls", CHANNEL, guild_id=7)
+    users = []
+    for n in range(count):
+        user = await services.accounts.ensure_user(1000 + n, f"trader{n}")
+        await services.accounts.subscribe(user, provider)
+        users.append(user)
+    return users
+
+
+async def test_one_message_two_users_two_positions_then_replay_is_noop(services: Services) -> None:
+    users = await subscribed_users(services, 2)
+    sink = RecordingSink()
+    services.notifier.add_sink(sink)
+
+    result = await services.pipeline.ingest(raw())
+
+    assert result.status == "processed" and result.kind == "signal"
+    assert [o.outcome for o in result.outcomes] == [DecisionOutcome.TRADE, DecisionOutcome.TRADE]
+    positions = await Position.find_all().to_list()
+    assert sorted(p.user_id for p in positions) == sorted(ref(u) for u in users)
+    for position in positions:
+        # 2% of 10,000 = 200 margin at 10x = 2,000 notional at 42,250 -> 0.04733 BTC (step 0.00001)
+        assert position.side is Side.LONG and position.symbol == "BTC/USDT"
+        assert position.amount == pytest.approx(0.04733)
+        assert position.entry_price == 42_250.0 and position.leverage == 10 and position.stop_loss == 41_000
+        assert position.take_profits == [43_000.0, 44_000.0]
+    intents = await OrderIntent.find_all().to_list()
+    signal = await Signal.find_one()
+    assert signal is not None
+    assert {i.client_order_id for i in intents} == {client_order_id(ref(signal), ref(u), "entry") for u in users}
+    assert all(i.status is OrderStatus.FILLED for i in intents)
+    assert [h.status for h in intents[0].history] == [OrderStatus.PENDING, OrderStatus.SUBMITTED, OrderStatus.FILLED]
+    assert await Fill.count() == 2 and await PaperOrder.count() == 2 and await Decision.count() == 2
+    notes = await Notification.find_all().to_list()
+    assert len(notes) == 2 and {n.kind for n in notes} == {"trade_opened"}
+    assert sorted(e.discord_id for e in sink.events) == [1000, 1001]
+    assert "Opened LONG 0.04733 BTC/USDT @ 42250" in sink.events[0].text
+    account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(users[0]))
+    assert account is not None
+    assert account.paper_balances["USDT"] == pytest.approx(10_000 - 0.04733 * 42_250 * 0.0004)
+
+    again = await services.pipeline.ingest(raw())
+
+    assert again.status == "duplicate"
+    assert await Message.count() == 1 and await Signal.count() == 1 and await OrderIntent.count() == 2
+    assert await Position.count() == 2 and await Notification.count() == 2 and len(sink.events) == 2
+
+
+async def test_blocked_trade_is_recorded_with_its_reason_and_told_to_the_user(services: Services) -> None:
+    [user] = await subscribed_users(services, 1)
+    # price 42,250 is far above this entry zone: the user is told why nothing was bought
+    result = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1500-1550 TP 1700 SL 1400"))
+
+    [outcome] = result.outcomes
+    assert outcome.outcome is DecisionOutcome.BLOCK and outcome.rule == "entry_zone"
+    decision = await Decision.find_one(Decision.user_id == user.id)
+    assert decision is not None and "not chasing it" in decision.reason
+    note = await Notification.find_one(Notification.user_id == user.id)
+    assert note is not None and note.kind == "trade_blocked"
+    assert note.text.startswith("Did not trade LONG ETH/USDT: The price 2000 is more than 0.5% above")
+    assert await OrderIntent.count() == 0 and await Position.count() == 0
+
+
+async def test_noise_and_invalid_calls_are_stored_with_a_reason_and_never_trade(services: Services) -> None:
+    await subscribed_users(services, 1)
+    chat = await services.pipeline.ingest(raw("gm traders, big week ahead", message_id=2))
+    wrong = await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000 TP1 43000 SL 43500", message_id=3))
+
+    assert chat.kind == "noise" and wrong.kind == "noise"
+    assert wrong.reason is not None and "stop-loss (43500) must be below the entry (42000)" in wrong.reason
+    stored = await Message.find_one(Message.message_id == 3)
+    assert stored is not None and stored.status == "processed" and stored.reason == wrong.reason
+    assert await OrderIntent.count() == 0
+
+
+async def test_messages_from_unknown_channels_are_ignored(services: Services) -> None:
+    result = await services.pipeline.ingest(raw())
+    assert result.status == "ignored" and await Message.count() == 0
+
+
+async def test_an_interrupted_message_resumes_without_a_second_order(services: Services) -> None:
+    await subscribed_users(services, 2)
+    await services.pipeline.ingest(raw())
+    # simulate a crash after the first user's order: the message is unfinished, one decision is gone
+    await Message.find_one().update({"$set": {"status": "received"}})
+    second = await Decision.find_one(Decision.user_id != (await Position.find_one()).user_id)  # type: ignore[union-attr]
+    assert second is not None
+    await Position.find_one(Position.user_id == second.user_id).delete()
+    await Notification.find_one(Notification.user_id == second.user_id).delete()
+
+    assert await services.pipeline.resume_unfinished() == 1
+
+    assert await PaperOrder.count() == 2 and await OrderIntent.count() == 2 and await Fill.count() == 2
+    assert await Position.count() == 2 and await Notification.count() == 2
+    assert (await Message.find_one()).status == "processed"  # type: ignore[union-attr]
