@@ -15,8 +15,8 @@ def intents() -> discord.Intents:
 
 
 class SignalcordBot(commands.Bot):
-    def __init__(self, services: Services) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents())
+    def __init__(self, services: Services, *, gateway_intents: discord.Intents | None = None) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=gateway_intents or intents())
         self.services = services
 
     async def setup_hook(self) -> None:

@@ -10,14 +10,14 @@ _MASK = "***"
 
 # Each pattern keeps group 1 (the label) and masks the rest of the match.
 _PATTERNS: tuple[re.Pattern[str], ...] = (
+    # Authorization headers
+    re.compile(r"((?:Bearer|Bot|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
     # key=value / key: value / "key": "value" for secret-looking names
     re.compile(
         r"""((?:api[_-]?key|api[_-]?secret|secret|token|password|passwd|passphrase|private[_-]?key|"""
         r"""authorization|signature)["']?\s*[:=]\s*["']?)[^\s"'&,;]+""",
         re.IGNORECASE,
     ),
-    # Authorization headers
-    re.compile(r"((?:Bearer|Bot|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
     # credentials inside connection strings: scheme://user:password@host
     re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s]+(?=@)", re.IGNORECASE),
     # Discord bot tokens: three dot-separated base64 parts

@@ -1,0 +1,49 @@
+"""Discord adapter through dpytest: a provider's message reaches the pipeline and the user gets a DM."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import discord
+import discord.ext.test as dpytest
+import pytest
+
+from bot.client import SignalcordBot, intents
+from core.app import Services
+from models import Message, Notification, Position
+
+
+@pytest.fixture
+async def bot(services: Services) -> AsyncIterator[SignalcordBot]:
+    wanted = intents()
+    wanted.members = True  # dpytest builds its member list from the member cache
+    instance = SignalcordBot(services, gateway_intents=wanted)
+    await instance._async_setup_hook()
+    await instance.setup_hook()
+    dpytest.configure(instance, members=2)
+    yield instance
+    await dpytest.empty_queue()
+
+
+async def test_a_call_in_a_provider_channel_trades_and_dms_the_subscriber(bot: SignalcordBot,
+                                                                           services: Services) -> None:
+    config = dpytest.get_config()
+    channel, trader = config.channels[0], config.members[1]
+    provider = await services.accounts.register_provider("Alpha", channel.id, guild_id=config.guilds[0].id)
+    user = await services.accounts.ensure_user(trader.id, trader.name)
+    await services.accounts.subscribe(user, provider)
+
+    await dpytest.message("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x", channel=channel)
+
+    assert await Message.count() == 1 and await Position.count() == 1
+    dm = dpytest.get_message()
+    assert isinstance(dm.channel, discord.DMChannel)
+    assert dm.content.startswith("Opened LONG 0.04733 BTC/USDT @ 42250 (paper, 10x")
+    note = await Notification.find_one()
+    assert note is not None and note.delivered_at_ms is not None
+
+
+async def test_messages_outside_provider_channels_are_ignored(bot: SignalcordBot) -> None:
+    await dpytest.message("BTC/USDT LONG entry 42000 TP1 43000 SL 41000")
+    assert await Message.count() == 0
+    assert dpytest.verify().message().nothing()
