@@ -26,13 +26,13 @@ def _cmd_run(_: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _fail(f"configuration error: {exc}", EXIT_CONFIG)
     setup_logging(settings.log_level)
-    from signalcord.runner import run
+    from signalcord.runner import StartupError, run
 
     try:
         asyncio.run(run(settings))
     except KeyMaterialError as exc:
         return _fail(f"configuration error: {exc}", EXIT_CONFIG)
-    except EmbeddedServerError as exc:
+    except (EmbeddedServerError, StartupError) as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
         pass

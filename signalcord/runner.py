@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 
 from aiohttp import web
@@ -17,11 +18,26 @@ from dashboard.app import create_app
 logger = logging.getLogger("signalcord")
 
 
+def _why(exc: OSError) -> str:
+    return os.strerror(exc.errno) if exc.errno else str(exc)
+
+
+class StartupError(Exception):
+    """A role could not start; the message says which and why."""
+
+
 async def _start_dashboard(services: Services) -> web.AppRunner:
     runner = web.AppRunner(create_app(services), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, services.settings.host, services.settings.port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise StartupError(
+            f"the dashboard cannot listen on {services.settings.host}:{services.settings.port}: {_why(exc)} "
+            "(set SIGNALCORD_PORT / SIGNALCORD_HOST)"
+        ) from None
     logger.info("dashboard on http://%s:%s", services.settings.host, services.settings.port)
     return runner
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -57,3 +58,16 @@ def test_run_serves_health_refuses_a_second_app_and_stops_cleanly(tmp_path: Path
         log = app.stderr.read()
     assert "Discord is disabled: DISCORD_TOKEN is not set" in log and "stopped" in log
     assert _wait_until_gone(nx_pid)
+
+
+def test_a_busy_dashboard_port_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([SIGNALCORD, "run"], env=_env(tmp_path, port), cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"signalcord: the dashboard cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(set SIGNALCORD_PORT / SIGNALCORD_HOST)")
