@@ -118,7 +118,19 @@ class Noise:
         return "noise"
 
 
-ParseResult = NewSignal | SignalUpdate | Noise
+@dataclass(frozen=True)
+class RejectedSignal:
+    """A trade call that is not tradeable as written (inconsistent levels); kept with the reason."""
+
+    draft: NewSignal
+    reason: str
+
+    @property
+    def kind(self) -> str:
+        return "rejected"
+
+
+ParseResult = NewSignal | SignalUpdate | RejectedSignal | Noise
 
 
 @dataclass(frozen=True)

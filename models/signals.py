@@ -53,7 +53,10 @@ class Signal(Document):
     leverage: float | None = None
     update_action: UpdateAction | None = None
     extras: dict[str, Any] = Field(default_factory=dict)
-    status: str = "open"
+    status: str = "open"  # signals: open | rejected | closed | cancelled; updates: applied | unmatched
+    reason: str | None = None  # why a signal was rejected / what an update did
+    applies_to: Ref | None = None  # updates: the signal they were applied to
+    targets_hit: int = 0
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

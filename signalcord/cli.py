@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 
@@ -39,11 +40,47 @@ def _cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from core.domain import Noise
+    from core.parsing import ParseContext, parse
+    from core.parsing.output import to_record
+
+    context = ParseContext(default_quote=args.quote, default_leverage=args.leverage,
+                           prices_in_satoshis=args.satoshis)
+    if not args.batch:
+        record = to_record(None, parse(sys.stdin.read(), context))
+        record.pop("id")
+        print(json.dumps(record, ensure_ascii=False))
+        return 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            item = {"error": f"line {number} is not JSON ({exc})"}
+        if not isinstance(item, dict):
+            item = {"error": f"line {number} is not a JSON object"}
+        text = item.get("text")
+        if not isinstance(text, str):
+            result = Noise(item.get("error") or f"line {number} has no string 'text'")
+        else:
+            result = parse(text, context)
+        print(json.dumps(to_record(item.get("id"), result), ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signalcord", description="Copy-trading bot for Discord.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="start dashboard, engine and scheduler (and the bot when DISCORD_TOKEN is set)")
     run.set_defaults(handler=_cmd_run)
+    parse = sub.add_parser("parse", help="parse one message from stdin (or JSON lines with --batch) to JSON")
+    parse.add_argument("--batch", action="store_true", help='read JSON lines {"id", "text"}; write one result per line')
+    parse.add_argument("--quote", default="USDT", help="quote asset when a message names only the coin")
+    parse.add_argument("--leverage", type=float, default=None, help="leverage when a message gives none")
+    parse.add_argument("--satoshis", action="store_true", help="prices are in satoshis (quote BTC)")
+    parse.set_defaults(handler=_cmd_parse)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The signal pipeline: store the raw message, parse it, and hand a new signal to every subscriber.
+"""The signal pipeline: store the raw message, parse it, and hand the result to the right service.
 
 Each step is idempotent, keyed by unique indexes (message: channel+message id; signal: message;
 decision: signal+user; order: client id), so a replayed message is a no-op and an interrupted one can be
@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from pymongo.errors import DuplicateKeyError
 
-from core.domain import NewSignal, Noise, ParseResult, RawMessage, SignalUpdate
+from core.domain import NewSignal, Noise, ParseResult, RawMessage, RejectedSignal, SignalUpdate
 from core.parsing import ParseContext, parse
+from core.services.signal_updates import apply_update
 from core.services.trading import TradeOutcome, Trader
 from models import Message, Provider, Signal, Subscription
 from models.refs import ref
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class IngestResult:
     status: str  # ignored | duplicate | processed
-    kind: str | None = None
+    kind: str | None = None  # signal | rejected | update | noise
     reason: str | None = None
     outcomes: list[TradeOutcome] = field(default_factory=list)
 
@@ -36,18 +37,18 @@ def _context(provider: Provider, message: Message) -> ParseContext:
                         reply_to=message.reply_to)
 
 
-def _signal_doc(message: Message, parsed: NewSignal | SignalUpdate) -> Signal:
-    if isinstance(parsed, NewSignal):
-        return Signal(message_id=ref(message), provider_id=message.provider_id, kind="signal",
-                      symbol=parsed.symbol, side=parsed.side, entry_type=parsed.entry_type,
-                      entries=list(parsed.entries), take_profits=list(parsed.take_profits),
-                      stop_loss=parsed.stop_loss, leverage=parsed.leverage, extras=dict(parsed.extras),
-                      created_at=message.received_at)
-    return Signal(message_id=ref(message), provider_id=message.provider_id, kind="update",
-                  symbol=parsed.symbol, update_action=parsed.action, status="recorded",
-                  extras={"target": parsed.target, "new_stop": parsed.new_stop,
-                          "percentage": parsed.percentage, "reply_to": parsed.reply_to},
-                  created_at=message.received_at)
+def _signal_doc(message: Message, parsed: NewSignal | RejectedSignal | SignalUpdate) -> Signal:
+    common = {"message_id": ref(message), "provider_id": message.provider_id, "created_at": message.received_at}
+    if isinstance(parsed, SignalUpdate):
+        return Signal(**common, kind="update", symbol=parsed.symbol, update_action=parsed.action,
+                      status="received", extras={"target": parsed.target, "new_stop": parsed.new_stop,
+                                                 "percentage": parsed.percentage, "reply_to": parsed.reply_to})
+    call = parsed.draft if isinstance(parsed, RejectedSignal) else parsed
+    return Signal(**common, kind="signal", symbol=call.symbol, side=call.side, entry_type=call.entry_type,
+                  entries=list(call.entries), take_profits=list(call.take_profits), stop_loss=call.stop_loss,
+                  leverage=call.leverage, extras=dict(call.extras),
+                  status="rejected" if isinstance(parsed, RejectedSignal) else "open",
+                  reason=parsed.reason if isinstance(parsed, RejectedSignal) else None)
 
 
 class Pipeline:
@@ -88,16 +89,20 @@ class Pipeline:
             reason = parsed.reason
         else:
             signal = await self._store_signal(message, parsed)
-            if isinstance(parsed, NewSignal):
+            if isinstance(parsed, SignalUpdate):
+                reason = await apply_update(signal, parsed, message, self.trader.notifier)
+            else:
                 async for sub in Subscription.find(Subscription.provider_id == ref(provider),
                                                    Subscription.enabled == True):  # noqa: E712
-                    outcomes.append(await self.trader.open_for(signal, parsed, sub))
-            else:
-                reason = "update recorded; applying updates to open trades comes with the execution engine"
+                    if isinstance(parsed, RejectedSignal):
+                        outcomes.append(await self.trader.reject_for(signal, parsed, sub))
+                    else:
+                        outcomes.append(await self.trader.open_for(signal, parsed, sub))
+                reason = parsed.reason if isinstance(parsed, RejectedSignal) else None
         await message.set({Message.status: "processed", Message.kind: parsed.kind, Message.reason: reason})
         return IngestResult("processed", kind=parsed.kind, reason=reason, outcomes=outcomes)
 
-    async def _store_signal(self, message: Message, parsed: NewSignal | SignalUpdate) -> Signal:
+    async def _store_signal(self, message: Message, parsed: NewSignal | RejectedSignal | SignalUpdate) -> Signal:
         try:
             return await _signal_doc(message, parsed).insert()
         except DuplicateKeyError:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
-from core.domain import Block, DecisionOutcome, NewSignal, OrderStatus, SizedOrder
+from core.domain import Block, DecisionOutcome, NewSignal, OrderStatus, RejectedSignal, SizedOrder
 from core.execution.gateway import (
     ExecutionGateway,
     OrderOutcomeUnknown,
@@ -67,6 +67,16 @@ class Trader:
                 return TradeOutcome((ref(user)), existing.outcome, existing.rule, existing.reason)
         assert account is not None  # noqa: S101 - a TRADE decision needs an account
         return await self._execute(signal, parsed, user, account, existing)
+
+    async def reject_for(self, signal: Signal, rejected: RejectedSignal, sub: Subscription) -> TradeOutcome:
+        """A call that is not tradeable as written: recorded for the subscriber and told, never traded."""
+        user = await User.get(sub.user_id)
+        if user is None:
+            return TradeOutcome(sub.user_id, DecisionOutcome.BLOCK, "user", "subscriber no longer exists")
+        decision = await self._record_decision(signal, user, Block("signal_invalid", rejected.reason))
+        await self.notifier.notify(user, "signal_rejected", self._blocked_text(rejected.draft, rejected.reason),
+                                   signal_id=ref(signal))
+        return TradeOutcome(ref(user), decision.outcome, decision.rule, decision.reason)
 
     async def _decide(self, user: User, account: ExchangeAccount | None, parsed: NewSignal) -> SizedOrder | Block:
         if user.trading_paused:

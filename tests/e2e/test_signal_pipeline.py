@@ -108,15 +108,41 @@ async def test_blocked_trade_is_recorded_with_its_reason_and_told_to_the_user(se
 
 
 async def test_noise_and_invalid_calls_are_stored_with_a_reason_and_never_trade(services: Services) -> None:
-    await subscribed_users(services, 1)
+    [user] = await subscribed_users(services, 1)
     chat = await services.pipeline.ingest(raw("gm traders, big week ahead", message_id=2))
     wrong = await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000 TP1 43000 SL 43500", message_id=3))
 
-    assert chat.kind == "noise" and wrong.kind == "noise"
-    assert wrong.reason is not None and "stop-loss (43500) must be below the entry (42000)" in wrong.reason
+    assert chat.kind == "noise" and chat.reason == "no trading pair found"
+    assert wrong.kind == "rejected" and [o.rule for o in wrong.outcomes] == ["signal_invalid"]
+    assert wrong.reason == "a long's stop-loss (43500) must be below the entry (42000)"
     stored = await Message.find_one(Message.message_id == 3)
     assert stored is not None and stored.status == "processed" and stored.reason == wrong.reason
+    signal = await Signal.find_one(Signal.status == "rejected")
+    assert signal is not None and signal.reason == wrong.reason
+    note = await Notification.find_one(Notification.user_id == ref(user))
+    assert note is not None and note.kind == "signal_rejected"
+    assert note.text == ("Did not trade LONG BTC/USDT: A long's stop-loss (43500) must be below the entry (42000).")
     assert await OrderIntent.count() == 0
+
+
+async def test_updates_apply_to_the_replied_signal_or_the_latest_open_one(services: Services) -> None:
+    [user] = await subscribed_users(services, 1)
+    await services.pipeline.ingest(raw())
+    sink = RecordingSink()
+    services.notifier.add_sink(sink)
+    reply = RawMessage(channel_id=CHANNEL, message_id=5, author="provider#1", text="Move SL to entry",
+                       created_at=datetime(2026, 4, 1, 12, 30, tzinfo=UTC), reply_to=1)
+    moved = await services.pipeline.ingest(reply)
+    closed = await services.pipeline.ingest(raw("Close #BTCUSDT", message_id=6))
+    stray = await services.pipeline.ingest(raw("Close #ETHUSDT", message_id=7))
+
+    assert (moved.kind, moved.reason) == ("update", "BTC/USDT stop moved to 42250")
+    assert closed.reason == "BTC/USDT signal marked closed (close)"
+    assert stray.reason == "update (close) matched no open signal for ETH/USDT"
+    signal = await Signal.find_one(Signal.kind == "signal")
+    assert signal is not None and signal.status == "closed" and signal.stop_loss == 42_250
+    assert [e.text.split(":")[0] for e in sink.events] == ["Provider update on your BTC/USDT position"] * 2
+    assert all(e.discord_id == user.discord_id for e in sink.events)
 
 
 async def test_messages_from_unknown_channels_are_ignored(services: Services) -> None:

@@ -1,0 +1,353 @@
+"""Walk the tokens of a normalised message and collect the trade fields under their labels.
+
+Tokens come from one cheap regex (line breaks, alphanumeric runs, single symbols); labels are phrases
+looked up in `lexicon.PHRASES`, so the cost is one dictionary probe per word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.parsing.lexicon import (
+    CHECKS,
+    COLON,
+    LEVERAGE,
+    NUMBER,
+    PHRASES,
+    RANGE_WORDS,
+    THOUSANDS,
+    TOKEN,
+    TP_INDEXED,
+    WEAK_ENTRY_WORDS,
+    side_of_word,
+    to_number,
+)
+
+_RANGE_LABEL = re.compile(r"zone|between|around|range|area", re.IGNORECASE)
+PROSE_WORDS = 6  # a label followed by this many words before any number is prose ("our last entry and it...")
+MARKET_NEAR = 2  # a market word counts outside an entry label only this close to a side word ("Open LONG now")
+MAX_INDEX = 30
+
+
+@dataclass
+class Value:
+    number: float
+    indexed: bool  # written after an item number ("1)", "TP2", "Target 3:")
+    joined: bool  # joined to the previous value by a dash/underscore/"to" on the same line
+
+
+@dataclass
+class Section:
+    kind: str  # entry | weak_entry | tp | stop | lev_label | ign
+    label: str
+    values: list[Value] = field(default_factory=list)
+    percents: list[str] = field(default_factory=list)
+    market: bool = False
+    words: int = 0  # plain words since the label
+
+
+@dataclass
+class Draft:
+    sections: list[Section] = field(default_factory=list)
+    sides: list[str] = field(default_factory=list)  # written side words, in order
+    leverages: list[tuple[float, bool]] = field(default_factory=list)  # (value, under a leverage label)
+    market_outside: bool = False  # a market-entry word next to a side word, outside any label's section
+    checks_after_numbers: int = 0  # ✅ right after a price: a result report
+    trailing: str | None = None
+
+    def first(self, kind: str) -> Section | None:
+        return next((s for s in self.sections if s.kind == kind and (s.values or s.percents or s.market)), None)
+
+    def all(self, kind: str) -> list[Section]:
+        return [s for s in self.sections if s.kind == kind]
+
+
+class _Tokens:
+    """The lower-cased token list, with whether each token had white space before it."""
+
+    def __init__(self, text: str) -> None:
+        pairs = TOKEN.findall(text.lower())
+        self.lower = [token for _, token in pairs]
+        self.spaced = [bool(space) for space, _ in pairs]
+        self.count = len(self.lower)
+
+    def adjacent(self, i: int, j: int) -> bool:
+        """Token j directly follows token i with nothing between them."""
+        return j == i + 1 and 0 <= i and j < self.count and not self.spaced[j]
+
+    def phrase_at(self, i: int) -> tuple[str, int] | None:
+        """(kind, tokens used) of the longest label phrase starting at token i; '-' between words is skipped."""
+        lower, count = self.lower, self.count
+        for words, kind in PHRASES.get(lower[i], ()):
+            k = i + 1
+            for word in words[1:]:
+                while k < count and lower[k] == "-":
+                    k += 1
+                if k >= count:
+                    break
+                if word == COLON:
+                    if lower[k] not in (":", "="):
+                        break
+                elif lower[k] != word:
+                    break
+                k += 1
+            else:
+                return kind, k - i
+        return None
+
+    def number_after(self, i: int) -> int | None:
+        """Index of a price token right after token i on the same line (skipping ':' '=' '$'), else None."""
+        k = i + 1
+        while k < self.count and self.lower[k] in (":", "=", "$"):
+            k += 1
+        return k if k < self.count and _price_token(self, k) else None
+
+    def joined(self, start: int, end: int, sep: str = " ") -> str:
+        return sep.join(self.lower[start:end])
+
+
+def _price_token(tokens: _Tokens, k: int) -> bool:
+    word = tokens.lower[k]
+    if not word[0].isdigit() or not NUMBER.fullmatch(word):
+        return False
+    if tokens.adjacent(k - 1, k) and tokens.lower[k - 1] == "#":
+        return False  # "#0941" is an id
+    return not (tokens.adjacent(k, k + 1) and tokens.lower[k + 1] in ("%", "x", "х", "k"))
+
+
+def _is_index(tokens: _Tokens, k: int) -> bool:
+    word = tokens.lower[k]
+    if not word.isdigit() or int(word) > MAX_INDEX:
+        return False
+    nxt = tokens.lower[k + 1] if k + 1 < tokens.count else ""
+    if nxt in (":", ")"):
+        return True
+    line_start = k == 0 or tokens.lower[k - 1] in ("\n", "(")
+    return nxt == "." and line_start and tokens.adjacent(k, k + 1)
+
+
+class _Collector:
+    def __init__(self, text: str) -> None:
+        self.tokens = _Tokens(text)
+        self.draft = Draft()
+        self.current: Section | None = None
+        self.indexed_next = False
+        self.joined_next = False
+        self.blank_run = 0
+        self.last = ""
+        self.market_at: list[int] = []
+        self.side_at: list[int] = []
+
+    def open(self, kind: str, label: str) -> None:
+        lowered = label.lower()
+        if kind == "side_entry" or (kind == "entry" and lowered.startswith(("buy", "sell"))):
+            kind = "tp" if self.draft.first("entry") else "entry"
+            side = side_of_word(lowered.split()[0])
+            if side:
+                self.draft.sides.append(side)
+        self.current = Section(kind=kind, label=label)
+        self.draft.sections.append(self.current)
+
+    def value(self, number: float) -> None:
+        if self.current is not None and self.current.kind not in ("lev_label", "ign"):
+            self.current.values.append(Value(number, self.indexed_next, self.joined_next))
+        self.indexed_next = self.joined_next = False
+
+    def newline(self) -> None:
+        self.blank_run += 1
+        self.joined_next = False
+        cur = self.current
+        if cur is not None and (cur.kind in ("ign", "lev_label") or (
+                self.blank_run >= 2 and cur.kind in ("entry", "weak_entry", "stop") and (cur.values or cur.percents))):
+            self.current = None
+
+    def word(self) -> None:
+        self.blank_run = 0
+        cur = self.current
+        if cur is not None:
+            cur.words += 1
+            if cur.words >= PROSE_WORDS and not cur.values and not cur.percents:
+                self.current = None
+
+    def run(self) -> Draft:
+        i, count = 0, self.tokens.count
+        while i < count:
+            i = self.step(i)
+        draft = self.draft
+        draft.market_outside = any(abs(m - s) <= MARKET_NEAR for m in self.market_at for s in self.side_at)
+        return draft
+
+    def step(self, i: int) -> int:
+        low = self.tokens.lower[i]
+        first = low[0]
+        if low == "\n":
+            self.newline()
+            return i + 1
+        if low in PHRASES:
+            phrase = self.tokens.phrase_at(i)
+            if phrase is not None:
+                kind, used = phrase
+                return self.labelled(i, kind, self.tokens.joined(i, i + used), used)
+        self.blank_run = 0
+        if first.isdigit():
+            return self.numeric(i, low)
+        if first.isalpha():
+            return self.alpha(i, low)
+        if low in CHECKS:
+            if self.last == "num":
+                self.draft.checks_after_numbers += 1
+            self.last = "check"
+        elif low in RANGE_WORDS:
+            self.joined_next = self.last == "num"
+        elif low == "@" and self.tokens.number_after(i) is not None:
+            self.open("weak_entry", low)
+            self.last = "label"
+        return i + 1
+
+    def alpha(self, i: int, low: str) -> int:
+        side = side_of_word(low)
+        if side is not None:
+            return self.side_word(i, side)
+        if low in WEAK_ENTRY_WORDS and self.tokens.number_after(i) is not None:
+            self.open("weak_entry", low)
+            self.last = "label"
+            return i + 1
+        if low == "to":
+            self.joined_next = self.last == "num"
+            return i + 1
+        if low[0] in "xх":
+            lev = LEVERAGE.fullmatch(low)
+            if lev is not None:
+                self.leverage(i, float(lev.group(2)))
+                return i + 1
+        elif low[0] == "t":
+            tp = TP_INDEXED.fullmatch(low)
+            if tp is not None:
+                self.open("tp", low)
+                self.indexed_next = True
+                self.last = "label"
+                return i + 1
+        self.word()
+        return i + 1
+
+    def numeric(self, i: int, low: str) -> int:
+        if NUMBER.fullmatch(low):
+            return self.number(i)
+        lev = LEVERAGE.fullmatch(low)
+        if lev is not None:
+            self.leverage(i, float(lev.group(1)))
+            return i + 1
+        thousands = THOUSANDS.fullmatch(low)
+        if thousands is not None:
+            self.value(float(thousands.group(1)) * 1000)
+            self.last = "num"
+            return i + 1
+        self.word()  # "3d", "24hr", "8bit": not a price
+        return i + 1
+
+    def labelled(self, i: int, kind: str, label: str, used: int) -> int:
+        if kind == "ign_rest":
+            if "trailing" in label:
+                end = i
+                while end < self.tokens.count and self.tokens.lower[end] != "\n":
+                    end += 1
+                self.draft.trailing = self.tokens.joined(i, end)
+            return self.tokens.count
+        self.blank_run = 0
+        if kind == "market":
+            cur = self.current
+            if cur is not None and cur.kind in ("entry", "weak_entry"):
+                cur.market = cur.market or cur.words <= 1
+            elif cur is None or cur.kind != "ign":
+                self.market_at.append(i)
+            return i + used
+        self.open(kind, label)
+        self.last = "label"
+        return i + used
+
+    def side_word(self, i: int, side: str) -> int:
+        tokens = self.tokens
+        k = i + 1
+        while k < tokens.count and tokens.lower[k] == "-":
+            k += 1
+        if k < tokens.count and tokens.lower[k] == "term":
+            self.word()
+            return k + 1  # "short term", "long-term": a horizon, not a side
+        if tokens.number_after(i) is not None:
+            self.open("side_entry", tokens.lower[i])
+            self.last = "label"
+            return i + 1
+        self.draft.sides.append(side)
+        self.side_at.append(i)
+        self.word()
+        return i + 1
+
+    def leverage(self, i: int, value: float) -> None:
+        lower = self.tokens.lower
+        # "5-10x", "3- 8X", "20x/50x": the lower bound is the number before the dash
+        if i >= 2 and lower[i - 1] in ("-", "/") and lower[i - 2] != "\n":
+            before = lower[i - 2]
+            lev = LEVERAGE.fullmatch(before)
+            if lev is not None:
+                return  # the range's lower bound was recorded with its own x
+            if NUMBER.fullmatch(before):
+                value = to_number(before)
+                cur = self.current
+                if cur is not None and cur.values and cur.values[-1].number == value:
+                    cur.values.pop()
+        under_label = self.current is not None and self.current.kind == "lev_label"
+        self.draft.leverages.append((value, under_label))
+        self.last = "lev"
+
+    def number(self, i: int) -> int:
+        tokens = self.tokens
+        low = tokens.lower[i]
+        nxt = tokens.lower[i + 1] if i + 1 < tokens.count else ""
+        if tokens.adjacent(i - 1, i) and tokens.lower[i - 1] == "#":
+            return i + 1  # an id such as "#0941"
+        if nxt in ("x", "х") and tokens.adjacent(i, i + 1):
+            self.leverage(i, to_number(low))
+            return i + 2
+        if nxt == "k" and tokens.adjacent(i, i + 1):
+            self.value(to_number(low) * 1000)
+            self.last = "num"
+            return i + 2
+        if nxt == "%":
+            return self.percent(i)
+        if _is_index(tokens, i):
+            self.indexed_next = True
+            self.last = "index"
+            return i + 1
+        self.value(to_number(low))
+        self.last = "num"
+        return i + 1
+
+    def percent(self, i: int) -> int:
+        tokens = self.tokens
+        start = i
+        # "5-10%" (no spaces) is one range; "-7%" keeps its sign
+        if i >= 2 and tokens.lower[i - 1] == "-" and tokens.adjacent(i - 2, i - 1) and tokens.adjacent(i - 1, i) \
+                and NUMBER.fullmatch(tokens.lower[i - 2]):
+            start = i - 2
+            cur = self.current
+            if cur is not None and cur.values and cur.values[-1].number == to_number(tokens.lower[i - 2]):
+                cur.values.pop()
+        elif i >= 1 and tokens.lower[i - 1] in ("-", "+") and tokens.adjacent(i - 1, i):
+            start = i - 1
+        if self.current is not None and self.current.kind == "stop":
+            self.current.percents.append(tokens.joined(start, i + 2, ""))
+        self.last = "pct"
+        return i + 2
+
+
+def collect(text: str) -> Draft:
+    """One pass over the tokens; numbers go to the section of the label before them."""
+    return _Collector(text).run()
+
+
+def entry_is_range(section: Section) -> bool:
+    values = section.values
+    if len(values) != 2 or any(v.indexed for v in values):
+        return False
+    return bool(_RANGE_LABEL.search(section.label)) or values[1].joined

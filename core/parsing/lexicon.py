@@ -1,0 +1,67 @@
+"""The words providers use, as data: label phrases, side words, market-entry words, number shapes."""
+
+from __future__ import annotations
+
+import re
+
+COLON = ":"  # a phrase element that matches ':' or '='
+
+_PHRASES: dict[str, tuple[str, ...]] = {
+    "ign_rest": ("trailing configuration", "use trailing", "trailing stop", "confluences", "confluence",
+                 "published by", "this message cannot", "manage your risk", "copy signals"),
+    "ign": ("average entry price", "avg entry price", "avg entry", "expected profit", "last price", "wallet size",
+            "risk of the signal", "risk level", "signal id", "of your deposit", "profit :", "loss :", "price :",
+            "dca", "ote", "period", "ticker", "timeframe", "таймфрейм", "время", "ставка", "volume", "rsi",
+            "strategy", "exchange", "exchanges", "client", "risk"),
+    "entry": ("entry zone", "entry targets", "entry target", "entry price", "entry point", "entry range",
+              "entry area", "entries", "entry", "buy zone", "buy around", "buy range", "buy between", "sell zone",
+              "sell around", "get in", "enter at", "enter around", "enter between", "between", "точка входа", "вход"),
+    "tp": ("take profit targets", "take profit target", "take profits", "take profit", "selling targets",
+           "exit targets", "targets", "target", "close the order at the price", "tp", "exit", "тейки", "тейк",
+           "цели", "цель"),
+    "stop": ("stop targets", "stop target", "stop loss", "stoploss", "stop", "sl", "стоп лосс", "стоп"),
+    "lev_label": ("leverage", "lev", "плечо"),
+    "market": ("market price", "market", "cmp", "current market price", "current price", "now", "по рынку",
+               "открывать", "открыть"),
+}
+
+# first word -> [(phrase words, kind)], longest phrase first
+PHRASES: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _kind, _phrases in _PHRASES.items():
+    for _phrase in _phrases:
+        _words = tuple(_phrase.split())
+        PHRASES.setdefault(_words[0], []).append((_words, _kind))
+for _candidates in PHRASES.values():
+    _candidates.sort(key=lambda item: -len(item[0]))
+
+LONG_WORDS = frozenset({"long", "longs", "buy", "buying", "покупка", "bullish"})
+SHORT_WORDS = frozenset({"short", "shorts", "sell", "selling", "продажа", "bearish", "bearsish"})
+RU_LONG, RU_SHORT = "лонг", "шорт"
+WEAK_ENTRY_WORDS = frozenset({"at", "here", "@"})
+RANGE_WORDS = frozenset({"-", "_", "~", "to"})
+CHECKS = frozenset({"✅", "☑", "✔"})
+
+TOKEN = re.compile(r"([^\S\n]*)(\n|[^\W_]+(?:[.,]\d+)*|\S)")
+NUMBER = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
+LEVERAGE = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)", re.IGNORECASE)
+THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)k", re.IGNORECASE)
+TP_INDEXED = re.compile(r"tp(\d{1,2})", re.IGNORECASE)
+
+
+def side_of_word(word: str) -> str | None:
+    if word in LONG_WORDS or word.startswith(RU_LONG):
+        return "long"
+    if word in SHORT_WORDS or word.startswith(RU_SHORT):
+        return "short"
+    return None
+
+
+def to_number(raw: str) -> float:
+    """'27,400' -> 27400; '0,5' -> 0.5; '2,201.43' -> 2201.43."""
+    if "," in raw:
+        head, _, tail = raw.partition(",")
+        if "." in tail or (len(tail) == 3 and head != "0" and "," not in tail) or tail.count(",") > 0:
+            raw = raw.replace(",", "")
+        else:
+            raw = head + "." + tail
+    return float(raw)

@@ -1,0 +1,90 @@
+"""Text clean-up before tokenizing: markup, links, dates, emoji digits, homoglyphs, glued labels."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Cyrillic letters that look like Latin ones; applied only inside tokens that also hold Latin letters or digits
+_HOMOGLYPHS = str.maketrans("АВЕКМНОРСТХУаеорсухі", "ABEKMHOPCTXYaeopcyxi")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_MIXED_TOKEN = re.compile(r"[A-Za-z0-9А-Яа-яЁё]*(?:[A-Za-z0-9][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z0-9])[A-Za-z0-9А-Яа-яЁё]*")
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+
+_CIRCLED = {**{0x2780 + i: str(i + 1) for i in range(10)},  # ➀..➉
+            **{0x278A + i: str(i + 1) for i in range(10)},  # ➊..➓
+            **{0x2460 + i: str(i + 1) for i in range(20)}}  # ①..⑳
+_KEYCAP = re.compile(r"([0-9])\uFE0F?\u20E3")
+_KEYCAP_TEN = "\U0001F51F"
+# one C-level pass: circled digits -> digits, invisible marks removed, odd spaces -> space, dashes -> '-'
+_TABLE: dict[int, str | None] = {
+    **_CIRCLED,
+    **dict.fromkeys([0xFE0E, 0xFE0F, 0x2060, 0x00AD, *range(0x200B, 0x2010), *range(0x202A, 0x202F)]),
+    **dict.fromkeys([0x00A0, 0x0009, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200B)], " "),
+    **dict.fromkeys([0x2013, 0x2014, 0x2212], "-"),
+}
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+_MD_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\([^()\s]{1,500}\)")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<![\w.])@\w+")
+_MARKUP = re.compile(r"\*\*|__|`+|~~|\|\||(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+_DATE_TIME = re.compile(
+    r"\b\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{1,2}(?::\d{1,2})?(?:\.\d+)?Z?)?"  # 2026-2-27, ISO stamps
+    r"|\b\d{1,2}\.\d{1,2}\.\d{4}\b"  # 27.02.2026
+    r"|\bT?\d{1,2}:\d{1,2}(?::\d{1,2})?(?:\s?(?:UTC|GMT|[AP]M))?\b"  # 13:00, T7:0:0 UTC
+)
+# Labels glued to what precedes them when line breaks were lost: "SHORTLeverage", "10xEntry", "54.45SL"
+_GLUED = re.compile(r"([A-Za-z0-9%$])(?=[A-Z][a-z]{2}|(?:SL|TP|TARGETS?|STOP|ENTRY|LEVERAGE)\b)")
+# cheap checks that start with a literal character, so the scan is fast when there is nothing to do
+_DATE_HINTS = (re.compile(r":(?<=\d:)\d"), re.compile(r"-(?<=\d{4}-)\d"), re.compile(r"\.(?<=\d\.)\d{4}\b"))
+_SPECIAL = re.compile("[" + "".join(chr(c) for c in range(0x2780, 0x2794)) + "\u2460-\u2473\ufe0e\ufe0f\u2060"
+                      "\u00ad\u200b-\u200f\u202a-\u202e\u00a0\t\u202f\u205f\u3000\u2000-\u200a\u2013\u2014\u2212]")
+_TP_GLUED_HINT = re.compile(r"[Tt][Pp]\d{2,}\.\d")
+# "TP41.3100" = TP4 1.3100 (label, index and price glued): split when the digit is the next TP number
+_TP_LABEL = re.compile(r"\b(TP|Tp|tp)(\d+(?:\.\d+)?)")
+
+
+def _fix_mixed(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return token.translate(_HOMOGLYPHS) if _LATIN_OR_DIGIT.search(token) else token
+
+
+def _split_glued_targets(text: str) -> str:
+    parts: list[str] = []
+    last, count = 0, 0
+    for match in _TP_LABEL.finditer(text):
+        count += 1
+        digits = match.group(2)
+        if "." in digits and digits[0] == str(count) and digits.index(".") > 1:
+            parts.append(text[last:match.start(2) + 1] + " ")
+            last = match.start(2) + 1
+    return "".join(parts) + text[last:]
+
+
+def normalize(text: str) -> str:
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u20e3" in text or _KEYCAP_TEN in text:
+        text = _KEYCAP.sub(r"\1)", text.replace(_KEYCAP_TEN, "10)"))
+    if _SPECIAL.search(text):
+        text = text.translate(_TABLE)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    if "http" in text or "www." in text or "WWW." in text or "HTTP" in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" ", text)
+    if "*" in text or "__" in text or "`" in text or "~~" in text or "||" in text:
+        text = _MARKUP.sub("", text)
+    if any(hint.search(text) for hint in _DATE_HINTS):
+        text = _DATE_TIME.sub(" ", text)
+    if _CYRILLIC.search(text):
+        text = _MIXED_TOKEN.sub(_fix_mixed, text)
+    text = _GLUED.sub(r"\1 ", text)
+    if _TP_GLUED_HINT.search(text):
+        text = _split_glued_targets(text)
+    return text

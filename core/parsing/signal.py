@@ -1,0 +1,87 @@
+"""Turn collected fields into a NewSignal: entries, targets, stop, leverage and the side."""
+
+from __future__ import annotations
+
+from core.domain import EntryType, NewSignal, Side
+from core.parsing.fields import Draft, Section, entry_is_range
+
+
+def _entry_section(draft: Draft) -> Section | None:
+    return draft.first("entry") or draft.first("weak_entry")
+
+
+def entries_of(draft: Draft) -> tuple[EntryType | None, tuple[float, ...], float | None]:
+    """(entry type, entries, market reference price). None type when the message gives no entry."""
+    section = _entry_section(draft)
+    if section is None:
+        return (EntryType.MARKET, (), None) if draft.market_outside else (None, (), None)
+    prices = tuple(v.number for v in section.values)
+    if section.market:
+        return EntryType.MARKET, (), prices[0] if prices else None
+    if not prices:
+        return (EntryType.MARKET, (), None) if draft.market_outside else (None, (), None)
+    return (EntryType.RANGE if entry_is_range(section) else EntryType.LIMIT), prices, None
+
+
+def targets_of(draft: Draft) -> tuple[float, ...]:
+    values = [v for s in draft.all("tp") for v in s.values]
+    if any(v.indexed for v in values):  # a numbered list: stray unnumbered numbers are not targets
+        values = [v for v in values if v.indexed]
+    return tuple(v.number for v in values)
+
+
+def stop_of(draft: Draft) -> float | str | None:
+    sections = draft.all("stop")
+    for section in sections:
+        if section.values:
+            return section.values[0].number
+    for section in sections:
+        if section.percents:
+            return section.percents[0]
+    return None
+
+
+def leverage_of(draft: Draft) -> float | None:
+    labelled = [value for value, under_label in draft.leverages if under_label]
+    found = labelled or [value for value, _ in draft.leverages]
+    return found[0] if found else None
+
+
+def side_of(draft: Draft, entries: tuple[float, ...], reference: float | None,
+            targets: tuple[float, ...], stop: float | str | None) -> tuple[Side | None, bool]:
+    """(side, implied). A written side word wins; otherwise the levels decide when they agree."""
+    if draft.sides:
+        return Side(draft.sides[0]), False
+    anchor = (sum(entries) / len(entries)) if entries else reference
+    votes: set[Side] = set()
+    numeric_stop = stop if isinstance(stop, float) else None
+    if anchor is not None:
+        votes.update(Side.LONG if t > anchor else Side.SHORT for t in targets if t != anchor)
+        if numeric_stop is not None and numeric_stop != anchor:
+            votes.add(Side.LONG if numeric_stop < anchor else Side.SHORT)
+    elif targets and numeric_stop is not None:
+        votes.add(Side.LONG if targets[0] > numeric_stop else Side.SHORT)
+    return (votes.pop(), True) if len(votes) == 1 else (None, False)
+
+
+def build_signal(draft: Draft, symbol: str, default_leverage: float | None) -> tuple[NewSignal | None, str]:
+    """The signal, or None and what is missing."""
+    entry_type, entries, reference = entries_of(draft)
+    targets = targets_of(draft)
+    stop = stop_of(draft)
+    if entry_type is None:
+        return None, "no entry price or market-entry instruction"
+    side, implied = side_of(draft, entries, reference, targets, stop)
+    if side is None:
+        return None, "no side (long/short) written and the levels do not imply one"
+    extras: dict[str, str] = {}
+    if implied:
+        extras["side_implied_by"] = "levels"
+    if reference is not None:
+        extras["reference_price"] = f"{reference:g}"
+    if draft.trailing:
+        extras["trailing"] = draft.trailing
+    leverage = leverage_of(draft)
+    return NewSignal(symbol=symbol, side=side, entry_type=entry_type, entries=entries, take_profits=targets,
+                     stop_loss=stop, leverage=leverage if leverage is not None else default_leverage,
+                     extras=extras), ""
