@@ -41,7 +41,7 @@ def _cmd_run(_: argparse.Namespace) -> int:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from core.domain import Noise
+    from core.domain import Noise, ParseResult
     from core.parsing import ParseContext, parse
     from core.parsing.output import to_record
 
@@ -62,6 +62,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
         if not isinstance(item, dict):
             item = {"error": f"line {number} is not a JSON object"}
         text = item.get("text")
+        result: ParseResult
         if not isinstance(text, str):
             result = Noise(item.get("error") or f"line {number} has no string 'text'")
         else:
