@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from core.parsing.lexicon import (
     CHECKS,
+    CLOSER_LOOK_INITIALS,
     COLON,
+    INTERESTING,
     LEVERAGE,
     NUMBER,
     PHRASES,
@@ -171,9 +173,23 @@ class _Collector:
                 self.current = None
 
     def run(self) -> Draft:
-        i, count = 0, self.tokens.count
+        lower, count = self.tokens.lower, self.tokens.count
+        interesting, closer = INTERESTING, CLOSER_LOOK_INITIALS
+        i = 0
         while i < count:
-            i = self.step(i)
+            low = lower[i]
+            first = low[0]
+            if first.isalpha() and low not in interesting and first not in closer:
+                # the common case, inlined for speed: a word that is neither a label nor a side
+                self.blank_run = 0
+                current = self.current
+                if current is not None:
+                    current.words += 1
+                    if current.words >= PROSE_WORDS and not current.values and not current.percents:
+                        self.current = None
+                i += 1
+            else:
+                i = self.step(i)
         draft = self.draft
         draft.market_outside = any(abs(m - s) <= MARKET_NEAR for m in self.market_at for s in self.side_at)
         return draft

@@ -41,11 +41,18 @@ WEAK_ENTRY_WORDS = frozenset({"at", "here", "@"})
 RANGE_WORDS = frozenset({"-", "_", "~", "to"})
 CHECKS = frozenset({"✅", "☑", "✔"})
 
-TOKEN = re.compile(r"([^\S\n]*)(\n|[^\W_]+(?:[.,]\d+)*|\S)")
+# (skipped, token): white space, emojis and punctuation that never matter are skipped; a non-empty skip
+# means "not adjacent". Kept symbols: - _ ~ : = $ # % ( ) . / @ + and check marks.
+TOKEN = re.compile(r"([^\w\n\-~:=$#%().\/@+✅☑✔]*)(\n|[^\W_]+(?:[.,]\d+)*|[^\s\w]|_)")
 NUMBER = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
 LEVERAGE = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)", re.IGNORECASE)
 THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)k", re.IGNORECASE)
 TP_INDEXED = re.compile(r"tp(\d{1,2})", re.IGNORECASE)
+
+
+# words worth a closer look; every other word only counts as prose
+INTERESTING = frozenset(PHRASES) | LONG_WORDS | SHORT_WORDS | WEAK_ENTRY_WORDS | {"to"}
+CLOSER_LOOK_INITIALS = frozenset("xхtлш")
 
 
 def side_of_word(word: str) -> str | None:

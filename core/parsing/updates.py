@@ -7,42 +7,76 @@ import re
 from core.domain import UpdateAction
 
 _N = r"[\d.,]+"
-_SL = r"(?:sl|stop[\s-]?loss|stoploss|stop)"
-# (action, phrase). One regex holds them all: the leftmost match in the message is the primary action;
-# at the same position the earlier (more specific) phrase wins, e.g. "closed at stoploss" before "closed".
-_PHRASES: tuple[tuple[UpdateAction, str], ...] = (
-    (UpdateAction.OTHER, r"\ball\s+entry\s+targets?\s+(?:achieved|hit|reached|filled|done)"),
-    (UpdateAction.OTHER, r"\bentered\s+(?:the\s+)?entry\s+zone"),
-    (UpdateAction.OTHER, rf"\bentry\s*\d?\s*(?:[:\-]\s*{_N}\s*)?✅"),
-    (UpdateAction.OTHER, r"\b(?:entry|order)\s+(?:filled|triggered|activated)\b"),
-    (UpdateAction.SL_HIT, rf"\bclosed?\s+(?:at|by|on)\s+(?:the\s+)?{_SL}"),
-    (UpdateAction.SL_HIT, rf"\b{_SL}\s*(?:hit|⛔|triggered|reached)"),
-    (UpdateAction.SL_HIT, rf"\bstopped\s+out\b|\bhit\s+(?:the\s+)?{_SL}\b"),
-    (UpdateAction.TP_HIT, r"\b(?:all\s+)?(?:take[\s-]?profit\s+)?targets?\s*\d*\s+"
-                          r"(?:achieved|hit|reached|done|smashed|destroyed|blown|completed)"),
-    (UpdateAction.TP_HIT, rf"\b(?:tp|target)\s*\d+\s*(?:[:\-]\s*{_N}\s*)?✅"),
-    (UpdateAction.TP_HIT, r"\btake[\s-]?profit\s+target\s*\d+\s*✅|\btp\s*\d+\s+(?:hit|reached|done)\b"),
-    (UpdateAction.MOVE_SL, rf"\bmove\s+(?:the\s+)?{_SL}\b"),
-    (UpdateAction.MOVE_SL, rf"\b{_SL}\s+(?:to|at|on)\s+(?:entry|break[\s-]?even|be)\b"),
-    (UpdateAction.MOVE_SL, r"\bset\s+(?:sl\s+(?:to\s+)?)?(?:be|break[\s-]?even)\b"),
-    (UpdateAction.CANCEL, r"\bcancel(?:led|ed|ing)?\b|\bdon'?t\s+(?:enter|open)\b|\bavoid\s+(?:this|entry)\b"),
-    (UpdateAction.CANCEL, r"\bignore\s+(?:this|the\s+(?:signal|call))\b|\bremove\s+(?:the\s+)?orders?\b"),
-    (UpdateAction.CLOSE, r"\bclosed?\s+(?:all|everything|\d+\s*%|half|partial|[#$]|due|because)"),
-    (UpdateAction.CLOSE, r"\bclosed?\s+(?:the\s+|your\s+|our\s+)?(?:positions?|trades?|longs?|shorts?)\b"),
-    (UpdateAction.CLOSE, r"\bclosed?\s+at\s+(?:entry|break[\s-]?even|profit|market)"),
-    (UpdateAction.CLOSE, r"\bsecure\s+(?:half|profits?|\d+\s*%|some)|\bbook\s+(?:profits?|\d+\s*%|some)"),
-    (UpdateAction.CLOSE, r"\bexit\s+(?:now|all|the\s+trade)|^\s*close\b|\bclosing\s+(?:all|the\s+trade|position)"),
+_LOSS = r"(?:[\s-]?loss)?"
+# (action, pattern) on lower-cased text. Every pattern starts with a literal word, which keeps the scan
+# fast; the leftmost match in the message is the primary action, and at the same position the earlier
+# (more specific) pattern wins, e.g. "closed at stoploss" (sl_hit) before "closed" (close).
+_PATTERNS: tuple[tuple[UpdateAction, str], ...] = (
+    (UpdateAction.OTHER, r"all\s+entry\s+targets?\s+(?:achieved|hit|reached|filled|done)"),
+    (UpdateAction.OTHER, r"entered\s+(?:the\s+)?entry\s+zone"),
+    (UpdateAction.OTHER, rf"entry\s*\d?\s*(?:[:\-]\s*{_N}\s*)?✅"),
+    (UpdateAction.OTHER, r"entry\s+(?:filled|triggered|activated)"),
+    (UpdateAction.OTHER, r"order\s+(?:filled|triggered|activated)"),
+    (UpdateAction.SL_HIT, rf"closed?\s+(?:at|by|on)\s+(?:the\s+)?(?:sl|stop{_LOSS}|stoploss)"),
+    (UpdateAction.SL_HIT, rf"stop{_LOSS}\s*(?:hit|⛔|triggered|reached)"),
+    (UpdateAction.SL_HIT, r"stoploss\s*(?:hit|⛔|triggered|reached)"),
+    (UpdateAction.SL_HIT, r"sl\s*(?:hit|⛔|triggered|reached)"),
+    (UpdateAction.SL_HIT, r"stopped\s+out"),
+    (UpdateAction.SL_HIT, rf"hit\s+(?:the\s+)?(?:sl|stop{_LOSS}|stoploss)"),
+    (UpdateAction.TP_HIT, r"all\s+(?:take[\s-]?profit\s+)?targets?\s+(?:achieved|hit|reached|done|smashed|completed)"),
+    (UpdateAction.TP_HIT, r"all\s+targets?\s+(?:destroyed|blown)"),
+    (UpdateAction.TP_HIT, r"targets?\s*\d*\s+(?:achieved|hit|reached|done|smashed|destroyed|blown|completed)"),
+    (UpdateAction.TP_HIT, rf"target\s*\d+\s*(?:[:\-]\s*{_N}\s*)?✅"),
+    (UpdateAction.TP_HIT, rf"tp\s*\d+\s*(?:[:\-]\s*{_N}\s*)?✅"),
+    (UpdateAction.TP_HIT, r"tp\s*\d+\s+(?:hit|reached|done)"),
+    (UpdateAction.TP_HIT, r"take[\s-]?profit\s+target\s*\d+\s*✅"),
+    (UpdateAction.MOVE_SL, rf"move\s+(?:the\s+)?(?:sl|stop{_LOSS})"),
+    (UpdateAction.MOVE_SL, rf"(?:sl|stop{_LOSS})\s+(?:to|at|on)\s+(?:entry|break[\s-]?even|be)\b"),
+    (UpdateAction.MOVE_SL, r"set\s+(?:sl\s+(?:to\s+)?)?(?:be|break[\s-]?even)\b"),
+    (UpdateAction.CANCEL, r"cancel(?:led|ed|ing)?\b"),
+    (UpdateAction.CANCEL, r"don'?t\s+(?:enter|open)"),
+    (UpdateAction.CANCEL, r"avoid\s+(?:this|entry)"),
+    (UpdateAction.CANCEL, r"ignore\s+(?:this|the\s+(?:signal|call))"),
+    (UpdateAction.CANCEL, r"remove\s+(?:the\s+)?orders?"),
+    (UpdateAction.CLOSE, r"closed?\s+(?:all|everything|\d+\s*%|half|partial|[#$]|due|because)"),
+    (UpdateAction.CLOSE, r"closed?\s+(?:the\s+|your\s+|our\s+)?(?:positions?|trades?|longs?|shorts?)\b"),
+    (UpdateAction.CLOSE, r"closed?\s+at\s+(?:entry|break[\s-]?even|profit|market)"),
+    (UpdateAction.CLOSE, r"secure\s+(?:half|profits?|\d+\s*%|some)"),
+    (UpdateAction.CLOSE, r"book\s+(?:profits?|\d+\s*%|some)"),
+    (UpdateAction.CLOSE, r"exit\s+(?:now|all|the\s+trade)"),
+    (UpdateAction.CLOSE, r"closing\s+(?:all|the\s+trade|position)"),
+    (UpdateAction.CLOSE, r"close\s*$"),
 )
-_UPDATE = re.compile("|".join(f"(?P<u{i}>{p})" for i, (_, p) in enumerate(_PHRASES)), re.IGNORECASE | re.MULTILINE)
-_ACTIONS = {f"u{i}": action for i, (action, _) in enumerate(_PHRASES)}
+_COMPILED = tuple((action, re.compile(pattern, re.MULTILINE)) for action, pattern in _PATTERNS)
+_OPENING_CLOSE = re.compile(r"\s*close\b")
 _TARGET = re.compile(r"\b(?:tp|target)\s*(\d{1,2})\b", re.IGNORECASE)
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-_NEW_STOP = re.compile(rf"\b{_SL}\s+(?:to|at)\s+\$?(\d+(?:\.\d+)?)", re.IGNORECASE)
+_NEW_STOP = re.compile(r"\b(?:sl|stop(?:[\s-]?loss)?)\s+(?:to|at)\s+\$?(\d+(?:\.\d+)?)", re.IGNORECASE)
+
+
+def _word_start(text: str, pattern: re.Pattern[str]) -> int | None:
+    """Position of the first match that starts a word, or None."""
+    position = 0
+    while True:
+        match = pattern.search(text, position)
+        if match is None:
+            return None
+        start = match.start()
+        if start == 0 or not text[start - 1].isalnum():
+            return start
+        position = start + 1
 
 
 def detect_update(text: str) -> UpdateAction | None:
-    match = _UPDATE.search(text)
-    return _ACTIONS[match.lastgroup] if match and match.lastgroup else None
+    low = text.lower()
+    best: tuple[int, UpdateAction] | None = None
+    for action, pattern in _COMPILED:
+        start = _word_start(low, pattern)
+        if start is not None and (best is None or start < best[0]):
+            best = (start, action)
+    if best is None and _OPENING_CLOSE.match(low):  # a message that starts with "Close ..."
+        return UpdateAction.CLOSE
+    return best[1] if best else None
 
 
 def update_details(action: UpdateAction, text: str) -> tuple[int | None, float | None, float | None]:
