@@ -8,7 +8,9 @@ import unicodedata
 # Cyrillic letters that look like Latin ones; applied only inside tokens that also hold Latin letters or digits
 _HOMOGLYPHS = str.maketrans("АВЕКМНОРСТХУаеорсухі", "ABEKMHOPCTXYaeopcyxi")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-_MIXED_TOKEN = re.compile(r"[A-Za-z0-9А-Яа-яЁё]*(?:[A-Za-z0-9][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z0-9])[A-Za-z0-9А-Яа-яЁё]*")
+_MIXED_TOKEN = re.compile(
+    r"[A-Za-z0-9А-Яа-яЁё/]*(?:[A-Za-z0-9/][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z0-9/])[A-Za-z0-9А-Яа-яЁё/]*"
+)
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 
 _CIRCLED = {**{0x2780 + i: str(i + 1) for i in range(10)},  # ➀..➉

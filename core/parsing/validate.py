@@ -9,14 +9,34 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+MAX_LEVEL_RATIO = 10.0  # a target or stop this many times away from the entry is a typo, not a plan
+
+
+def _far_level(signal: NewSignal, anchor: float) -> str | None:
+    levels = [(f"target {n}", t) for n, t in enumerate(signal.take_profits, start=1) if isinstance(t, float | int)]
+    if isinstance(signal.stop_loss, float | int):
+        levels.append(("the stop-loss", signal.stop_loss))
+    for name, level in levels:
+        if level <= 0 or max(level / anchor, anchor / level) > MAX_LEVEL_RATIO:
+            return f"{name} ({_fmt(level)}) is more than {MAX_LEVEL_RATIO:g}x away from the entry ({_fmt(anchor)}): a typo?"
+    return None
+
+
 def problem_with(signal: NewSignal) -> str | None:
     """None when the call is consistent; otherwise why it is not a trade."""
     if any(price <= 0 for price in signal.entries):
         return "an entry price is zero or negative"
     if signal.leverage is not None and not 1 <= signal.leverage <= 200:
         return f"leverage {_fmt(signal.leverage)}x is outside 1x-200x"
+    reference = signal.extras.get("reference_price")
+    anchors = signal.entries or ((float(reference),) if reference else ())
+    if not anchors:
+        return None  # market entry without a quoted price: levels are checked against the live price later
+    typo = _far_level(signal, sum(anchors) / len(anchors))
+    if typo:
+        return typo
     if not signal.entries:
-        return None  # market entry: levels are checked against the live price later
+        return None
     low, high = min(signal.entries), max(signal.entries)
     long = signal.side is Side.LONG
     word = "long" if long else "short"

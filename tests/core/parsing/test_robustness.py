@@ -1,0 +1,74 @@
+"""Property tests: the parser is total, and anything it calls a trade is consistent."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.domain import NewSignal, Noise, ParseResult, RejectedSignal, SignalUpdate
+from core.parsing import ParseContext, parse
+from core.parsing.validate import problem_with
+from tests.core.parsing.test_corpus import CORPUS
+
+REAL = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def _check(result: ParseResult) -> None:
+    assert isinstance(result, NewSignal | SignalUpdate | RejectedSignal | Noise)
+    if isinstance(result, NewSignal):
+        assert problem_with(result) is None
+        assert result.symbol.count("/") == 1
+    if isinstance(result, RejectedSignal | Noise):
+        assert result.reason
+
+
+@SETTINGS
+@given(st.text(max_size=4096))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    _check(parse(text))
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from(list("0123456789.,-_:x%$#() \nTPSLlongshortentry/USDTBC✅")),
+               max_size=4096))
+def test_signal_like_noise_never_raises(text: str) -> None:
+    _check(parse(text, ParseContext(default_leverage=5)))
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(REAL))
+    for _ in range(draw(st.integers(0, 6))):
+        if not text:
+            break
+        at = draw(st.integers(0, len(text) - 1))
+        op = draw(st.sampled_from(["delete", "insert", "replace", "swap_lines", "flatten"]))
+        if op == "delete":
+            text = text[:at] + text[at + 1:]
+        elif op == "insert":
+            text = text[:at] + draw(st.sampled_from(list("0123456789 -.:\n%x$"))) + text[at:]
+        elif op == "replace":
+            text = text[:at] + draw(st.characters()) + text[at + 1:]
+        elif op == "swap_lines":
+            lines = text.split("\n")
+            lines.reverse()
+            text = "\n".join(lines)
+        else:
+            text = text.replace("\n", " ")
+    return text
+
+
+@SETTINGS
+@given(mutated())
+def test_mutated_real_signals_never_raise_and_stay_consistent(text: str) -> None:
+    _check(parse(text))
+
+
+def test_pathological_inputs_return() -> None:
+    for text in ("1" * 4096, "-" * 4096, "TP" * 2048, "1." * 2048, "#" * 4096, "x1" * 2048,
+                 "entry " * 700, "BTC/USDT long " * 300, "\n" * 4096, "1,000," * 700, "🚀" * 4096):
+        _check(parse(text))
