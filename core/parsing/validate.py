@@ -18,7 +18,8 @@ def _far_level(signal: NewSignal, anchor: float) -> str | None:
         levels.append(("the stop-loss", signal.stop_loss))
     for name, level in levels:
         if level <= 0 or max(level / anchor, anchor / level) > MAX_LEVEL_RATIO:
-            return f"{name} ({_fmt(level)}) is more than {MAX_LEVEL_RATIO:g}x away from the entry ({_fmt(anchor)}): a typo?"
+            return (f"{name} ({_fmt(level)}) is more than {MAX_LEVEL_RATIO:g}x away from the entry "
+                    f"({_fmt(anchor)}): a typo?")
     return None
 
 
