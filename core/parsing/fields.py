@@ -29,7 +29,9 @@ from core.parsing.lexicon import (
 _RANGE_LABEL = re.compile(r"zone|between|around|range|area", re.IGNORECASE)
 PROSE_WORDS = 6  # a label followed by this many words before any number is prose ("our last entry and it...")
 MARKET_NEAR = 2  # a market word counts outside an entry label only this close to a side word ("Open LONG now")
+MARKET_WORDS = 1  # ... and inside an entry section only this soon after the label ("Entry at CMP")
 MAX_INDEX = 30
+TRAILING_TOKENS = 40
 
 
 @dataclass
@@ -225,10 +227,13 @@ class _Collector:
         side = side_of_word(low)
         if side is not None:
             return self.side_word(i, side)
-        if low in WEAK_ENTRY_WORDS and self.tokens.number_after(i) is not None:
-            self.open("weak_entry", low)
-            self.last = "label"
-            return i + 1
+        if low in WEAK_ENTRY_WORDS:
+            cur = self.current
+            waiting = cur is not None and not cur.values and cur.kind in ("entry", "tp", "stop", "weak_entry")
+            if not waiting and self.tokens.number_after(i) is not None:
+                self.open("weak_entry", low)
+                self.last = "label"
+            return i + 1  # "stop at 41000", "buy at current price": a filler inside a field
         if low == "to":
             self.joined_next = self.last == "num"
             return i + 1
@@ -264,17 +269,15 @@ class _Collector:
 
     def labelled(self, i: int, kind: str, label: str, used: int) -> int:
         if kind == "ign_rest":
-            if "trailing" in label:
-                end = i
-                while end < self.tokens.count and self.tokens.lower[end] != "\n":
-                    end += 1
-                self.draft.trailing = self.tokens.joined(i, end)
+            if "trailing" in label:  # keep the instruction (up to a few lines) for the execution engine
+                end = min(self.tokens.count, i + TRAILING_TOKENS)
+                self.draft.trailing = " ".join(t for t in self.tokens.lower[i:end] if t != "\n")
             return self.tokens.count
         self.blank_run = 0
         if kind == "market":
             cur = self.current
             if cur is not None and cur.kind in ("entry", "weak_entry"):
-                cur.market = cur.market or cur.words <= 1
+                cur.market = cur.market or cur.words <= MARKET_WORDS
             elif cur is None or cur.kind != "ign":
                 self.market_at.append(i)
             return i + used
@@ -296,7 +299,6 @@ class _Collector:
             return i + 1
         self.draft.sides.append(side)
         self.side_at.append(i)
-        self.word()
         return i + 1
 
     def leverage(self, i: int, value: float) -> None:

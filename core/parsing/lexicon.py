@@ -37,7 +37,7 @@ for _candidates in PHRASES.values():
 LONG_WORDS = frozenset({"long", "longs", "buy", "buying", "покупка", "bullish"})
 SHORT_WORDS = frozenset({"short", "shorts", "sell", "selling", "продажа", "bearish", "bearsish"})
 RU_LONG, RU_SHORT = "лонг", "шорт"
-WEAK_ENTRY_WORDS = frozenset({"at", "here", "@"})
+WEAK_ENTRY_WORDS = frozenset({"at", "here", "from", "@"})
 RANGE_WORDS = frozenset({"-", "_", "~", "to"})
 CHECKS = frozenset({"✅", "☑", "✔"})
 

@@ -15,6 +15,9 @@ def entries_of(draft: Draft) -> tuple[EntryType | None, tuple[float, ...], float
     section = _entry_section(draft)
     if section is None:
         return (EntryType.MARKET, (), None) if draft.market_outside else (None, (), None)
+    ladder = [s for s in draft.all("entry") if s.values] if section.kind == "entry" else []
+    if len(ladder) > 1 and not section.market:  # "Entry 1: 1800 / Entry 2: 1750": one ladder
+        return EntryType.LIMIT, tuple(v.number for s in ladder for v in s.values), None
     prices = tuple(v.number for v in section.values)
     if section.market:
         return EntryType.MARKET, (), prices[0] if prices else None

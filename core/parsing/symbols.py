@@ -21,6 +21,11 @@ _SEPARATED = re.compile(rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{2,15}})\s*[/|]\s*({_QUO
 _GLUED = re.compile(rf"(?<![A-Za-z0-9])([A-Z0-9]{{2,15}}?)({_QUOTE_ALT})(?:[-_.]?PERP|\.P|-SWAP|M)?(?![A-Za-z0-9])")
 _DASH_PERP = re.compile(r"(?<![A-Za-z0-9])([A-Z0-9]{2,15})-PERP(?![A-Za-z0-9])")
 _TAGGED = re.compile(r"(?<![\w#$])[#$]([A-Za-z][A-Za-z0-9]{1,14})(?![A-Za-z0-9])")
+# a bare upper-case ticker right next to a side word: "BTC short now", "LONG on ETH", "XRP LONG"
+_BESIDE_SIDE = re.compile(
+    r"(?<![\w#$/])([A-Z][A-Z0-9]{1,9})\s+(?i:long|short|buy|sell)\b"
+    r"|\b(?i:long|short|buy|sell)\s+(?:(?i:on|in)\s+)?([A-Z][A-Z0-9]{1,9})(?![\w/])"
+)
 _LABELLED = re.compile(
     r"(?:pair|coin|symbol|name|ticker|instrument|инструмент|тикер|монета)\s*[:=\-]?\s*[#$]?([A-Za-z0-9]{2,15})\b",
     re.IGNORECASE,
@@ -60,4 +65,8 @@ def find_symbol(text: str, default_quote: str = "USDT") -> str | None:
     labelled = _LABELLED.search(text)
     if labelled and labelled.group(1).isupper() and _base_ok(labelled.group(1)):
         return _pair(labelled.group(1), None, default_quote)
+    for beside in _BESIDE_SIDE.finditer(text):
+        ticker = beside.group(1) or beside.group(2)
+        if _base_ok(ticker):
+            return _pair(ticker, None, default_quote)
     return None

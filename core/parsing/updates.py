@@ -46,6 +46,12 @@ _PATTERNS: tuple[tuple[UpdateAction, str], ...] = (
     (UpdateAction.CLOSE, r"exit\s+(?:now|all|the\s+trade)"),
     (UpdateAction.CLOSE, r"closing\s+(?:all|the\s+trade|position)"),
     (UpdateAction.CLOSE, r"close\s*$"),
+    (UpdateAction.TP_HIT, r"(?:тейк|цель)\s*\d*\s+(?:взят|достигнут)"),
+    (UpdateAction.SL_HIT, r"(?:выбило|сработал)\s+(?:по\s+)?стоп"),
+    (UpdateAction.MOVE_SL, r"(?:стоп|sl)\s+(?:в|на)\s+(?:безубыток|бу|точку\s+входа)"),
+    (UpdateAction.MOVE_SL, r"перевод\w*\s+(?:стоп|sl)"),
+    (UpdateAction.CANCEL, r"отмен\w*"),
+    (UpdateAction.CLOSE, r"закр\w*"),
 )
 _COMPILED = tuple((action, re.compile(pattern, re.MULTILINE)) for action, pattern in _PATTERNS)
 _OPENING_CLOSE = re.compile(r"\s*close\b")

@@ -212,3 +212,42 @@ def test_inconsistent_calls_are_rejected_with_a_reason(text: str, reason: str) -
 )
 def test_chit_chat_is_noise_with_a_reason(text: str, reason: str) -> None:
     assert parse(text) == Noise(reason)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("⚡⚡ #BTCUSDT ⚡⚡\nSignal Type: Regular (Long)\nLeverage: Isolated (10X)\n\n"
+         "Entry Zone:\nBuy at current price\n\nTake-Profit Targets:\n1) 93400\n2) 93520\n\n"
+         "Stop Targets:\n1) 91500\n\nTrailing Configuration:\n"
+         "Stop: Moving Target -\nTrigger: Target (1)",
+         ("BTC/USDT", Side.LONG, EntryType.MARKET, (), (93400.0, 93520.0), 91500.0, 10.0)),
+        ("#BTC/USDT\nLeverage: Isolated (10X)\nEntry: 67000\nTake-Profit Targets: 1) 68000 2) 69000 3) 70000\n"
+         "Stop Targets: 1) 66000\nSignal Type: Regular (Long)",
+         ("BTC/USDT", Side.LONG, EntryType.LIMIT, (67000.0,), (68000.0, 69000.0, 70000.0), 66000.0, 10.0)),
+        ("LONG #ETH\nEntry 1: 1800\nEntry 2: 1750\nTP 1: 1900\nTP 2: 2000\nSL: 1700",
+         ("ETH/USDT", Side.LONG, EntryType.LIMIT, (1800.0, 1750.0), (1900.0, 2000.0), 1700.0, None)),
+        ("📈 BUY SIGNAL: $AVAX\nBuy: $32.50 - $33.10\nTP: $35 / $37 / $40\nSL: $30.8",
+         ("AVAX/USDT", Side.LONG, EntryType.RANGE, (32.5, 33.1), (35.0, 37.0, 40.0), 30.8, None)),
+        ("BTC short now, tp 60k, sl 66k",
+         ("BTC/USDT", Side.SHORT, EntryType.MARKET, (), (60000.0,), 66000.0, None)),
+        ("We are LONG on BTC from 42000, targets 43000 and 44000, stop at 41000",
+         ("BTC/USDT", Side.LONG, EntryType.LIMIT, (42000.0,), (43000.0, 44000.0), 41000.0, None)),
+    ],
+)
+def test_more_layouts(text: str, expected: tuple[object, ...]) -> None:
+    got = signal(text)
+    fields = (got.symbol, got.side, got.entry_type, got.entries, got.take_profits, got.stop_loss, got.leverage)
+    assert fields == expected
+
+
+def test_trailing_instructions_are_kept() -> None:
+    got = signal("BTCUSDT long entry 100 tp 110 sl 90\n(Use Trailing SL when in profit)")
+    assert got.extras["trailing"].startswith("use trailing sl when in profit")
+
+
+def test_russian_updates() -> None:
+    close = parse("Закрываем позицию по BTC")
+    cancel = parse("Отмена сигнала по #ETHUSDT")
+    assert isinstance(close, SignalUpdate) and close.action is UpdateAction.CLOSE
+    assert isinstance(cancel, SignalUpdate) and cancel.action is UpdateAction.CANCEL and cancel.symbol == "ETH/USDT"
