@@ -68,17 +68,12 @@ class Draft:
 
 
 class _Tokens:
-    """The lower-cased token list, with whether each token had white space before it."""
+    """The lower-cased token list and the small look-arounds the rules need."""
 
     def __init__(self, text: str) -> None:
-        pairs = TOKEN.findall(text.lower())
-        self.lower = [token for _, token in pairs]
-        self.spaced = [bool(space) for space, _ in pairs]
+        self.text = text.lower()
+        self.lower: list[str] = TOKEN.findall(self.text)
         self.count = len(self.lower)
-
-    def adjacent(self, i: int, j: int) -> bool:
-        """Token j directly follows token i with nothing between them."""
-        return j == i + 1 and 0 <= i and j < self.count and not self.spaced[j]
 
     def phrase_at(self, i: int) -> tuple[str, int] | None:
         """(kind, tokens used) of the longest label phrase starting at token i; '-' between words is skipped."""
@@ -115,9 +110,9 @@ def _price_token(tokens: _Tokens, k: int) -> bool:
     word = tokens.lower[k]
     if not word[0].isdigit() or not NUMBER.fullmatch(word):
         return False
-    if tokens.adjacent(k - 1, k) and tokens.lower[k - 1] == "#":
+    if k > 0 and tokens.lower[k - 1] == "#":
         return False  # "#0941" is an id
-    return not (tokens.adjacent(k, k + 1) and tokens.lower[k + 1] in ("%", "x", "х", "k"))
+    return not (k + 1 < tokens.count and tokens.lower[k + 1] == "%")
 
 
 def _is_index(tokens: _Tokens, k: int) -> bool:
@@ -127,8 +122,7 @@ def _is_index(tokens: _Tokens, k: int) -> bool:
     nxt = tokens.lower[k + 1] if k + 1 < tokens.count else ""
     if nxt in (":", ")"):
         return True
-    line_start = k == 0 or tokens.lower[k - 1] in ("\n", "(")
-    return nxt == "." and line_start and tokens.adjacent(k, k + 1)
+    return nxt == "." and (k == 0 or tokens.lower[k - 1] == "\n")
 
 
 class _Collector:
@@ -322,15 +316,8 @@ class _Collector:
         tokens = self.tokens
         low = tokens.lower[i]
         nxt = tokens.lower[i + 1] if i + 1 < tokens.count else ""
-        if tokens.adjacent(i - 1, i) and tokens.lower[i - 1] == "#":
+        if i > 0 and tokens.lower[i - 1] == "#":
             return i + 1  # an id such as "#0941"
-        if nxt in ("x", "х") and tokens.adjacent(i, i + 1):
-            self.leverage(i, to_number(low))
-            return i + 2
-        if nxt == "k" and tokens.adjacent(i, i + 1):
-            self.value(to_number(low) * 1000)
-            self.last = "num"
-            return i + 2
         if nxt == "%":
             return self.percent(i)
         if _is_index(tokens, i):
@@ -342,19 +329,19 @@ class _Collector:
         return i + 1
 
     def percent(self, i: int) -> int:
-        tokens = self.tokens
-        start = i
-        # "5-10%" (no spaces) is one range; "-7%" keeps its sign
-        if i >= 2 and tokens.lower[i - 1] == "-" and tokens.adjacent(i - 2, i - 1) and tokens.adjacent(i - 1, i) \
-                and NUMBER.fullmatch(tokens.lower[i - 2]):
-            start = i - 2
+        lower = self.tokens.lower
+        text = lower[i] + "%"
+        # "5-10%" / "25-30%" written without spaces is one range; "-7%" keeps its sign
+        if i >= 2 and lower[i - 1] == "-" and NUMBER.fullmatch(lower[i - 2]) \
+                and f"{lower[i - 2]}-{text}" in self.tokens.text:
+            text = lower[i - 2] + "-" + text
             cur = self.current
-            if cur is not None and cur.values and cur.values[-1].number == to_number(tokens.lower[i - 2]):
+            if cur is not None and cur.values and cur.values[-1].number == to_number(lower[i - 2]):
                 cur.values.pop()
-        elif i >= 1 and tokens.lower[i - 1] in ("-", "+") and tokens.adjacent(i - 1, i):
-            start = i - 1
+        elif i >= 1 and lower[i - 1] in ("-", "+") and (i < 2 or not NUMBER.fullmatch(lower[i - 2])):
+            text = lower[i - 1] + text
         if self.current is not None and self.current.kind == "stop":
-            self.current.percents.append(tokens.joined(start, i + 2, ""))
+            self.current.percents.append(text)
         self.last = "pct"
         return i + 2
 

@@ -41,13 +41,13 @@ WEAK_ENTRY_WORDS = frozenset({"at", "here", "from", "@"})
 RANGE_WORDS = frozenset({"-", "_", "~", "to"})
 CHECKS = frozenset({"✅", "☑", "✔"})
 
-# (skipped, token): white space, emojis and punctuation that never matter are skipped; a non-empty skip
-# means "not adjacent". Kept symbols: - _ ~ : = $ # % ( ) . / @ + and check marks.
-TOKEN = re.compile(r"([^\w\n\-~:=$#%().\/@+✅☑✔]*)(\n|[^\W_]+(?:[.,]\d+)*|[^\s\w]|_)")
+# Tokens: alphanumeric runs (with decimals and a letter suffix: "10.0x", "1.5k", "tp1"), line breaks and the
+# few symbols that matter. Everything else (spaces, emojis, other punctuation) is skipped by findall.
+TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)*[^\W\d_]*|\n|[-~:=$#%()./@+✅☑✔_]")
 NUMBER = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
-LEVERAGE = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)", re.IGNORECASE)
-THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)k", re.IGNORECASE)
-TP_INDEXED = re.compile(r"tp(\d{1,2})", re.IGNORECASE)
+LEVERAGE = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)")
+THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)k")
+TP_INDEXED = re.compile(r"tp(\d{1,2})")
 
 
 # words worth a closer look; every other word only counts as prose

@@ -36,7 +36,9 @@ _DATE_TIME = re.compile(
     r"|\bT?\d{1,2}:\d{1,2}(?::\d{1,2})?(?:\s?(?:UTC|GMT|[AP]M))?\b"  # 13:00, T7:0:0 UTC
 )
 # Labels glued to what precedes them when line breaks were lost: "SHORTLeverage", "10xEntry", "54.45SL"
-_GLUED = re.compile(r"([A-Za-z0-9%$])(?=[A-Z][a-z]{2}|(?:SL|TP|TARGETS?|STOP|ENTRY|LEVERAGE)\b)")
+_GLUED = re.compile(  # starts with the upper-case letter, which keeps the scan fast
+    r"([A-Z])(?<=[A-Za-z0-9%$][A-Z])(?=[a-z]{2}|(?<=[0-9%$][A-Z])(?:L|P|ARGETS?|TOP|NTRY|EVERAGE)\b)"
+)
 # cheap checks that start with a literal character, so the scan is fast when there is nothing to do
 _DATE_HINTS = (re.compile(r":(?<=\d:)\d"), re.compile(r"-(?<=\d{4}-)\d"), re.compile(r"\.(?<=\d\.)\d{4}\b"))
 _SPECIAL = re.compile("[" + "".join(chr(c) for c in range(0x2780, 0x2794)) + "\u2460-\u2473\ufe0e\ufe0f\u2060"
@@ -86,7 +88,7 @@ def normalize(text: str) -> str:
         text = _DATE_TIME.sub(" ", text)
     if _CYRILLIC.search(text):
         text = _MIXED_TOKEN.sub(_fix_mixed, text)
-    text = _GLUED.sub(r"\1 ", text)
+    text = _GLUED.sub(r" \1", text)
     if _TP_GLUED_HINT.search(text):
         text = _split_glued_targets(text)
     return text
