@@ -31,17 +31,18 @@ PROSE_WORDS = 6  # a label followed by this many words before any number is pros
 MARKET_NEAR = 2  # a market word counts outside an entry label only this close to a side word ("Open LONG now")
 MARKET_WORDS = 1  # ... and inside an entry section only this soon after the label ("Entry at CMP")
 MAX_INDEX = 30
+_INERT = frozenset({":", "(", ")", "$", "=", "+", "/", ".", "#", "%"})
 TRAILING_TOKENS = 40
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     number: float
     indexed: bool  # written after an item number ("1)", "TP2", "Target 3:")
     joined: bool  # joined to the previous value by a dash/underscore/"to" on the same line
 
 
-@dataclass
+@dataclass(slots=True)
 class Section:
     kind: str  # entry | weak_entry | tp | stop | lev_label | ign
     label: str
@@ -51,7 +52,7 @@ class Section:
     words: int = 0  # plain words since the label
 
 
-@dataclass
+@dataclass(slots=True)
 class Draft:
     sections: list[Section] = field(default_factory=list)
     sides: list[str] = field(default_factory=list)  # written side words, in order
@@ -170,10 +171,13 @@ class _Collector:
 
     def run(self) -> Draft:
         lower, count = self.tokens.lower, self.tokens.count
-        interesting, closer = INTERESTING, CLOSER_LOOK_INITIALS
+        interesting, closer, inert = INTERESTING, CLOSER_LOOK_INITIALS, _INERT
         i = 0
         while i < count:
             low = lower[i]
+            if low in inert:  # punctuation only read as context by the rules around it
+                i += 1
+                continue
             first = low[0]
             if first.isalpha() and low not in interesting and first not in closer:
                 # the common case, inlined for speed: a word that is neither a label nor a side
