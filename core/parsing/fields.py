@@ -180,13 +180,7 @@ class _Collector:
                 continue
             first = low[0]
             if first.isalpha() and low not in interesting and first not in closer:
-                # the common case, inlined for speed: a word that is neither a label nor a side
-                self.blank_run = 0
-                current = self.current
-                if current is not None:
-                    current.words += 1
-                    if current.words >= PROSE_WORDS and not current.values and not current.percents:
-                        self.current = None
+                self.word()  # the common case: a word that is neither a label nor a side
                 i += 1
             else:
                 i = self.step(i)
