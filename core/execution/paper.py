@@ -7,10 +7,10 @@ create returns the first order instead of filling twice - the same contract a re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
-from core.domain import OrderSide, OrderStatus
+from core.clock import Clock
+from core.domain import OrderStatus
 from core.execution.gateway import OrderRejected, OrderRequest, OrderResult
 from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import minimum_problem, paper_rules
@@ -22,10 +22,6 @@ class PaperStore(Protocol):
     async def record(self, request: OrderRequest, result: OrderResult) -> OrderResult:
         """Store the order; if the client id exists already, return the stored one instead."""
         ...
-
-
-class Clock(Protocol):
-    def __call__(self) -> datetime: ...
 
 
 @dataclass
@@ -43,10 +39,10 @@ class PaperGateway:
             return existing
         if request.order_type != "market":
             raise OrderRejected(f"the paper exchange does not support {request.order_type} orders yet")
-        problem = minimum_problem(request.amount, request.price or 0.0, paper_rules(request.symbol)) \
-            if request.price else None
-        if problem:
-            raise OrderRejected(problem)
+        if request.price is not None:
+            problem = minimum_problem(request.amount, request.price, paper_rules(request.symbol))
+            if problem:
+                raise OrderRejected(problem)
         now = self.clock()
         try:
             quote = await self.prices.quote(request.symbol, now)
@@ -69,5 +65,3 @@ class PaperGateway:
     async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
         return await self.store.find(client_order_id)
 
-
-__all__ = ["OrderSide", "PaperGateway", "PaperStore"]

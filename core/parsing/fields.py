@@ -139,10 +139,10 @@ class _Collector:
         self.side_at: list[int] = []
 
     def open(self, kind: str, label: str) -> None:
-        lowered = label.lower()
-        if kind == "side_entry" or (kind == "entry" and lowered.startswith(("buy", "sell"))):
+        """Start a section; labels are lower-case already (they come from the tokens)."""
+        if kind == "side_entry" or (kind == "entry" and label.startswith(("buy", "sell"))):
             kind = "tp" if self.draft.first("entry") else "entry"
-            side = side_of_word(lowered.split()[0])
+            side = side_of_word(label.split()[0])
             if side:
                 self.draft.sides.append(side)
         self.current = Section(kind=kind, label=label)
@@ -226,7 +226,7 @@ class _Collector:
                 self.open("weak_entry", low)
                 self.last = "label"
             return i + 1  # "stop at 41000", "buy at current price": a filler inside a field
-        if low == "to":
+        if low in RANGE_WORDS:  # "to" between two numbers
             self.joined_next = self.last == "num"
             return i + 1
         if low[0] in "xх":

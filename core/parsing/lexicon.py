@@ -67,7 +67,7 @@ def to_number(raw: str) -> float:
     """'27,400' -> 27400; '0,5' -> 0.5; '2,201.43' -> 2201.43."""
     if "," in raw:
         head, _, tail = raw.partition(",")
-        if "." in tail or (len(tail) == 3 and head != "0" and "," not in tail) or tail.count(",") > 0:
+        if "." in tail or "," in tail or (len(tail) == 3 and head != "0"):
             raw = raw.replace(",", "")
         else:
             raw = head + "." + tail
