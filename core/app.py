@@ -19,10 +19,13 @@ from core.crypto import SecretBox, decode_key, load_or_create_key_file
 from core.execution.paper import PaperGateway
 from core.market.prices import PriceSource, ReplayPriceSource
 from core.services.accounts import AccountService
+from core.services.deciding import Decider
 from core.services.health import health
 from core.services.notify import Notifier
+from core.services.orders import OrderDesk
 from core.services.paper_store import MongoPaperStore
 from core.services.pipeline import Pipeline
+from core.services.positions import PositionCloser
 from core.services.trading import Trader
 from models.bootstrap import make_client, open_database
 from models.embedded import EmbeddedMongo
@@ -72,7 +75,10 @@ async def build_services(
         price_source = prices or ReplayPriceSource()
         gateway = PaperGateway(prices=price_source, store=MongoPaperStore(), clock=clock,
                                fee_rate=settings.paper_fee_rate)
-        trader = Trader(gateway=gateway, prices=price_source, notifier=notifier, accounts=accounts, clock=clock)
+        desk = OrderDesk(gateway, clock)
+        closer = PositionCloser(desk, notifier, clock)
+        trader = Trader(desk=desk, decider=Decider(price_source, clock), closer=closer, notifier=notifier,
+                        accounts=accounts, clock=clock)
         pipeline = Pipeline(trader)
         scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
                           max_instances=1, coalesce=True)

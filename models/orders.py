@@ -76,6 +76,7 @@ class Position(Document):
     signal_id: Ref
     provider_id: Ref
     mode: TradeMode
+    exchange: str = "binance"
     symbol: str
     side: Side
     amount: float
@@ -87,12 +88,16 @@ class Position(Document):
     status: str = "open"
     realized_pnl: float = 0.0
     fees: float = 0.0
+    exit_price: float | None = None
+    close_reason: str | None = None
     opened_at: datetime = Field(default_factory=utcnow)
-    closed_at: datetime | None = None
+    opened_at_ms: int = 0  # epoch ms: range-queried (daily loss) and, for closed_at_ms, set in place
+    closed_at_ms: int | None = None
 
     class Settings:
         name = "positions"
         indexes = [
             IndexModel([("user_id", ASCENDING), ("signal_id", ASCENDING)], unique=True),
             IndexModel([("user_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("provider_id", ASCENDING), ("status", ASCENDING)]),
         ]

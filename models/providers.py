@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from beanie import Document, Indexed
 from pydantic import BaseModel, Field
@@ -45,7 +46,8 @@ class Subscription(Document):
     provider_id: Ref
     enabled: bool = True
     priority: int = 0
-    overrides: dict[str, float | int | str | bool] = Field(default_factory=dict)
+    overrides: dict[str, Any] = Field(default_factory=dict)  # partial RiskProfile on top of the user's
+    preset: str | None = None  # the preset the overrides came from, for display
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

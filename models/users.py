@@ -31,7 +31,10 @@ class User(Document):
     discord_id: Indexed(int, unique=True)  # type: ignore[valid-type]
     name: str
     settings: UserSettings = Field(default_factory=UserSettings)
+    presets: dict[str, RiskProfile] = Field(default_factory=dict)  # saved by name (lower case)
     trading_paused: bool = False
+    paused_reason: str | None = None
+    paused_until_ms: int | None = None  # epoch ms; None with trading_paused: until a manual resume
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

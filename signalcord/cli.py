@@ -71,6 +71,44 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _numbers(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
+
+
+def _cmd_calc(args: argparse.Namespace) -> int:
+    from core.risk.calculator import CalcError, calculate
+    from core.risk.profiles import ProfileError, preset, with_changes
+
+    changes: dict[str, object] = {}
+    if args.risk_pct is not None:
+        changes.update(sizing_mode="risk", risk_pct=args.risk_pct)
+    if args.max_risk_pct is not None:
+        changes["max_risk_pct"] = args.max_risk_pct
+    if args.max_position is not None:
+        changes["max_position_size"] = args.max_position
+    if args.max_leverage is not None:
+        changes["max_leverage"] = args.max_leverage
+    try:
+        profile = with_changes(preset(args.preset), changes)
+        result = calculate(balance=args.balance, entry=args.entry, stop=args.stop, profile=profile,
+                           targets=args.targets, leverage=args.leverage)
+    except (ProfileError, CalcError) as exc:
+        return _fail(str(exc), EXIT_CONFIG)
+    if args.json:
+        print(json.dumps(result.as_dict()))
+        return 0
+    print(f"{result.side.upper()} {result.quantity:g} units: notional {result.notional:,.2f}, margin "
+          f"{result.margin:,.2f}, risk {result.risk_amount:,.2f} ({result.risk_pct:.2f}% of balance)")
+    print(f"size set by {result.binding_rule}: {result.reason}")
+    for number, (rr, amount) in enumerate(zip(result.rr, result.tp_amounts, strict=False), start=1):
+        print(f"TP{number}: reward:risk {rr:.2f}, close {amount:g}")
+    print(f"your limits allow {result.positions_allowed} position(s) like this")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signalcord", description="Copy-trading bot for Discord.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--leverage", type=float, default=None, help="leverage when a message gives none")
     parse.add_argument("--satoshis", action="store_true", help="prices are in satoshis (quote BTC)")
     parse.set_defaults(handler=_cmd_parse)
+    calc = sub.add_parser("calc", help="position size for a balance, entry and stop under a risk profile")
+    calc.add_argument("--balance", type=float, required=True, help="account equity in the quote currency")
+    calc.add_argument("--entry", type=float, required=True)
+    calc.add_argument("--stop", type=float, required=True, help="below the entry: long; above: short")
+    calc.add_argument("--targets", type=_numbers, default=(), help="take-profit prices, e.g. 110,120")
+    calc.add_argument("--leverage", type=float, default=1.0)
+    calc.add_argument("--risk-pct", type=float, help="risk this %% of the balance to the stop (risk sizing)")
+    calc.add_argument("--max-risk-pct", type=float, help="cap on the loss at the stop, %% of the balance")
+    calc.add_argument("--max-position", type=float, help="cap on the notional, quote currency")
+    calc.add_argument("--max-leverage", type=float, help="leverage above this is clamped")
+    calc.add_argument("--preset", default="balanced", help="conservative | balanced | aggressive")
+    calc.add_argument("--json", action="store_true", help="print one JSON object")
+    calc.set_defaults(handler=_cmd_calc)
     return parser
 
 

@@ -92,12 +92,15 @@ class Pipeline:
             if isinstance(parsed, SignalUpdate):
                 reason = await apply_update(signal, parsed, message, self.trader.notifier)
             else:
+                scope = None if isinstance(parsed, RejectedSignal) else \
+                    await self.trader.decider.scope(signal, parsed, message.posted_at)
                 async for sub in Subscription.find(Subscription.provider_id == ref(provider),
                                                    Subscription.enabled == True):  # noqa: E712
-                    if isinstance(parsed, RejectedSignal):
+                    if scope is None:
+                        assert isinstance(parsed, RejectedSignal)  # noqa: S101
                         outcomes.append(await self.trader.reject_for(signal, parsed, sub))
                     else:
-                        outcomes.append(await self.trader.open_for(signal, parsed, sub))
+                        outcomes.append(await self.trader.open_for(scope, sub))
                 reason = parsed.reason if isinstance(parsed, RejectedSignal) else None
         await message.set({Message.status: "processed", Message.kind: parsed.kind, Message.reason: reason})
         return IngestResult("processed", kind=parsed.kind, reason=reason, outcomes=outcomes)

@@ -65,9 +65,9 @@ async def test_one_message_two_users_two_positions_then_replay_is_noop(services:
     positions = await Position.find_all().to_list()
     assert sorted(p.user_id for p in positions) == sorted(ref(u) for u in users)
     for position in positions:
-        # 2% of 10,000 = 200 margin at 10x = 2,000 notional at 42,250 -> 0.04733 BTC (step 0.00001)
+        # balanced profile: risk 1% of 10,000 = 100 over the 1,250 to the stop (42,250 -> 41,000) = 0.08 BTC
         assert position.side is Side.LONG and position.symbol == "BTC/USDT"
-        assert position.amount == pytest.approx(0.04733)
+        assert position.amount == pytest.approx(0.08)
         assert position.entry_price == 42_250.0 and position.leverage == 10 and position.stop_loss == 41_000
         assert position.take_profits == [43_000.0, 44_000.0]
     intents = await OrderIntent.find_all().to_list()
@@ -80,10 +80,10 @@ async def test_one_message_two_users_two_positions_then_replay_is_noop(services:
     notes = await Notification.find_all().to_list()
     assert len(notes) == 2 and {n.kind for n in notes} == {"trade_opened"}
     assert sorted(e.discord_id for e in sink.events) == [1000, 1001]
-    assert "Opened LONG 0.04733 BTC/USDT @ 42250" in sink.events[0].text
+    assert "Opened LONG 0.08 BTC/USDT @ 42250" in sink.events[0].text
     account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(users[0]))
     assert account is not None
-    assert account.paper_balances["USDT"] == pytest.approx(10_000 - 0.04733 * 42_250 * 0.0004)
+    assert account.paper_balances["USDT"] == pytest.approx(10_000 - 0.08 * 42_250 * 0.0004)
 
     again = await services.pipeline.ingest(raw())
 
@@ -98,12 +98,12 @@ async def test_blocked_trade_is_recorded_with_its_reason_and_told_to_the_user(se
     result = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1500-1550 TP 1700 SL 1400"))
 
     [outcome] = result.outcomes
-    assert outcome.outcome is DecisionOutcome.BLOCK and outcome.rule == "entry_zone"
+    assert outcome.outcome is DecisionOutcome.BLOCK and outcome.rule == "chase_guard"
     decision = await Decision.find_one(Decision.user_id == user.id)
     assert decision is not None and "not chasing it" in decision.reason
     note = await Notification.find_one(Notification.user_id == user.id)
     assert note is not None and note.kind == "trade_blocked"
-    assert note.text.startswith("Did not trade LONG ETH/USDT: The price 2000 is more than 0.5% above")
+    assert note.text.startswith("Did not trade LONG ETH/USDT: The price 2000 is 29.03% above the entry 1500-1550, past your chase limit")
     assert await OrderIntent.count() == 0 and await Position.count() == 0
 
 

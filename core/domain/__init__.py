@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from core.domain.risk import ConflictPolicy as ConflictPolicy  # re-exported: models/ import core.domain only
+from core.domain.risk import RiskProfile as RiskProfile
 
 
 class Side(StrEnum):
@@ -141,35 +142,3 @@ class MarketRules:
     price_tick: float
     min_amount: float = 0.0
     min_notional: float = 0.0
-
-
-@dataclass(frozen=True)
-class Block:
-    """A rule refused the trade; `reason` is shown to the user as written."""
-
-    rule: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class SizedOrder:
-    """A position size that passed every check."""
-
-    amount: float
-    price: float
-    notional: float
-    margin: float
-    leverage: float
-    rule: str
-    reason: str
-
-
-class RiskProfile(BaseModel):
-    """A user's trading rules (first version: fixed-percentage sizing and a leverage cap)."""
-
-    sizing_mode: str = Field(default="percentage", pattern="^percentage$")
-    position_pct: float = Field(default=2.0, gt=0, le=100, description="margin per trade, % of equity")
-    max_leverage: float = Field(default=10.0, ge=1, le=125)
-    max_entry_deviation_pct: float = Field(
-        default=0.5, ge=0, le=50, description="how far past the entry zone a market entry may fill"
-    )

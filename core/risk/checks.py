@@ -1,0 +1,253 @@
+"""The risk rules: one small class each, returning allow / adjust (with a new plan) / block, with a reason.
+
+Order matters only for which reason a user sees first; `RULES` lists them as the engine runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Protocol
+
+from core.domain import Side
+from core.risk.inputs import Check, Plan, TradeRequest
+
+Outcome = tuple[Check, Plan]
+
+
+class Rule(Protocol):
+    name: str
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome: ...
+
+
+def _allow(rule: str, plan: Plan, reason: str = "ok") -> Outcome:
+    return Check(rule, "allow", reason), plan
+
+
+def _block(rule: str, plan: Plan, reason: str) -> Outcome:
+    return Check(rule, "block", reason), plan
+
+
+def _adjust(rule: str, plan: Plan, reason: str, **changes: object) -> Outcome:
+    return Check(rule, "adjust", reason), replace(plan, **changes, notes=(*plan.notes, reason))  # type: ignore[arg-type]
+
+
+def _age(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    return f"{seconds // 60} min" if seconds >= 120 else f"{seconds} s"
+
+
+def percent_value(text: str) -> float | None:
+    """'5%' -> 5.0, '-7%' -> 7.0, '5-10%' -> 5.0 (the first number); None when there is no number."""
+    head = text.strip().lstrip("+-").rstrip("%").split("-")[0].replace(",", ".")
+    try:
+        return abs(float(head))
+    except ValueError:
+        return None
+
+
+def confidence_of(extras: dict[str, str]) -> float | None:
+    raw = extras.get("confidence")
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+class Paused:
+    name = "paused"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        return _block(self.name, plan, req.paused) if req.paused else _allow(self.name, plan)
+
+
+class Symbols:
+    name = "symbol_filter"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        symbol, profile = req.signal.symbol, req.profile
+        if symbol in profile.blocked_symbols:
+            return _block(self.name, plan, f"{symbol} is on your blocked list")
+        if profile.allowed_symbols and symbol not in profile.allowed_symbols:
+            return _block(self.name, plan, f"{symbol} is not on your allowed list")
+        return _allow(self.name, plan)
+
+
+class Exchanges:
+    name = "exchange_filter"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        exchange, profile = req.exchange.lower(), req.profile
+        if exchange in profile.blocked_exchanges:
+            return _block(self.name, plan, f"trading on {exchange} is blocked in your settings")
+        if profile.allowed_exchanges and exchange not in profile.allowed_exchanges:
+            return _block(self.name, plan, f"{exchange} is not one of your allowed exchanges")
+        return _allow(self.name, plan)
+
+
+class SignalAge:
+    name = "signal_age"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        limit = req.profile.max_signal_age_s
+        age = req.now - req.posted_at
+        if limit is not None and age > timedelta(seconds=limit):
+            return _block(self.name, plan, f"the call is {_age(age)} old, older than your limit of "
+                                           f"{_age(timedelta(seconds=limit))}: stale")
+        return _allow(self.name, plan)
+
+
+class Confidence:
+    name = "min_confidence"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        wanted = req.profile.min_confidence
+        stated = confidence_of(req.signal.extras)
+        if wanted is None or stated is None:
+            return _allow(self.name, plan, "no confidence stated" if stated is None else "no minimum set")
+        if stated < wanted:
+            return _block(self.name, plan, f"the provider's confidence {stated:g}% is below your minimum {wanted:g}%")
+        return _allow(self.name, plan)
+
+
+class Leverage:
+    name = "max_leverage"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        cap = req.profile.max_leverage
+        if plan.leverage <= cap:
+            return _allow(self.name, plan)
+        if req.profile.over_max_leverage == "skip":
+            return _block(self.name, plan, f"the call uses {plan.leverage:g}x, above your maximum of {cap:g}x")
+        return _adjust(self.name, plan, f"leverage clamped from {plan.leverage:g}x to {cap:g}x", leverage=cap)
+
+
+class StopLoss:
+    name = "stop_loss"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        profile, long = req.profile, req.signal.side is Side.LONG
+        written = req.signal.stop_loss
+        if plan.stop is not None:
+            return _allow(self.name, plan, f"stop {plan.stop:g} from the call")
+        pct = percent_value(written) if isinstance(written, str) else None
+        source = f"the call's {written}"
+        if pct is None:
+            if profile.missing_stop == "skip":
+                return _block(self.name, plan, "the call has no stop-loss and you skip calls without one")
+            pct = profile.default_stop_pct
+            source = f"your default {pct:g}%"
+            if profile.stop_pct_per_leverage and plan.leverage > 1:
+                pct /= plan.leverage
+                source += f" / {plan.leverage:g}x leverage"
+        stop = plan.entry * (1 - pct / 100) if long else plan.entry * (1 + pct / 100)
+        return _adjust(self.name, plan, f"stop set at {stop:g} ({source})", stop=stop)
+
+
+class Chase:
+    name = "chase_guard"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        signal, price, profile = req.signal, req.price, req.profile
+        long = signal.side is Side.LONG
+        if plan.stop is not None and ((long and price <= plan.stop) or (not long and price >= plan.stop)):
+            return _block(self.name, plan, f"the price {price:g} is already past the stop-loss {plan.stop:g}")
+        if not signal.entries:
+            return _allow(self.name, plan, "market call")
+        low, high = min(signal.entries), max(signal.entries)
+        past = (price / high - 1) * 100 if long else (1 - price / low) * 100
+        zone = f"{low:g}-{high:g}" if low != high else f"{low:g}"
+        if past > profile.chase_max_pct:
+            where = "above" if long else "below"
+            return _block(self.name, plan, f"the price {price:g} is {past:.2f}% {where} the entry {zone}, past your "
+                                           f"chase limit of {profile.chase_max_pct:g}%; not chasing it")
+        if past > profile.chase_scale_pct:
+            span = profile.chase_max_pct - profile.chase_scale_pct
+            scale = (profile.chase_max_pct - past) / span if span > 0 else 0.0
+            return _adjust(self.name, plan, f"the price is {past:.2f}% past the entry {zone}: size scaled to "
+                                            f"{scale:.0%}", scale=scale)
+        return _allow(self.name, plan)
+
+
+class RewardRisk:
+    name = "min_reward_risk"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        wanted = req.profile.min_reward_risk
+        if wanted is None:
+            return _allow(self.name, plan, "no minimum set")
+        if not plan.targets or plan.stop is None:
+            return _block(self.name, plan, f"the call has no target to measure reward:risk (your minimum {wanted:g})")
+        ratio = reward_risk(plan.entry, plan.stop, plan.targets[0])
+        if ratio < wanted:
+            return _block(self.name, plan, f"reward:risk to the first target is {ratio:.2f}, below your minimum "
+                                           f"{wanted:g}")
+        return _allow(self.name, plan, f"reward:risk {ratio:.2f}")
+
+
+def reward_risk(entry: float, stop: float, target: float) -> float:
+    risk = abs(entry - stop)
+    return abs(target - entry) / risk if risk > 0 else 0.0
+
+
+class OpenPositions:
+    name = "max_open_positions"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        profile = req.profile
+        total = len(req.open_positions)
+        if profile.max_open_positions is not None and total >= profile.max_open_positions:
+            return _block(self.name, plan, f"you have {total} open positions, your maximum is "
+                                           f"{profile.max_open_positions}")
+        here = sum(1 for p in req.open_positions if p.exchange == req.exchange)
+        if profile.max_open_per_exchange is not None and here >= profile.max_open_per_exchange:
+            return Check("max_open_per_exchange", "block", f"you have {here} open positions on {req.exchange}, "
+                         f"your maximum per exchange is {profile.max_open_per_exchange}"), plan
+        return _allow(self.name, plan)
+
+
+def daily_limit(req: TradeRequest) -> float | None:
+    """Today's loss limit in the quote currency (the tighter of % and amount), or None."""
+    profile = req.profile
+    limits = [limit for limit in (
+        profile.daily_loss_pct * req.equity / 100 if profile.daily_loss_pct is not None else None,
+        profile.daily_loss_amount) if limit is not None]
+    return min(limits) if limits else None
+
+
+class DailyLoss:
+    name = "daily_loss"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        limit = daily_limit(req)
+        if limit is not None and req.day_loss >= limit:
+            return _block(self.name, plan, f"daily loss limit reached: {req.day_loss:,.2f} lost today, limit "
+                                           f"{limit:,.2f}")
+        exchange_limit = req.profile.exchange_daily_loss.get(req.exchange.lower())
+        lost_here = req.day_loss_by_exchange.get(req.exchange.lower(), 0.0)
+        if exchange_limit is not None and lost_here >= exchange_limit:
+            return Check("exchange_daily_loss", "block", f"daily loss limit on {req.exchange} reached: "
+                         f"{lost_here:,.2f} lost today, limit {exchange_limit:,.2f}"), plan
+        return _allow(self.name, plan)
+
+
+class PortfolioHeat:
+    name = "portfolio_heat"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        cap = req.profile.max_portfolio_heat_pct
+        if cap is None:
+            return _allow(self.name, plan, "no heat limit set")
+        used = sum(p.risk for p in req.open_positions)
+        budget = cap * req.equity / 100
+        if used >= budget:
+            return _block(self.name, plan, f"open positions already risk {used:,.2f} to their stops, your limit "
+                                           f"is {cap:g}% of equity ({budget:,.2f})")
+        return _allow(self.name, plan, f"{used:,.2f} of {budget:,.2f} heat used")
+
+
+RULES: tuple[Rule, ...] = (Paused(), Symbols(), Exchanges(), SignalAge(), Confidence(), Leverage(), StopLoss(),
+                           Chase(), RewardRisk(), OpenPositions(), DailyLoss(), PortfolioHeat())

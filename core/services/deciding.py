@@ -1,0 +1,199 @@
+"""Deciding one user's trade on one call: conflicts first (core.resolve), then the risk engine (core.risk).
+
+The database reads happen here; the decisions themselves are pure. `SignalScope` holds what is the same
+for every subscriber of a call (price, recent calls on the symbol, provider records), read once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from beanie import PydanticObjectId
+
+from core.clock import Clock, day_start, epoch_ms
+from core.domain import NewSignal, Side
+from core.market.prices import PriceSource, PriceUnavailable
+from core.market.rules import paper_rules
+from core.resolve.conflicts import Call, Holding, Resolution, resolve
+from core.risk.checks import confidence_of
+from core.risk.engine import evaluate
+from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
+from core.risk.profiles import effective_profile
+from models import ExchangeAccount, Position, Provider, Signal, Subscription, User
+from models.refs import ref
+
+RECENT_LIMIT = timedelta(days=1)  # the longest conflict window a profile may set
+
+
+@dataclass
+class SignalScope:
+    signal: Signal
+    parsed: NewSignal
+    posted_at: datetime  # when the provider posted it (Discord's time): the age rule reads this
+    price: float | None
+    price_problem: str | None
+    recent: list[Signal]
+    names: dict[str, str]
+    records: dict[str, ProviderRecord]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    trade: bool
+    rule: str
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+    close_position: str | None = None  # a position to close first (conflict resolution)
+    daily_limit_hit: bool = False
+
+
+def exposure(position: Position) -> Exposure:
+    if position.stop_loss is not None:
+        risk = position.amount * abs(position.entry_price - position.stop_loss)
+    else:
+        risk = position.margin
+    return Exposure(position.symbol, position.side, position.exchange, risk)
+
+
+def _pnl(position: Position, mark: float) -> float:
+    sign = 1 if position.side is Side.LONG else -1
+    return sign * (mark - position.entry_price) * position.amount
+
+
+async def provider_records(provider_ids: set[str]) -> dict[str, ProviderRecord]:
+    """Closed-trade records of these providers, from the positions that followed their calls."""
+    wins: dict[str, list[float]] = {pid: [] for pid in provider_ids}
+    losses: dict[str, list[float]] = {pid: [] for pid in provider_ids}
+    async for position in Position.find({"provider_id": {"$in": sorted(provider_ids)}, "status": "closed"}):
+        notional = position.entry_price * position.amount
+        if notional > 0:
+            pct = position.realized_pnl / notional * 100
+            (wins if pct > 0 else losses)[position.provider_id].append(pct)
+    records = {}
+    for pid in provider_ids:
+        won, lost = wins[pid], losses[pid]
+        records[pid] = ProviderRecord(
+            closed_trades=len(won) + len(lost), wins=len(won),
+            avg_win_pct=sum(won) / len(won) if won else 0.0,
+            avg_loss_pct=-sum(lost) / len(lost) if lost else 0.0)
+    return records
+
+
+class Decider:
+    def __init__(self, prices: PriceSource, clock: Clock) -> None:
+        self.prices = prices
+        self.clock = clock
+
+    async def scope(self, signal: Signal, parsed: NewSignal, posted_at: datetime) -> SignalScope:
+        price, problem = None, None
+        try:
+            price = (await self.prices.quote(parsed.symbol, self.clock())).price
+        except PriceUnavailable as exc:
+            problem = f"no market price: {exc}"
+        since = signal.created_at - RECENT_LIMIT
+        recent = await Signal.find(Signal.kind == "signal", Signal.symbol == parsed.symbol,
+                                   Signal.created_at >= since).to_list()
+        provider_ids = {s.provider_id for s in recent} | {signal.provider_id}
+        ids = [PydanticObjectId(p) for p in provider_ids]
+        names = {ref(p): p.name async for p in Provider.find({"_id": {"$in": ids}})}
+        records = await provider_records(provider_ids)
+        return SignalScope(signal, parsed, posted_at, price, problem, recent, names, records)
+
+    async def decide(self, scope: SignalScope, user: User, account: ExchangeAccount | None,
+                     sub: Subscription) -> Verdict:
+        now = self.clock()
+        paused = self.paused_reason(user)
+        if paused:
+            return Verdict(False, "paused", paused)
+        if account is None:
+            return Verdict(False, "account", "you have no exchange account set up")
+        if scope.price is None:
+            return Verdict(False, "price", scope.price_problem or "no market price")
+        profile = effective_profile(user.settings.risk, sub.overrides)
+        positions = await Position.find(Position.user_id == ref(user), Position.status == "open").to_list()
+        resolution = await self._resolve(scope, user, positions, profile.conflicts)
+        conflict = {"action": resolution.action, "rule": resolution.rule, "reason": resolution.reason}
+        if not resolution.opens:
+            return Verdict(False, resolution.rule, resolution.reason, {"conflict": conflict},
+                           close_position=resolution.position_id if resolution.action == "close" else None)
+        kept = [p for p in positions if ref(p) != resolution.position_id]
+        marks = {scope.parsed.symbol: scope.price}
+        loss, by_exchange = await self._day_loss(user, kept, marks)
+        request = TradeRequest(
+            signal=scope.parsed, profile=profile, price=scope.price,
+            equity=account.paper_balances.get(scope.parsed.symbol.split("/")[-1], 0.0),
+            rules=paper_rules(scope.parsed.symbol), now=now, posted_at=scope.posted_at,
+            exchange=account.exchange, open_positions=tuple(exposure(p) for p in kept), day_loss=loss,
+            day_loss_by_exchange=by_exchange, provider=scope.records.get(scope.signal.provider_id, ProviderRecord()))
+        decision = evaluate(request)
+        details = {"conflict": conflict, **self._details(decision)}
+        if decision.blocked:
+            return Verdict(False, decision.rule, decision.reason, details,
+                           daily_limit_hit=decision.rule == "daily_loss")
+        reason = decision.reason if resolution.action == "open" else f"{resolution.reason}; {decision.reason}"
+        return Verdict(True, decision.rule, reason, details, close_position=resolution.position_id)
+
+    def paused_reason(self, user: User) -> str | None:
+        if not user.trading_paused:
+            return None
+        if user.paused_until_ms is not None and epoch_ms(self.clock()) >= user.paused_until_ms:
+            return None  # the pause has run out
+        why = user.paused_reason or "you paused it"
+        return f"your trading is paused ({why})"
+
+    async def _resolve(self, scope: SignalScope, user: User, positions: list[Position], policy: Any) -> Resolution:
+        symbol = scope.parsed.symbol
+        followed = {s.provider_id async for s in Subscription.find(Subscription.user_id == ref(user),
+                                                                      Subscription.enabled == True)}  # noqa: E712
+        traded = {p.signal_id for p in positions}
+        calls = [self._call(s, scope, ref(s) in traded) for s in scope.recent
+                 if s.provider_id in followed and s.side is not None and s.status != "rejected"]
+        held = [Holding(ref(p), p.signal_id, p.provider_id, scope.names.get(p.provider_id, "a provider"), p.side,
+                        p.opened_at) for p in positions if p.symbol == symbol]
+        new = self._call(scope.signal, scope, False)
+        return resolve(new, calls, held, policy, scope.records)
+
+    @staticmethod
+    def _call(signal: Signal, scope: SignalScope, traded: bool) -> Call:
+        assert signal.side is not None and signal.symbol is not None  # noqa: S101 - kind "signal" has both
+        entries = tuple(float(e) for e in signal.entries)
+        return Call(ref(signal), signal.provider_id, scope.names.get(signal.provider_id, "a provider"), signal.symbol,
+                    signal.side, entries, signal.created_at, confidence_of(signal.extras), traded)
+
+    async def _day_loss(self, user: User, open_positions: list[Position],
+                        marks: dict[str, float]) -> tuple[float, dict[str, float]]:
+        """Today's loss (user's timezone): closed today plus open positions opened today, marked to market."""
+        start_ms = epoch_ms(day_start(self.clock(), user.settings.timezone))
+        net: dict[str, float] = {}
+        async for closed in Position.find(Position.user_id == ref(user), Position.status == "closed",
+                                          {"closed_at_ms": {"$gte": start_ms}}):
+            net[closed.exchange] = net.get(closed.exchange, 0.0) + closed.realized_pnl
+        for position in open_positions:
+            if position.opened_at_ms >= start_ms:
+                mark = marks.get(position.symbol)
+                if mark is None:
+                    try:
+                        mark = marks[position.symbol] = (await self.prices.quote(position.symbol, self.clock())).price
+                    except PriceUnavailable:
+                        mark = position.stop_loss or position.entry_price  # unknown: assume the stop was hit
+                net[position.exchange] = net.get(position.exchange, 0.0) + _pnl(position, mark) - position.fees
+        by_exchange = {name: max(0.0, -value) for name, value in net.items()}
+        return max(0.0, -sum(net.values())), by_exchange
+
+    @staticmethod
+    def _details(decision: RiskDecision) -> dict[str, Any]:
+        details: dict[str, Any] = {"checks": [{"rule": c.rule, "verdict": c.verdict, "reason": c.reason}
+                                              for c in decision.checks]}
+        if decision.plan is not None:
+            plan = decision.plan
+            details["plan"] = {"entry": plan.entry, "stop": plan.stop, "targets": list(plan.targets),
+                               "leverage": plan.leverage, "scale": plan.scale}
+        if decision.sizing is not None:
+            sized = decision.sizing
+            details.update(amount=sized.quantity, price=decision.plan.entry if decision.plan else None,
+                           notional=sized.notional, margin=sized.margin, risk_amount=sized.risk_amount,
+                           leverage=decision.plan.leverage if decision.plan else 1.0,
+                           tp_amounts=list(decision.tp_amounts))
+        return details
