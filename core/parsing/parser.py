@@ -22,7 +22,7 @@ def parse(text: str, context: ParseContext | None = None) -> ParseResult:
     quote = "BTC" if context.prices_in_satoshis else context.default_quote
     symbol = find_symbol(clean, quote)
     draft = collect(clean)
-    signal, missing = build_signal(draft, symbol, context.default_leverage) if symbol else (None, "")
+    signal, missing = build_signal(draft, symbol, context.default_leverage, clean) if symbol else (None, "")
     complete = signal is not None and bool(signal.take_profits or signal.stop_loss is not None)
     # a complete call is a new signal unless prices carry ✅ marks (a result report quoting the levels)
     update = detect_update(clean) if not complete or draft.checks_after_numbers else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.domain import EntryType, NewSignal, Side
+from core.parsing.extras import read_extras
 from core.parsing.fields import Draft, Section, entry_is_range
 
 
@@ -67,7 +68,8 @@ def side_of(draft: Draft, entries: tuple[float, ...], reference: float | None,
     return (votes.pop(), True) if len(votes) == 1 else (None, False)
 
 
-def build_signal(draft: Draft, symbol: str, default_leverage: float | None) -> tuple[NewSignal | None, str]:
+def build_signal(draft: Draft, symbol: str, default_leverage: float | None,
+                 text: str = "") -> tuple[NewSignal | None, str]:
     """The signal, or None and what is missing."""
     entry_type, entries, reference = entries_of(draft)
     targets = targets_of(draft)
@@ -84,6 +86,7 @@ def build_signal(draft: Draft, symbol: str, default_leverage: float | None) -> t
         extras["reference_price"] = f"{reference:g}"
     if draft.trailing:
         extras["trailing"] = draft.trailing
+    extras.update(read_extras(text))
     leverage = leverage_of(draft)
     return NewSignal(symbol=symbol, side=side, entry_type=entry_type, entries=entries, take_profits=targets,
                      stop_loss=stop, leverage=leverage if leverage is not None else default_leverage,

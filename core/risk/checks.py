@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from core.domain import Side
+from core.market.rules import price_to_tick
 from core.risk.inputs import Check, Plan, TradeRequest
 
 Outcome = tuple[Check, Plan]
@@ -62,6 +63,15 @@ class Paused:
 
     def check(self, req: TradeRequest, plan: Plan) -> Outcome:
         return _block(self.name, plan, req.paused) if req.paused else _allow(self.name, plan)
+
+
+class Equity:
+    name = "equity"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        if req.equity <= 0:
+            return _block(self.name, plan, f"the account has no equity to trade with (balance {req.equity:g})")
+        return _allow(self.name, plan)
 
 
 class Symbols:
@@ -143,8 +153,8 @@ class StopLoss:
             if profile.stop_pct_per_leverage and plan.leverage > 1:
                 pct /= plan.leverage
                 source += f" / {plan.leverage:g}x leverage"
-        stop = plan.entry * (1 - pct / 100) if long else plan.entry * (1 + pct / 100)
-        return _adjust(self.name, plan, f"stop set at {stop:g} ({source})", stop=stop)
+        stop = price_to_tick(plan.entry * (1 - pct / 100) if long else plan.entry * (1 + pct / 100), req.rules)
+        return _adjust(self.name, plan, f"stop set at {stop:.10g} ({source})", stop=stop)
 
 
 class Chase:
@@ -249,5 +259,5 @@ class PortfolioHeat:
         return _allow(self.name, plan, f"{used:,.2f} of {budget:,.2f} heat used")
 
 
-RULES: tuple[Rule, ...] = (Paused(), Symbols(), Exchanges(), SignalAge(), Confidence(), Leverage(), StopLoss(),
-                           Chase(), RewardRisk(), OpenPositions(), DailyLoss(), PortfolioHeat())
+RULES: tuple[Rule, ...] = (Paused(), Equity(), Symbols(), Exchanges(), SignalAge(), Confidence(), Leverage(),
+                           StopLoss(), Chase(), RewardRisk(), OpenPositions(), DailyLoss(), PortfolioHeat())

@@ -74,8 +74,6 @@ def _caps(req: TradeRequest, plan: Plan, distance: float) -> dict[str, tuple[flo
 
 def size(req: TradeRequest, plan: Plan) -> Sizing | Check:
     """The quantity for `plan` (its stop must be set), or the check that blocks it."""
-    if req.equity <= 0:
-        return Check("equity", "block", f"the account has no equity to trade with (balance {req.equity:g})")
     if plan.stop is None or plan.stop == plan.entry:
         return Check("stop_loss", "block", "no stop distance to size the position from")
     distance = abs(plan.entry - plan.stop)

@@ -103,7 +103,8 @@ async def test_blocked_trade_is_recorded_with_its_reason_and_told_to_the_user(se
     assert decision is not None and "not chasing it" in decision.reason
     note = await Notification.find_one(Notification.user_id == user.id)
     assert note is not None and note.kind == "trade_blocked"
-    assert note.text.startswith("Did not trade LONG ETH/USDT: The price 2000 is 29.03% above the entry 1500-1550, past your chase limit")
+    assert note.text.startswith("Did not trade LONG ETH/USDT: The price 2000 is 29.03% above the entry 1500-1550, "
+                                 "past your chase limit")
     assert await OrderIntent.count() == 0 and await Position.count() == 0
 
 

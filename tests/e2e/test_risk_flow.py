@@ -1,0 +1,155 @@
+"""Risk settings and conflicts through the pipeline on the real embedded server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.app import Services
+from core.domain import DecisionOutcome, OrderStatus, RawMessage
+from core.execution.ids import client_order_id
+from core.market.prices import StaticPriceSource
+from core.risk.profiles import ProfileError
+from core.services import risk_settings
+from models import Decision, OrderIntent, Position, Provider, User
+from models.refs import ref
+from tests.conftest import FakeClock
+
+ALPHA, BETA = 555_000_111, 555_000_222
+POSTED = datetime(2026, 4, 1, 11, 59, tzinfo=UTC)
+
+
+def raw(text: str, channel: int = ALPHA, message_id: int = 1, posted: datetime = POSTED) -> RawMessage:
+    return RawMessage(channel_id=channel, message_id=message_id, author="provider", text=text, created_at=posted)
+
+
+async def setup(services: Services) -> tuple[User, Provider, Provider]:
+    alpha = await services.accounts.register_provider("Alpha", ALPHA)
+    beta = await services.accounts.register_provider("Beta", BETA)
+    user = await services.accounts.ensure_user(1000, "trader")
+    await services.accounts.subscribe(user, alpha)
+    await services.accounts.subscribe(user, beta)
+    return user, alpha, beta
+
+
+async def reload(user: User) -> User:
+    found = await User.get(user.id)
+    assert found is not None
+    return found
+
+
+async def test_a_subscription_override_applies_to_that_provider_only(services: Services) -> None:
+    user, alpha, _ = await setup(services)
+    effective = await risk_settings.set_overrides(user, alpha, {"max_leverage": 3})
+    assert effective.max_leverage == 3
+
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+    await services.pipeline.ingest(raw("ETH/USDT LONG entry 1990-2010 TP1 2100 SL 1900 10x", channel=BETA))
+
+    leverages = {p.symbol: p.leverage async for p in Position.find_all()}
+    assert leverages == {"BTC/USDT": 3, "ETH/USDT": 10}
+    with pytest.raises(ProfileError, match="max_leverage: Input should be greater than or equal to 1"):
+        await risk_settings.set_overrides(user, alpha, {"max_leverage": 0})
+
+
+async def test_an_opposite_call_closes_the_open_position_when_the_user_says_so(
+        services: Services, prices: StaticPriceSource) -> None:
+    user, _, _ = await setup(services)
+    await risk_settings.update_profile(user, {"conflicts": {"opposite": "close-position"}})
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+    prices.prices["BTC/USDT"] = 42_400.0
+
+    result = await services.pipeline.ingest(
+        raw("BTC/USDT SHORT entry 42400-42600 TP1 41000 SL 43500 10x", channel=BETA, message_id=2))
+
+    [outcome] = result.outcomes
+    assert outcome.outcome is DecisionOutcome.BLOCK and outcome.rule == "opposite:close-position"
+    assert outcome.reason == ("you hold a LONG BTC/USDT from Alpha: it is closed and the opposite call from Beta "
+                              "is not opened")
+    [position] = await Position.find_all().to_list()
+    assert position.status == "closed" and position.exit_price == 42_400.0
+    fees = 0.08 * 42_250 * 0.0004 + 0.08 * 42_400 * 0.0004
+    assert position.realized_pnl == pytest.approx(0.08 * 150 - fees)
+    exit_id = client_order_id(position.signal_id, ref(user), "exit")
+    intent = await OrderIntent.find_one(OrderIntent.client_order_id == exit_id)
+    assert intent is not None and intent.reduce_only and intent.status is OrderStatus.FILLED
+
+    await services.pipeline.resume_unfinished()  # nothing left: no second exit, no new position
+    assert await OrderIntent.count() == 2 and await Position.count() == 1
+
+
+async def test_the_daily_loss_limit_pauses_trading_until_local_midnight(
+        services: Services, prices: StaticPriceSource, clock: FakeClock) -> None:
+    user, _, _ = await setup(services)
+    await risk_settings.update_profile(user, {"daily_loss_amount": 100, "conflicts": {"opposite": "close-position"}})
+    await risk_settings.set_timezone(user, "Europe/Berlin")
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+    prices.prices["BTC/USDT"] = 41_000.0  # the long loses 0.08 x 1,250 = 100 when the short closes it
+    await services.pipeline.ingest(raw("BTC/USDT SHORT entry 41000 TP1 40000 SL 41800 10x", channel=BETA,
+                                       message_id=2))
+
+    third = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1990-2010 TP1 2100 SL 1900", message_id=3))
+
+    [outcome] = third.outcomes  # 100 price loss + 1.35 entry fee + 1.31 exit fee
+    assert outcome.rule == "daily_loss" and outcome.reason.startswith("daily loss limit reached: 102.66 lost today")
+    user = await reload(user)
+    midnight_berlin = datetime(2026, 4, 2, 0, 0, tzinfo=UTC) - timedelta(hours=2)  # CEST
+    assert user.trading_paused and user.paused_until_ms == int(midnight_berlin.timestamp() * 1000)
+
+    clock.advance(hours=10)  # 22:00 UTC = 00:00 in Berlin: a new day
+    fourth = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1990-2010 TP1 2100 SL 1900", message_id=4,
+                                                posted=clock.now))
+    assert [o.outcome for o in fourth.outcomes] == [DecisionOutcome.TRADE]
+
+
+async def test_a_paused_user_never_gets_an_order_and_resume_lifts_it(services: Services) -> None:
+    user, _, _ = await setup(services)
+    await risk_settings.pause(user)
+    blocked = await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000"))
+    assert blocked.outcomes[0].reason == "your trading is paused (you paused it)"
+    assert await OrderIntent.count() == 0
+
+    await risk_settings.resume(await reload(user))
+    traded = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1990-2010 TP1 2100 SL 1900", message_id=2))
+    assert traded.outcomes[0].outcome is DecisionOutcome.TRADE
+
+
+async def test_a_stale_call_is_skipped(services: Services) -> None:
+    await setup(services)
+    result = await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000",
+                                                posted=POSTED - timedelta(minutes=30)))
+    assert result.outcomes[0].rule == "signal_age" and "31 min old" in result.outcomes[0].reason
+
+
+async def test_why_lists_every_check_and_presets_apply_per_subscription(services: Services) -> None:
+    user, alpha, _ = await setup(services)
+    await risk_settings.apply_preset(user, "conservative", alpha)  # conservative skips calls without a stop
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000"))
+
+    answer = await risk_settings.why(user, ALPHA, 1)
+    assert answer is not None and answer.outcome == "block" and answer.rule == "stop_loss"
+    assert answer.signal == "LONG BTC/USDT from Alpha"
+    assert answer.reason == "the call has no stop-loss and you skip calls without one"
+    assert [c["verdict"] for c in answer.checks][-1] == "block"
+    assert await risk_settings.why(user, ALPHA, 99) is None
+
+
+async def test_refused_settings_change_nothing(services: Services) -> None:
+    user, _, _ = await setup(services)
+    with pytest.raises(ProfileError) as caught:
+        await risk_settings.update_profile(user, {"risk_pct": 0, "max_leverage": 1000})
+    assert len(caught.value.problems) == 2
+    with pytest.raises(ProfileError, match="'Mars/Olympus' is not a known timezone"):
+        await risk_settings.set_timezone(user, "Mars/Olympus")
+    with pytest.raises(ProfileError, match="is a built-in preset"):
+        await risk_settings.save_preset(user, "Balanced")
+    stored = await reload(user)
+    assert stored.settings.risk.risk_pct == 1.0 and stored.settings.timezone == "UTC"
+
+    await risk_settings.update_profile(stored, {"risk_pct": 0.5})
+    assert await risk_settings.save_preset(stored, "My-Plan") == "my-plan"
+    await risk_settings.update_profile(stored, {"risk_pct": 2})
+    await risk_settings.apply_preset(stored, "my-plan")
+    assert (await reload(user)).settings.risk.risk_pct == 0.5
+    assert await Decision.count() == 0
