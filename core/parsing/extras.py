@@ -1,51 +1,60 @@
 """Optional tags a call may carry: timeframe, horizon, confidence, risk level, break-even instruction.
 
-Read with one regex over the normalised text, only for messages that are already calls. Values are kept as
-short strings in `NewSignal.extras` ("confidence" is a number 0-100 as text, so the risk filter can read it).
+Read only for messages that are already calls. Each tag has trigger words checked with a plain substring
+test first, so a message without them costs a few `in` checks, not a regex scan. Values are kept as short
+strings in `NewSignal.extras` ("confidence" is a number 0-100 as text, so the risk filter can read it).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-_TAGS = re.compile(
-    r"(?P<tf>\b(?:time ?frame|tf|chart)\s*[:=-]?\s*(?P<tfv>\d{1,2} ?(?:m|min|h|hr|d|w))\b"
-    r"|⏱\s*(?P<tfw>\d{1,2} ?(?:m|min|h|hr|d|w))\b)"
-    r"|(?P<term>\b(?:short|mid|long)[ -]term\b)"
-    r"|(?P<conf>\b(?:confidence|accuracy|probability)\s*(?:level)?\s*[:=-]?\s*"
-    r"(?:(?P<pct>\d{1,3}(?:[.,]\d+)?) ?%|(?P<n10>\d{1,2}) ?/ ?10\b|(?P<word>high|medium|low)\b))"
-    r"|(?P<risk>\brisk(?: level| of the (?:signal|trade))?\s*[:=-]?\s*(?P<rv>\d{1,2} ?/ ?10|high|medium|low)\b"
-    r"|\b(?P<rw>high|medium|low)[ -]risk\b|\b(?P<risky>risky)\b)"
-    r"|(?P<be>\b(?:move|set|put)\s+(?:the\s+)?(?:sl|stop(?:[ -]loss)?)\s+(?:to\s+)?(?:entry|be|break[ -]?even)"
-    r"(?:\s+after\s+(?:tp|target)\s*\d)?)",
-    re.IGNORECASE,
-)
+_SPAN = r"\d{1,2} ?(?:m|min|h|hr|d|w)\b"
+_TIMEFRAME = re.compile(rf"\b(?:time ?frame|tf|chart)\s*[:=-]?\s*({_SPAN})|⏱\s*({_SPAN})")
+_HORIZON = re.compile(r"\b(short|mid|long)[ -]term\b")
+_CONFIDENCE = re.compile(r"\b(?:confidence|accuracy|probability)\s*(?:level)?\s*[:=-]?\s*"
+                         r"(?:(\d{1,3}(?:[.,]\d+)?) ?%|(\d{1,2}) ?/ ?10\b|(high|medium|low)\b)")
+_RISK = re.compile(r"\brisk(?: level| of the (?:signal|trade))?\s*[:=-]?\s*(\d{1,2} ?/ ?10|high|medium|low)\b"
+                   r"|\b(high|medium|low)[ -]risk\b|\b(risky)\b")
+_BREAK_EVEN = re.compile(r"\b(?:move|set|put)\s+(?:the\s+)?(?:sl|stop(?:[ -]loss)?)\s+(?:to\s+)?"
+                         r"(?:entry|be|break[ -]?even)(?:\s+after\s+(?:tp|target)\s*\d)?")
 _WORD_CONFIDENCE = {"high": "80", "medium": "60", "low": "40"}
 
 
-def _number(text: str) -> str:
-    return f"{float(text.replace(',', '.')):g}"
+def _timeframe(match: re.Match[str]) -> str:
+    return (match.group(1) or match.group(2)).replace(" ", "")
+
+
+def _confidence(match: re.Match[str]) -> str:
+    pct, tenths, word = match.groups()
+    if pct:
+        return f"{min(float(pct.replace(',', '.')), 100.0):g}"
+    if tenths:
+        return str(min(int(tenths), 10) * 10)
+    return _WORD_CONFIDENCE[word]
+
+
+def _risk(match: re.Match[str]) -> str:
+    value, word, risky = match.groups()
+    return (value or word or ("high" if risky else "")).replace(" ", "")
+
+
+_TAGS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    ("timeframe", ("frame", "tf", "chart", "⏱"), _TIMEFRAME, _timeframe),
+    ("horizon", ("term",), _HORIZON, lambda m: m.group(1) + "-term"),
+    ("confidence", ("confiden", "accura", "probab"), _CONFIDENCE, _confidence),
+    ("risk", ("risk",), _RISK, _risk),
+    ("break_even", ("move", "set", "put"), _BREAK_EVEN, lambda m: " ".join(m.group(0).split())),
+)
 
 
 def read_extras(text: str) -> dict[str, str]:
+    lower = text.lower()
     found: dict[str, str] = {}
-    for match in _TAGS.finditer(text):
-        groups = match.groupdict()
-        if groups["tf"] and "timeframe" not in found:
-            found["timeframe"] = (groups["tfv"] or groups["tfw"] or "").replace(" ", "").lower()
-        elif groups["term"] and "horizon" not in found:
-            found["horizon"] = groups["term"].lower().replace(" ", "-")
-        elif groups["conf"] and "confidence" not in found:
-            if groups["pct"]:
-                value = min(float(_number(groups["pct"])), 100.0)
-                found["confidence"] = f"{value:g}"
-            elif groups["n10"]:
-                found["confidence"] = f"{min(int(groups['n10']), 10) * 10}"
-            else:
-                found["confidence"] = _WORD_CONFIDENCE[groups["word"].lower()]
-        elif groups["risk"] and "risk" not in found:
-            raw = groups["rv"] or groups["rw"] or ("high" if groups["risky"] else "")
-            found["risk"] = raw.replace(" ", "").lower()
-        elif groups["be"] and "break_even" not in found:
-            found["break_even"] = " ".join(groups["be"].lower().split())
+    for name, triggers, pattern, value in _TAGS:
+        if any(t in lower for t in triggers):
+            match = pattern.search(lower)
+            if match is not None:
+                found[name] = value(match)
     return found
