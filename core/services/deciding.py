@@ -17,6 +17,7 @@ from core.domain import NewSignal, Side
 from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import paper_rules
 from core.resolve.conflicts import Call, Holding, Resolution, resolve
+from core.risk.calculator import FREE_MARKET, CalcResult, calculate
 from core.risk.checks import confidence_of
 from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
@@ -134,6 +135,18 @@ class Decider:
                            daily_limit_hit=decision.rule == "daily_loss")
         reason = decision.reason if resolution.action == "open" else f"{resolution.reason}; {decision.reason}"
         return Verdict(True, decision.rule, reason, details, close_position=resolution.position_id)
+
+    async def calculate_for(self, user: User, account: ExchangeAccount, *, entry: float, stop: float,
+                            targets: tuple[float, ...] = (), leverage: float = 1.0,
+                            symbol: str | None = None) -> CalcResult:
+        """The calculator on the user's own balance, profile, open positions and today's losses."""
+        positions = await Position.find(Position.user_id == ref(user), Position.status == "open").to_list()
+        loss, _ = await self._day_loss(user, positions, {})
+        quote = symbol.split("/")[-1] if symbol else "USDT"
+        return calculate(balance=account.paper_balances.get(quote, 0.0), entry=entry, stop=stop, targets=targets,
+                         leverage=leverage, profile=user.settings.risk,
+                         rules=paper_rules(symbol) if symbol else FREE_MARKET,
+                         open_positions=tuple(exposure(p) for p in positions), day_loss=loss)
 
     def paused_reason(self, user: User) -> str | None:
         if not user.trading_paused:

@@ -153,3 +153,19 @@ async def test_refused_settings_change_nothing(services: Services) -> None:
     await risk_settings.apply_preset(stored, "my-plan")
     assert (await reload(user)).settings.risk.risk_pct == 0.5
     assert await Decision.count() == 0
+
+
+async def test_the_calculator_uses_the_users_balance_positions_and_profile(services: Services) -> None:
+    user, _, _ = await setup(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+    account = await services.accounts.default_account(ref(user))
+    assert account is not None
+    decider = services.pipeline.trader.decider
+
+    result = await decider.calculate_for(user, account, entry=2_000, stop=1_900, targets=(2_200.0,),
+                                         symbol="ETH/USDT")
+
+    # 1% of the balance (10,000 less the 1.35 entry fee) over 100 to the stop, rounded down to the 0.0001 step
+    assert result.binding_rule == "risk_pct" and result.quantity == pytest.approx(0.9998)
+    # today's loss room (5% = 499.93, less the 1.35 fee already lost today) fits 4 such 99.98 risks
+    assert result.rr == [2.0] and result.positions_allowed == 4
