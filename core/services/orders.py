@@ -12,6 +12,7 @@ from core.clock import Clock, epoch_ms
 from core.domain import OrderSide, OrderStatus
 from core.execution.gateway import ExecutionGateway, OrderRejected, OrderRequest, OrderResult
 from core.execution.ids import client_order_id
+from core.execution.lifecycle import check_transition
 from models import ExchangeAccount, Fill, OrderIntent
 from models.orders import Transition
 
@@ -68,6 +69,7 @@ class OrderDesk:
         return await self.gateway.create_order(request)
 
     async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> None:
+        check_transition(intent.status, status)
         now_ms = epoch_ms(self.clock())
         step = Transition(status=status, at_ms=now_ms, cause=cause)
         intent.status, intent.updated_at_ms = status, now_ms
