@@ -74,27 +74,19 @@ class Equity:
         return _allow(self.name, plan)
 
 
-class Symbols:
-    name = "symbol_filter"
+class _ListFilter:
+    """Allowed / blocked lists on the profile (an empty allowed list allows everything)."""
+
+    def __init__(self, name: str, noun: str, field: str) -> None:
+        self.name, self.noun, self.field = name, noun, field
 
     def check(self, req: TradeRequest, plan: Plan) -> Outcome:
-        symbol, profile = req.signal.symbol, req.profile
-        if symbol in profile.blocked_symbols:
-            return _block(self.name, plan, f"{symbol} is on your blocked list")
-        if profile.allowed_symbols and symbol not in profile.allowed_symbols:
-            return _block(self.name, plan, f"{symbol} is not on your allowed list")
-        return _allow(self.name, plan)
-
-
-class Exchanges:
-    name = "exchange_filter"
-
-    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
-        exchange, profile = req.exchange.lower(), req.profile
-        if exchange in profile.blocked_exchanges:
-            return _block(self.name, plan, f"trading on {exchange} is blocked in your settings")
-        if profile.allowed_exchanges and exchange not in profile.allowed_exchanges:
-            return _block(self.name, plan, f"{exchange} is not one of your allowed exchanges")
+        value = req.signal.symbol if self.field == "symbols" else req.exchange.lower()
+        allowed: list[str] = getattr(req.profile, f"allowed_{self.field}")
+        if value in getattr(req.profile, f"blocked_{self.field}"):
+            return _block(self.name, plan, f"{value} is on your blocked {self.noun} list")
+        if allowed and value not in allowed:
+            return _block(self.name, plan, f"{value} is not on your allowed {self.noun} list")
         return _allow(self.name, plan)
 
 
@@ -259,5 +251,6 @@ class PortfolioHeat:
         return _allow(self.name, plan, f"{used:,.2f} of {budget:,.2f} heat used")
 
 
-RULES: tuple[Rule, ...] = (Paused(), Equity(), Symbols(), Exchanges(), SignalAge(), Confidence(), Leverage(),
-                           StopLoss(), Chase(), RewardRisk(), OpenPositions(), DailyLoss(), PortfolioHeat())
+RULES: tuple[Rule, ...] = (Paused(), Equity(), _ListFilter("symbol_filter", "symbol", "symbols"),
+                           _ListFilter("exchange_filter", "exchange", "exchanges"), SignalAge(), Confidence(),
+                           Leverage(), StopLoss(), Chase(), RewardRisk(), OpenPositions(), DailyLoss(), PortfolioHeat())

@@ -13,7 +13,7 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from core.clock import Clock, day_start, epoch_ms
-from core.domain import NewSignal, Side
+from core.domain import ConflictPolicy, NewSignal, Side
 from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import paper_rules
 from core.resolve.conflicts import Call, Holding, Resolution, resolve
@@ -156,7 +156,8 @@ class Decider:
         why = user.paused_reason or "you paused it"
         return f"your trading is paused ({why})"
 
-    async def _resolve(self, scope: SignalScope, user: User, positions: list[Position], policy: Any) -> Resolution:
+    async def _resolve(self, scope: SignalScope, user: User, positions: list[Position],
+                       policy: ConflictPolicy) -> Resolution:
         symbol = scope.parsed.symbol
         followed = {s.provider_id async for s in Subscription.find(Subscription.user_id == ref(user),
                                                                       Subscription.enabled == True)}  # noqa: E712

@@ -27,8 +27,7 @@ class Why:
 
 async def update_profile(user: User, changes: dict[str, Any]) -> RiskProfile:
     profile = with_changes(user.settings.risk, changes)
-    user.settings.risk = profile
-    await user.save()
+    await _store_profile(user, profile)
     return profile
 
 
@@ -38,7 +37,7 @@ async def set_timezone(user: User, name: str) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise ProfileError([f"timezone: {name!r} is not a known timezone (e.g. Europe/Berlin, UTC)"]) from None
     user.settings.timezone = name
-    await user.save()
+    await user.set({"settings.timezone": name})
 
 
 async def save_preset(user: User, name: str) -> str:
@@ -48,7 +47,7 @@ async def save_preset(user: User, name: str) -> str:
     if key in BUILTIN_PRESETS:
         raise ProfileError([f"{key!r} is a built-in preset; choose another name"])
     user.presets[key] = user.settings.risk
-    await user.save()
+    await user.set({f"presets.{key}": user.settings.risk.model_dump(mode="json")})
     return key
 
 
@@ -56,8 +55,7 @@ async def apply_preset(user: User, name: str, provider: Provider | None = None) 
     """Apply a preset to the whole account, or (with `provider`) to that one subscription only."""
     chosen = preset(name, user.presets)
     if provider is None:
-        user.settings.risk = chosen
-        await user.save()
+        await _store_profile(user, chosen)
         return chosen
     sub = await _subscription(user, provider)
     await sub.set({Subscription.overrides: chosen.model_dump(mode="json"), Subscription.preset: name.lower()})
@@ -97,6 +95,12 @@ async def why(user: User, channel_id: int, message_id: int) -> Why | None:
         reason = signal.reason or "you were not subscribed to this provider when it was posted"
         return Why(what, signal.status, "not_decided", reason, [])
     return Why(what, decision.outcome.value, decision.rule, decision.reason, decision.details.get("checks", []))
+
+
+async def _store_profile(user: User, profile: RiskProfile) -> None:
+    """Only the profile is written: a pause set meanwhile by the engine is not overwritten."""
+    user.settings.risk = profile
+    await user.set({"settings.risk": profile.model_dump(mode="json")})
 
 
 async def _subscription(user: User, provider: Provider) -> Subscription:

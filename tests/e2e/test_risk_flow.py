@@ -149,6 +149,7 @@ async def test_refused_settings_change_nothing(services: Services) -> None:
 
     await risk_settings.update_profile(stored, {"risk_pct": 0.5})
     assert await risk_settings.save_preset(stored, "My-Plan") == "my-plan"
+    assert (await reload(user)).presets["my-plan"].risk_pct == 0.5
     await risk_settings.update_profile(stored, {"risk_pct": 2})
     await risk_settings.apply_preset(stored, "my-plan")
     assert (await reload(user)).settings.risk.risk_pct == 0.5

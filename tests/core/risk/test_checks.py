@@ -19,10 +19,14 @@ OPEN_BTC = Exposure("BTC/USDT", Side.LONG, "binance", 300.0)
     ("kwargs", "rule", "reason"),
     [
         ({"paused": "your trading is paused (daily loss)"}, "paused", "your trading is paused (daily loss)"),
-        ({"profile": {"blocked_symbols": ["BTC/USDT"]}}, "symbol_filter", "BTC/USDT is on your blocked list"),
-        ({"profile": {"allowed_symbols": ["ETH/USDT"]}}, "symbol_filter", "BTC/USDT is not on your allowed list"),
-        ({"profile": {"blocked_exchanges": ["Binance"]}}, "exchange_filter", "trading on binance is blocked"),
-        ({"profile": {"allowed_exchanges": ["bybit"]}}, "exchange_filter", "binance is not one of your allowed"),
+        ({"profile": {"blocked_symbols": ["BTC/USDT"]}}, "symbol_filter",
+         "BTC/USDT is on your blocked symbol list"),
+        ({"profile": {"allowed_symbols": ["ETH/USDT"]}}, "symbol_filter",
+         "BTC/USDT is not on your allowed symbol list"),
+        ({"profile": {"blocked_exchanges": ["Binance"]}}, "exchange_filter",
+         "binance is on your blocked exchange list"),
+        ({"profile": {"allowed_exchanges": ["bybit"]}}, "exchange_filter",
+         "binance is not on your allowed exchange list"),
         ({"posted_at": NOW - timedelta(minutes=15)}, "signal_age", "the call is 15 min old, older than your limit "
                                                                    "of 10 min: stale"),
         ({"signal": call(extras={"confidence": "55"}), "profile": {"min_confidence": 70}}, "min_confidence",
