@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.domain import EntryType, MarketRules, NewSignal, RiskProfile, Side
-from core.risk.checks import daily_limit, reward_risk
+from core.risk.checks import daily_room, heat_room, reward_risk
 from core.risk.inputs import Check, Exposure, Plan, TradeRequest
 from core.risk.sizing import size
 from core.risk.targets import split
@@ -52,12 +52,8 @@ def _allowed(req: TradeRequest, risk: float, margin: float) -> int:
     if profile.max_open_positions is not None:
         counts.append(profile.max_open_positions - len(req.open_positions))
     if risk > 0:
-        if profile.max_portfolio_heat_pct is not None:
-            room = profile.max_portfolio_heat_pct * equity / 100 - sum(p.risk for p in req.open_positions)
-            counts.append(math.floor(room / risk + 1e-9))
-        limit = daily_limit(req)
-        if limit is not None:
-            counts.append(math.floor((limit - req.day_loss) / risk + 1e-9))
+        counts.extend(math.floor(room / risk + 1e-9) for room in (heat_room(req), daily_room(req))
+                      if room is not None)
     return max(0, min(counts)) if counts else 0
 
 

@@ -220,6 +220,18 @@ def daily_limit(req: TradeRequest) -> float | None:
     return min(limits) if limits else None
 
 
+def daily_room(req: TradeRequest) -> float | None:
+    """How much more may be lost today before the daily limit, or None without a limit."""
+    limit = daily_limit(req)
+    return None if limit is None else limit - req.day_loss
+
+
+def heat_room(req: TradeRequest) -> float | None:
+    """How much more risk to stops the portfolio heat limit allows, or None without a limit."""
+    cap = req.profile.max_portfolio_heat_pct
+    return None if cap is None else cap * req.equity / 100 - sum(p.risk for p in req.open_positions)
+
+
 class DailyLoss:
     name = "daily_loss"
 
@@ -240,12 +252,12 @@ class PortfolioHeat:
     name = "portfolio_heat"
 
     def check(self, req: TradeRequest, plan: Plan) -> Outcome:
-        cap = req.profile.max_portfolio_heat_pct
-        if cap is None:
+        cap, room = req.profile.max_portfolio_heat_pct, heat_room(req)
+        if cap is None or room is None:
             return _allow(self.name, plan, "no heat limit set")
         used = sum(p.risk for p in req.open_positions)
         budget = cap * req.equity / 100
-        if used >= budget:
+        if room <= 0:
             return _block(self.name, plan, f"open positions already risk {used:,.2f} to their stops, your limit "
                                            f"is {cap:g}% of equity ({budget:,.2f})")
         return _allow(self.name, plan, f"{used:,.2f} of {budget:,.2f} heat used")

@@ -7,7 +7,7 @@ to the exchange's step and checked against its minimums here, before anything is
 from __future__ import annotations
 
 from core.market.rules import amount_to_step, minimum_problem
-from core.risk.checks import daily_limit
+from core.risk.checks import daily_room, heat_room
 from core.risk.inputs import Check, Plan, Sizing, TradeRequest
 
 KELLY_MIN_TRADES = 20
@@ -55,13 +55,12 @@ def _caps(req: TradeRequest, plan: Plan, distance: float) -> dict[str, tuple[flo
     if profile.max_position_size is not None:
         caps["max_position_size"] = (profile.max_position_size / plan.entry,
                                      f"capped by your max position size ({profile.max_position_size:,.2f})")
-    if profile.max_portfolio_heat_pct is not None:
-        room = profile.max_portfolio_heat_pct * equity / 100 - sum(p.risk for p in req.open_positions)
+    room = heat_room(req)
+    if room is not None:
         caps["portfolio_heat"] = (max(room, 0.0) / distance,
                                   f"capped by portfolio heat ({room:,.2f} of risk left to your limit)")
-    limit = daily_limit(req)
-    if limit is not None:
-        room = limit - req.day_loss
+    room = daily_room(req)
+    if room is not None:
         caps["daily_loss"] = (max(room, 0.0) / distance,
                               f"capped so a stop-out stays within today's loss limit ({room:,.2f} left)")
     exchange_limit = profile.exchange_daily_loss.get(req.exchange.lower())

@@ -38,6 +38,7 @@ class SignalScope:
     recent: list[Signal]
     names: dict[str, str]
     records: dict[str, ProviderRecord]
+    marks: dict[str, float] = field(default_factory=dict)  # prices read for this signal, shared by its users
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,8 @@ class Decider:
             return Verdict(False, resolution.rule, resolution.reason, {"conflict": conflict},
                            close_position=resolution.position_id if resolution.action == "close" else None)
         kept = [p for p in positions if ref(p) != resolution.position_id]
-        marks = {scope.parsed.symbol: scope.price}
-        loss, by_exchange = await self._day_loss(user, kept, marks)
+        scope.marks.setdefault(scope.parsed.symbol, scope.price)
+        loss, by_exchange = await self._day_loss(user, kept, scope.marks)
         request = TradeRequest(
             signal=scope.parsed, profile=profile, price=scope.price,
             equity=account.paper_balances.get(scope.parsed.symbol.split("/")[-1], 0.0),
