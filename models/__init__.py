@@ -4,17 +4,17 @@ from beanie import Document
 
 from models.events import AuditEvent, Notification
 from models.orders import Fill, OrderIntent, Position
-from models.paper import PaperOrder
+from models.paper import PaperHoldingDoc, PaperOrder
 from models.providers import Provider, Subscription
 from models.signals import Decision, Message, Signal
 from models.users import ExchangeAccount, User
 
 ALL_DOCUMENTS: list[type[Document]] = [
     User, ExchangeAccount, Provider, Subscription, Message, Signal, Decision,
-    OrderIntent, Fill, Position, Notification, AuditEvent, PaperOrder,
+    OrderIntent, Fill, Position, Notification, AuditEvent, PaperOrder, PaperHoldingDoc,
 ]
 
 __all__ = [
     "ALL_DOCUMENTS", "AuditEvent", "Decision", "ExchangeAccount", "Fill", "Message", "Notification",
-    "OrderIntent", "PaperOrder", "Position", "Provider", "Signal", "Subscription", "User",
+    "OrderIntent", "PaperHoldingDoc", "PaperOrder", "Position", "Provider", "Signal", "Subscription", "User",
 ]

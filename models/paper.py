@@ -1,4 +1,4 @@
-"""The paper exchange's own order book: one record per client order id (the simulated exchange's state)."""
+"""The paper exchange's own state: its order book (one record per client order id) and net holdings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime
 
 from beanie import Document, Indexed
 from pydantic import Field
+from pymongo import ASCENDING, IndexModel
 
 from core.domain import OrderSide, OrderStatus
 from models.refs import Ref
@@ -14,19 +15,38 @@ from models.users import utcnow
 
 class PaperOrder(Document):
     client_order_id: Indexed(str, unique=True)  # type: ignore[valid-type]
-    exchange_order_id: str
     account_id: Ref
     symbol: str
     side: OrderSide
     order_type: str
     amount: float
     price: float | None = None
+    stop_price: float | None = None
+    reduce_only: bool = False
+    leverage: float | None = None
+    margin_mode: str | None = None
+    ref_price: float | None = None
     status: OrderStatus
     filled: float = 0.0
-    average_price: float | None = None
+    cost: float = 0.0
     fee: float = 0.0
-    fee_currency: str = "USDT"
+    triggered: bool = False
+    price_source: str = ""
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:
         name = "paper_orders"
+        indexes = [IndexModel([("status", ASCENDING), ("symbol", ASCENDING)]),
+                   IndexModel([("account_id", ASCENDING), ("status", ASCENDING)])]
+
+
+class PaperHoldingDoc(Document):
+    account_id: Ref
+    symbol: str
+    amount: float = 0.0  # signed: > 0 long, < 0 short
+    entry_price: float = 0.0
+    leverage: float = 1.0
+
+    class Settings:
+        name = "paper_holdings"
+        indexes = [IndexModel([("account_id", ASCENDING), ("symbol", ASCENDING)], unique=True)]

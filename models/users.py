@@ -60,6 +60,7 @@ class ExchangeAccount(Document):
     permissions: list[str] = Field(default_factory=list)
     is_default: bool = True
     paper_balances: dict[str, float] = Field(default_factory=dict)
+    paper_volume: float = 0.0  # traded notional on the paper exchange (tiered fees)
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

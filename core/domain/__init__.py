@@ -142,3 +142,16 @@ class MarketRules:
     price_tick: float
     min_amount: float = 0.0
     min_notional: float = 0.0
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One OHLCV candle: open time in epoch ms, prices, base-asset volume."""
+
+    symbol: str
+    ts_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float

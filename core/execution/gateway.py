@@ -1,16 +1,37 @@
-"""The one protocol every execution gateway (paper, ccxt) implements, and its error types."""
+"""The one protocol every execution gateway (paper, ccxt) implements, its request/result types, and the
+error classes that decide what the engine does next (see the architecture's invariants):
+
+- `OrderRejected`: final (invalid order, insufficient funds, auth, below the exchange minimum). Never retried;
+  the user is told the reason.
+- `RateLimited`: the exchange asked us to slow down. Retried with the same client id after a backoff.
+- `OrderOutcomeUnknown`: timeout, network error, exchange unavailable. The order may or may not exist; it
+  becomes UNKNOWN and is reconciled by client id, never re-sent blind.
+
+A duplicate client id on create means an earlier attempt landed: gateways return that order (adopt it).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from core.domain import OrderSide, OrderStatus
 
+ORDER_TYPES = ("market", "limit", "stop_market", "stop_limit", "take_profit")
+TRIGGERED = frozenset({"stop_market", "stop_limit", "take_profit"})
+
 
 class OrderRejected(Exception):
-    """Final: the exchange refused the order (invalid, insufficient funds, auth). Never retried."""
+    """Final: the exchange refused the order. `kind` is invalid | funds | auth | minimum | unsupported."""
+
+    def __init__(self, reason: str, kind: str = "invalid") -> None:
+        super().__init__(reason)
+        self.kind = kind
+
+
+class RateLimited(Exception):
+    """The exchange rate-limited the call; retry the same request (same client id) after a backoff."""
 
 
 class OrderOutcomeUnknown(Exception):
@@ -23,10 +44,17 @@ class OrderRequest:
     account_id: str
     symbol: str
     side: OrderSide
-    order_type: str
+    order_type: str  # one of ORDER_TYPES
     amount: float
-    price: float | None = None
+    price: float | None = None  # the limit price (limit, stop_limit)
+    stop_price: float | None = None  # the trigger (stop_market, stop_limit, take_profit)
     reduce_only: bool = False
+    leverage: float | None = None  # futures: set on the symbol before an opening order
+    margin_mode: str | None = None  # futures: isolated | cross
+    ref_price: float | None = None  # market orders: the price the minimum-notional check uses
+
+    def with_amount(self, amount: float) -> OrderRequest:
+        return replace(self, amount=amount)
 
 
 @dataclass(frozen=True)
@@ -34,19 +62,47 @@ class OrderResult:
     client_order_id: str
     exchange_order_id: str
     status: OrderStatus
-    filled: float
+    filled: float  # cumulative
     average_price: float | None
-    fee: float
+    fee: float  # cumulative, in fee_currency
     fee_currency: str
     at: datetime
     price_source: str = ""
+    symbol: str = ""
+    side: OrderSide | None = None
+    order_type: str = ""
+    amount: float = 0.0
+    price: float | None = None
+    stop_price: float | None = None
+    reduce_only: bool = False
 
 
 class ExecutionGateway(Protocol):
     mode: str
 
+    def supports(self, order_type: str) -> bool:
+        """Whether this venue holds orders of this type itself (else the engine emulates them)."""
+        ...
+
+    async def prepare(self, request: OrderRequest) -> OrderRequest:
+        """The request with amount and prices rounded to the market's precision; raises OrderRejected
+        (kind "minimum") when the rounded order would be refused, so a doomed order is never sent."""
+        ...
+
     async def create_order(self, request: OrderRequest) -> OrderResult:
         """Place an order once. A repeated client id returns the order that already exists."""
         ...
 
-    async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None: ...
+    async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+        """The order with this client id, or None when the venue has never seen it."""
+        ...
+
+    async def cancel_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+        """Cancel; returns the order's final state (it may have filled first), None if unknown."""
+        ...
+
+    async def open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderResult]: ...
+
+    async def balance(self, account_id: str) -> dict[str, float]:
+        """Free balance per currency."""
+        ...

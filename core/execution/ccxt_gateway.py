@@ -1,0 +1,232 @@
+"""CcxtGateway: a real exchange account through ccxt.async_support (the only module that imports ccxt for
+orders). Testnet through `set_sandbox_mode`; live only for an account that opted in (checked by the router).
+
+Before any send, `prepare` rounds with the market's own precision (amount down to the step, price to the
+tick) and checks the minimum amount and notional: a doomed order is refused here with a reason, not sent.
+Every ccxt error is mapped to the engine's three outcomes by `_mapped` (final / rate limited / unknown).
+On exchange: market and limit orders. Stops and take-profits are emulated by the engine's monitor (fired as
+reduce-only market orders), so the same protective logic runs on spot and futures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import ccxt.async_support as ccxt
+
+from core.domain import OrderSide, OrderStatus
+from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderRequest, OrderResult, RateLimited
+
+_STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
+           "expired": OrderStatus.EXPIRED, "rejected": OrderStatus.REJECTED}
+
+
+class DuplicateClientId(Exception):
+    """The exchange already has an order with this client id: the earlier attempt landed."""
+
+
+@asynccontextmanager
+async def _mapped(action: str) -> AsyncIterator[None]:
+    """Translate ccxt's exceptions into the engine's outcome classes (see core.execution.gateway)."""
+    try:
+        yield
+    except ccxt.DuplicateOrderId as exc:
+        raise DuplicateClientId(str(exc)) from None
+    except ccxt.InsufficientFunds as exc:
+        raise OrderRejected(f"insufficient funds on the exchange ({_short(exc)})", "funds") from None
+    except ccxt.AuthenticationError as exc:
+        raise OrderRejected(f"the exchange refused the API key ({_short(exc)})", "auth") from None
+    except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
+        raise RateLimited(f"{action}: rate limited ({_short(exc)})") from None
+    except ccxt.InvalidOrder as exc:
+        if "duplicate" in str(exc).lower():
+            raise DuplicateClientId(str(exc)) from None
+        raise OrderRejected(f"the exchange refused the order ({_short(exc)})", "invalid") from None
+    except (ccxt.BadRequest, ccxt.BadSymbol, ccxt.NotSupported) as exc:
+        raise OrderRejected(f"the exchange refused the request ({_short(exc)})", "invalid") from None
+    except ccxt.OperationFailed as exc:  # NetworkError, RequestTimeout, ExchangeNotAvailable, ...
+        raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({_short(exc)})") from None
+    except ccxt.ExchangeError as exc:
+        if "insufficient" in str(exc).lower():  # e.g. Binance futures -2019, which ccxt leaves unclassified
+            raise OrderRejected(f"insufficient funds on the exchange ({_short(exc)})", "funds") from None
+        # an error we cannot classify: assume it may have landed
+        raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({_short(exc)})") from None
+
+
+def _short(exc: BaseException) -> str:
+    return re.sub(r"\s+", " ", str(exc))[:160]
+
+
+def point_at(exchange: Any, base_url: str) -> Any:
+    """Send every API section to `base_url` (a local fake exchange in tests), keeping the paths."""
+    exchange.urls["api"] = {k: re.sub(r"^https?://[^/]+", base_url, v) if isinstance(v, str) else v
+                            for k, v in exchange.urls["api"].items()}
+    return exchange
+
+
+class CcxtGateway:
+    def __init__(self, exchange: Any, *, mode: str, futures: bool = False, quote: str = "USDT") -> None:
+        self.exchange = exchange
+        self.mode = mode
+        self.futures = futures
+        self.quote = quote
+        self._configured: set[str] = set()
+        self._hedge_mode: bool | None = None
+
+    @classmethod
+    def build(cls, exchange_id: str, *, api_key: str, secret: str, mode: str, futures: bool = False,
+              base_url: str | None = None, rate_limit_ms: float | None = None) -> CcxtGateway:
+        market_type = "future" if futures else "spot"
+        # the limiter is always on; only its pace may be set (a local fake exchange allows a faster one)
+        config: dict[str, Any] = {} if rate_limit_ms is None else {"rateLimit": rate_limit_ms}
+        exchange = getattr(ccxt, exchange_id)({
+            **config, "apiKey": api_key, "secret": secret, "enableRateLimit": True,
+            "options": {"defaultType": market_type, "fetchMarkets": {"types": ["linear" if futures else "spot"]},
+                        "fetchCurrencies": False, "fetchMargins": False,
+                        "warnOnFetchOpenOrdersWithoutSymbol": False},
+        })
+        if mode == "testnet":
+            exchange.set_sandbox_mode(True)
+        if base_url is not None:
+            point_at(exchange, base_url)
+        return cls(exchange, mode=mode, futures=futures)
+
+    async def close(self) -> None:
+        await self.exchange.close()
+
+    def supports(self, order_type: str) -> bool:
+        return order_type in ("market", "limit")
+
+    def _symbol(self, symbol: str) -> str:
+        return f"{symbol}:{self.quote}" if self.futures and ":" not in symbol else symbol
+
+    async def _market(self, symbol: str) -> dict[str, Any]:
+        async with _mapped("load markets"):
+            await self.exchange.load_markets()
+        try:
+            market: dict[str, Any] = self.exchange.market(self._symbol(symbol))
+        except ccxt.BadSymbol:
+            raise OrderRejected(f"{symbol} is not traded on {self.exchange.id}", "invalid") from None
+        return market
+
+    async def prepare(self, request: OrderRequest) -> OrderRequest:
+        market = await self._market(request.symbol)
+        symbol = market["symbol"]
+        try:
+            amount = float(self.exchange.amount_to_precision(symbol, request.amount))
+        except ccxt.InvalidOrder:
+            raise OrderRejected(f"amount {request.amount:g} rounds to 0 at {symbol}'s step", "minimum") from None
+        price = float(self.exchange.price_to_precision(symbol, request.price)) if request.price else None
+        limits = market.get("limits", {})
+        min_amount = (limits.get("amount") or {}).get("min") or 0.0
+        min_cost = (limits.get("cost") or {}).get("min") or 0.0
+        if amount < min_amount:
+            raise OrderRejected(f"amount {amount:g} is below the exchange minimum {min_amount:g}", "minimum")
+        check_price = price or request.ref_price
+        if check_price is not None and amount * check_price < min_cost and not request.reduce_only:
+            raise OrderRejected(f"order value {amount * check_price:.2f} is below the exchange minimum "
+                                f"{min_cost:g}", "minimum")
+        return OrderRequest(**{**request.__dict__, "amount": amount, "price": price})
+
+    async def _configure_futures(self, request: OrderRequest, symbol: str) -> dict[str, Any]:
+        """Leverage and margin mode before an opening order; the position-mode params every order needs."""
+        params: dict[str, Any] = {}
+        if self._hedge_mode is None:
+            async with _mapped("read position mode"):
+                mode = await self.exchange.fetch_position_mode(symbol)
+            self._hedge_mode = bool(mode.get("hedged"))
+        key = f"{symbol}|{request.leverage}|{request.margin_mode}"
+        if not request.reduce_only and key not in self._configured:
+            if request.margin_mode:
+                try:
+                    async with _mapped("set margin mode"):
+                        await self.exchange.set_margin_mode(request.margin_mode, symbol)
+                except OrderRejected as exc:
+                    if "no need to change" not in str(exc).lower():
+                        raise
+            if request.leverage:
+                async with _mapped("set leverage"):
+                    await self.exchange.set_leverage(int(request.leverage), symbol)
+            self._configured.add(key)
+        if self._hedge_mode:  # hedge mode: the side of the book instead of reduce-only
+            opening_long = (request.side is OrderSide.BUY) != request.reduce_only
+            params["positionSide"] = "LONG" if opening_long else "SHORT"
+        elif request.reduce_only:
+            params["reduceOnly"] = True
+        return params
+
+    async def create_order(self, request: OrderRequest) -> OrderResult:
+        if not self.supports(request.order_type):
+            raise OrderRejected(f"{request.order_type} orders are not held on {self.exchange.id}", "unsupported")
+        market = await self._market(request.symbol)
+        symbol = market["symbol"]
+        params: dict[str, Any] = {"clientOrderId": request.client_order_id}
+        if self.futures:
+            params |= await self._configure_futures(request, symbol)
+        try:
+            async with _mapped("create order"):
+                order = await self.exchange.create_order(symbol, request.order_type, request.side.value,
+                                                         request.amount, request.price, params)
+        except DuplicateClientId:
+            found = await self.fetch_order(request.client_order_id, request.symbol)
+            if found is None:
+                raise OrderOutcomeUnknown("the exchange reported a duplicate id but has no such order") from None
+            return found
+        return self._result(order, request.client_order_id)
+
+    async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+        market = await self._market(symbol)
+        try:
+            async with _mapped("fetch order"):
+                order = await self.exchange.fetch_order(None, market["symbol"], {"clientOrderId": client_order_id})
+        except OrderRejected as exc:
+            if "does not exist" in str(exc).lower() or "unknown order" in str(exc).lower():
+                return None
+            raise
+        return self._result(order, client_order_id)
+
+    async def cancel_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+        market = await self._market(symbol)
+        try:
+            async with _mapped("cancel order"):
+                order = await self.exchange.cancel_order(None, market["symbol"],
+                                                         {"clientOrderId": client_order_id})
+        except (OrderRejected, OrderOutcomeUnknown):
+            return await self.fetch_order(client_order_id, symbol)  # filled or never there: say which
+        return self._result(order, client_order_id)
+
+    async def open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderResult]:
+        await self._market(symbol or "BTC/USDT")
+        async with _mapped("fetch open orders"):
+            orders = await self.exchange.fetch_open_orders(self._symbol(symbol) if symbol else None)
+        return [self._result(o, o.get("clientOrderId") or "") for o in orders]
+
+    async def balance(self, account_id: str) -> dict[str, float]:
+        async with _mapped("fetch balance"):
+            balances = await self.exchange.fetch_balance()
+        return {currency: float(value) for currency, value in (balances.get("free") or {}).items()
+                if value is not None}
+
+    def _result(self, order: dict[str, Any], client_order_id: str) -> OrderResult:
+        filled = float(order.get("filled") or 0.0)
+        status = _STATUS.get(order.get("status") or "", OrderStatus.OPEN)
+        if status is OrderStatus.OPEN and filled > 0:
+            status = OrderStatus.PARTIALLY_FILLED
+        fees = order.get("fees") or ([order["fee"]] if order.get("fee") else [])
+        fee = sum(float(f.get("cost") or 0.0) for f in fees)
+        currency = next((f.get("currency") for f in fees if f.get("currency")), self.quote)
+        stamp = order.get("timestamp") or order.get("lastTradeTimestamp")
+        at = datetime.fromtimestamp(stamp / 1000, UTC) if stamp else datetime.now(UTC)
+        symbol = str(order.get("symbol") or "").split(":")[0]
+        side = OrderSide(order["side"]) if order.get("side") in ("buy", "sell") else None
+        return OrderResult(
+            client_order_id=order.get("clientOrderId") or client_order_id, exchange_order_id=str(order.get("id")),
+            status=status, filled=filled, average_price=float(order["average"]) if order.get("average") else None,
+            fee=fee, fee_currency=currency, at=at, price_source=self.exchange.id, symbol=symbol, side=side,
+            order_type=str(order.get("type") or ""), amount=float(order.get("amount") or 0.0),
+            price=float(order["price"]) if order.get("price") else None,
+            reduce_only=bool(order.get("reduceOnly")))

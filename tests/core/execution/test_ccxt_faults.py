@@ -1,0 +1,100 @@
+"""The ccxt gateway's error classes, futures set-up and position modes, against the fake Binance server."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.domain import OrderSide, OrderStatus
+from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderRequest, RateLimited
+from tests.core.execution.conftest import ccxt_gateway
+from tests.fakes.binance import FakeBinance
+
+CID = "sc" + "1" * 30
+
+
+def buy(**extra: object) -> OrderRequest:
+    fields: dict[str, object] = {"ref_price": 42_250.0, "order_type": "market", **extra}
+    return OrderRequest(client_order_id=CID, account_id="acct", symbol="BTC/USDT", side=OrderSide.BUY,
+                        amount=0.01, **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("fault", "error", "kind"), [
+    ("rate_limit", RateLimited, None),
+    ("unavailable", OrderOutcomeUnknown, None),
+    ("drop_before", OrderOutcomeUnknown, None),
+    ("insufficient", OrderRejected, "funds"),
+    ("auth", OrderRejected, "auth"),
+])
+async def test_each_fault_maps_to_its_outcome_class(fake_binance: tuple[FakeBinance, str], fault: str,
+                                                    error: type[Exception], kind: str | None) -> None:
+    fake, url = fake_binance
+    gateway = ccxt_gateway(url)
+    try:
+        await gateway.prepare(buy())
+        fake.inject("/api/v3/order", fault)
+        with pytest.raises(error) as raised:
+            await gateway.create_order(buy())
+        if kind is not None:
+            assert getattr(raised.value, "kind", None) == kind
+        assert CID not in fake.orders  # none of these faults placed an order
+    finally:
+        await gateway.close()
+
+
+async def test_a_dropped_answer_is_unknown_and_the_order_is_found_by_client_id(
+        fake_binance: tuple[FakeBinance, str]) -> None:
+    fake, url = fake_binance
+    gateway = ccxt_gateway(url)
+    try:
+        fake.inject("/api/v3/order", "drop_after")
+        with pytest.raises(OrderOutcomeUnknown):
+            await gateway.create_order(buy())
+        found = await gateway.fetch_order(CID, "BTC/USDT")  # what reconciliation does: look, never re-send
+        assert found is not None and found.status is OrderStatus.FILLED and fake.order_posts() == 1
+        again = await gateway.create_order(buy())  # a resend by mistake is adopted, not doubled
+        assert again.exchange_order_id == found.exchange_order_id and len(fake.orders) == 1
+    finally:
+        await gateway.close()
+
+
+async def test_futures_sets_leverage_and_margin_once_and_exits_reduce_only(
+        fake_binance: tuple[FakeBinance, str]) -> None:
+    fake, url = fake_binance
+    gateway = ccxt_gateway(url, futures=True)
+    try:
+        await gateway.create_order(buy(leverage=7, margin_mode="isolated"))
+        assert fake.leverage == {"BTCUSDT": 7} and fake.margin_type == {"BTCUSDT": "ISOLATED"}
+        exit_ = OrderRequest(client_order_id="sc" + "2" * 30, account_id="acct", symbol="BTC/USDT",
+                             side=OrderSide.SELL, order_type="market", amount=0.01, reduce_only=True)
+        result = await gateway.create_order(exit_)
+        assert result.status is OrderStatus.FILLED and fake.orders[exit_.client_order_id].reduce_only
+        assert [p for _, p in fake.calls].count("/fapi/v1/leverage") == 1  # not set again for the exit
+    finally:
+        await gateway.close()
+
+
+async def test_hedge_mode_sends_the_position_side(fake_binance: tuple[FakeBinance, str]) -> None:
+    fake, url = fake_binance
+    fake.hedge_mode = True
+    gateway = ccxt_gateway(url, futures=True)
+    try:
+        await gateway.create_order(buy(leverage=3))
+        close = OrderRequest(client_order_id="sc" + "3" * 30, account_id="acct", symbol="BTC/USDT",
+                             side=OrderSide.SELL, order_type="market", amount=0.01, reduce_only=True)
+        await gateway.create_order(close)
+        assert fake.position_sides == ["LONG", "LONG"]  # opened and closed on the long side, no reduceOnly
+        assert not fake.orders[close.client_order_id].reduce_only
+    finally:
+        await gateway.close()
+
+
+async def test_stop_orders_are_not_held_on_ccxt(fake_binance: tuple[FakeBinance, str]) -> None:
+    _, url = fake_binance
+    gateway = ccxt_gateway(url)
+    try:
+        assert gateway.supports("limit") and not gateway.supports("stop_market")
+        with pytest.raises(OrderRejected) as refused:
+            await gateway.create_order(buy(order_type="stop_market", stop_price=43_000.0))
+        assert refused.value.kind == "unsupported"
+    finally:
+        await gateway.close()

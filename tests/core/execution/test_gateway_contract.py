@@ -1,0 +1,86 @@
+"""One contract, every venue: the paper exchange and ccxt (spot, USDT-M futures) against the fake Binance."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from core.domain import OrderSide, OrderStatus
+from core.execution.gateway import OrderRejected, OrderRequest
+from tests.core.execution.conftest import Venue
+
+_ids = itertools.count(1)
+
+
+def order(venue: Venue, order_type: str = "market", side: OrderSide = OrderSide.BUY, amount: float = 0.01,
+          price: float | None = None, **extra: object) -> OrderRequest:
+    cid = f"sc{next(_ids):030d}"
+    fields: dict[str, object] = {"ref_price": 42_250.0, "leverage": 5, **extra}
+    return OrderRequest(client_order_id=cid, account_id=venue.account_id, symbol="BTC/USDT", side=side,
+                        order_type=order_type, amount=amount, price=price, **fields)  # type: ignore[arg-type]
+
+
+async def test_market_order_fills_once_and_a_repeated_id_returns_the_same_order(venue: Venue) -> None:
+    request = await venue.gateway.prepare(order(venue))
+    first = await venue.gateway.create_order(request)
+    assert first.status is OrderStatus.FILLED and first.filled == pytest.approx(0.01)
+    assert first.average_price == pytest.approx(42_250.0)
+    again = await venue.gateway.create_order(request)
+    assert (again.exchange_order_id, again.filled, again.status) == (first.exchange_order_id, 0.01, first.status)
+    fetched = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT")
+    assert fetched is not None and fetched.status is OrderStatus.FILLED and fetched.filled == pytest.approx(0.01)
+    if venue.fake is not None:
+        assert len(venue.fake.orders) == 1  # the exchange holds one order, the repeat was adopted
+
+
+async def test_unknown_client_id_is_none(venue: Venue) -> None:
+    assert await venue.gateway.fetch_order("sc" + "9" * 30, "BTC/USDT") is None
+    assert await venue.gateway.cancel_order("sc" + "9" * 30, "BTC/USDT") is None
+
+
+async def test_limit_rests_is_listed_and_fills_when_the_price_reaches_it(venue: Venue) -> None:
+    request = await venue.gateway.prepare(order(venue, "limit", price=41_000.0))
+    placed = await venue.gateway.create_order(request)
+    assert placed.status is OrderStatus.OPEN and placed.filled == 0
+    listed = await venue.gateway.open_orders(venue.account_id, "BTC/USDT")
+    assert [o.client_order_id for o in listed] == [request.client_order_id]
+    await venue.move("BTC/USDT", 40_900.0)
+    done = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT")
+    assert done is not None and done.status is OrderStatus.FILLED
+    assert done.average_price == pytest.approx(41_000.0)  # a resting limit fills at its own price
+    assert await venue.gateway.open_orders(venue.account_id, "BTC/USDT") == []
+
+
+async def test_cancel_a_resting_order_twice(venue: Venue) -> None:
+    request = await venue.gateway.prepare(order(venue, "limit", price=40_000.0))
+    await venue.gateway.create_order(request)
+    cancelled = await venue.gateway.cancel_order(request.client_order_id, "BTC/USDT")
+    assert cancelled is not None and cancelled.status is OrderStatus.CANCELLED
+    again = await venue.gateway.cancel_order(request.client_order_id, "BTC/USDT")
+    assert again is not None and again.status is OrderStatus.CANCELLED
+    await venue.move("BTC/USDT", 39_000.0)
+    still = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT")
+    assert still is not None and still.status is OrderStatus.CANCELLED and still.filled == 0
+
+
+async def test_prepare_rounds_to_the_market_and_refuses_doomed_orders(venue: Venue) -> None:
+    prepared = await venue.gateway.prepare(order(venue, "limit", amount=0.0123456789, price=41_000.126))
+    assert prepared.amount == pytest.approx(0.01234) and prepared.price == pytest.approx(41_000.13)
+    with pytest.raises(OrderRejected, match="below the exchange minimum") as refused:
+        await venue.gateway.prepare(order(venue, amount=0.0001))  # 0.0001 x 42,250 = 4.2 < 5 notional
+    assert refused.value.kind == "minimum"
+
+
+async def test_insufficient_funds_is_final(venue: Venue) -> None:
+    request = await venue.gateway.prepare(order(venue, amount=5.0, leverage=1))
+    with pytest.raises(OrderRejected) as refused:
+        await venue.gateway.create_order(request)
+    assert refused.value.kind == "funds"
+
+
+async def test_balance_reports_the_quote_currency(venue: Venue) -> None:
+    before = (await venue.gateway.balance(venue.account_id))["USDT"]
+    await venue.gateway.create_order(await venue.gateway.prepare(order(venue)))
+    after = (await venue.gateway.balance(venue.account_id))["USDT"]
+    assert before == pytest.approx(10_000.0) and after < before

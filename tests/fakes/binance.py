@@ -1,0 +1,284 @@
+"""A local fake of the part of Binance's REST API the gateway uses (spot /api/v3 and USDT-M futures /fapi),
+served by aiohttp so the real ccxt client runs against it. Requests are HMAC-verified like Binance does.
+
+Supported: exchangeInfo, ticker/24hr, order create (MARKET, LIMIT) / fetch / cancel by client id, openOrders,
+account balances, futures leverage, marginType and position mode. Resting limits fill when a test moves the
+price (`set_price`). Faults are injected per call (`inject`): drop the connection before or after the order
+is processed, rate limit (HTTP 429, -1003), exchange unavailable (503), insufficient balance, bad key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+API_KEY, SECRET = "test-key", "test-secret"
+FEE_RATE = 0.001
+PARAMS = web.RequestKey("params", dict)
+
+MARKETS = {  # Binance's real filters for these symbols (spot; futures use the same steps here)
+    "BTCUSDT": ("BTC", "USDT", "0.01", "0.00001", "5"),
+    "ETHUSDT": ("ETH", "USDT", "0.01", "0.0001", "5"),
+}
+
+
+def _filters(tick: str, step: str, notional: str, futures: bool) -> list[dict[str, Any]]:
+    lot = {"filterType": "LOT_SIZE", "minQty": step, "maxQty": "9000", "stepSize": step}
+    price = {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000", "tickSize": tick}
+    if futures:
+        return [price, lot, {"filterType": "MARKET_LOT_SIZE", **{k: v for k, v in lot.items() if k != "filterType"}},
+                {"filterType": "MIN_NOTIONAL", "notional": notional}]
+    return [price, lot, {"filterType": "NOTIONAL", "minNotional": notional, "applyMinToMarket": True,
+                         "maxNotional": "9000000", "applyMaxToMarket": False, "avgPriceMins": 5}]
+
+
+def _symbol_info(symbol: str, futures: bool) -> dict[str, Any]:
+    base, quote, tick, step, notional = MARKETS[symbol]
+    info: dict[str, Any] = {
+        "symbol": symbol, "status": "TRADING", "baseAsset": base, "quoteAsset": quote,
+        "baseAssetPrecision": 8, "quotePrecision": 8, "quoteAssetPrecision": 8,
+        "orderTypes": ["LIMIT", "MARKET"], "filters": _filters(tick, step, notional, futures),
+    }
+    if futures:
+        info.update(pair=symbol, contractType="PERPETUAL", deliveryDate=4133404800000, onboardDate=1569398400000,
+                    marginAsset=quote, pricePrecision=2, quantityPrecision=5, underlyingType="COIN",
+                    timeInForce=["GTC", "IOC", "FOK"], triggerProtect="0.0500")
+    else:
+        info.update(isSpotTradingAllowed=True, isMarginTradingAllowed=False, permissionSets=[["SPOT"]],
+                    permissions=[], icebergAllowed=True, ocoAllowed=True, quoteOrderQtyMarketAllowed=True)
+    return info
+
+
+@dataclass
+class FakeOrder:
+    order_id: int
+    client_id: str
+    symbol: str
+    side: str
+    type: str
+    qty: float
+    price: float
+    reduce_only: bool
+    futures: bool
+    time: int
+    status: str = "NEW"
+    executed: float = 0.0
+    quote: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        common = {"symbol": self.symbol, "orderId": self.order_id, "clientOrderId": self.client_id,
+                  "price": f"{self.price:.8f}", "origQty": f"{self.qty:.8f}", "executedQty": f"{self.executed:.8f}",
+                  "status": self.status, "timeInForce": "GTC", "type": self.type, "side": self.side,
+                  "stopPrice": "0", "updateTime": self.time}
+        if self.futures:
+            avg = self.quote / self.executed if self.executed else 0.0
+            return {**common, "avgPrice": f"{avg:.8f}", "cumQuote": f"{self.quote:.8f}",
+                    "reduceOnly": self.reduce_only, "closePosition": False, "positionSide": "BOTH",
+                    "workingType": "CONTRACT_PRICE", "origType": self.type, "priceProtect": False}
+        return {**common, "orderListId": -1, "cummulativeQuoteQty": f"{self.quote:.8f}", "time": self.time,
+                "isWorking": True, "origQuoteOrderQty": "0", "workingTime": self.time,
+                "selfTradePreventionMode": "NONE"}
+
+
+@dataclass
+class FakeBinance:
+    prices: dict[str, float] = field(default_factory=lambda: {"BTCUSDT": 42_250.0, "ETHUSDT": 2_000.0})
+    balances: dict[str, float] = field(default_factory=lambda: {"USDT": 10_000.0, "BTC": 0.0, "ETH": 0.0})
+    orders: dict[str, FakeOrder] = field(default_factory=dict)
+    faults: list[tuple[str, str]] = field(default_factory=list)  # (path suffix, kind), consumed in order
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    leverage: dict[str, int] = field(default_factory=dict)
+    margin_type: dict[str, str] = field(default_factory=dict)
+    hedge_mode: bool = False
+    position_sides: list[str] = field(default_factory=list)
+    clock_ms: int = 1_775_044_800_000
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
+
+    def inject(self, path_suffix: str, kind: str) -> None:
+        self.faults.append((path_suffix, kind))
+
+    def order_posts(self) -> int:
+        return sum(1 for method, path in self.calls if method == "POST" and path.endswith("/order"))
+
+    def set_price(self, symbol: str, price: float) -> None:
+        """Move the market; resting limits that the new price reaches fill at their own price."""
+        self.prices[symbol] = price
+        for order in self.orders.values():
+            if order.symbol == symbol and order.status in ("NEW", "PARTIALLY_FILLED") and order.type == "LIMIT":
+                crossed = price <= order.price if order.side == "BUY" else price >= order.price
+                if crossed:
+                    self._fill(order, order.price)
+
+    def _fill(self, order: FakeOrder, price: float) -> None:
+        base = MARKETS[order.symbol][0]
+        amount = order.qty - order.executed
+        cost = amount * price
+        if not order.futures:
+            sign = 1 if order.side == "BUY" else -1
+            self.balances[base] = self.balances.get(base, 0.0) + sign * amount
+            self.balances["USDT"] -= sign * cost
+        self.balances["USDT"] -= cost * FEE_RATE
+        order.executed, order.quote, order.status = order.qty, order.quote + cost, "FILLED"
+
+    # -- the HTTP side ---------------------------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._faults_and_auth])
+        for prefix, futures in (("/api/v3", False), ("/fapi/v1", True)):
+            app.router.add_get(f"{prefix}/exchangeInfo", self._exchange_info(futures))
+            app.router.add_get(f"{prefix}/ticker/24hr", self._ticker)
+            app.router.add_post(f"{prefix}/order", self._create(futures))
+            app.router.add_get(f"{prefix}/order", self._fetch)
+            app.router.add_delete(f"{prefix}/order", self._cancel)
+            app.router.add_get(f"{prefix}/openOrders", self._open_orders(futures))
+        app.router.add_get("/api/v3/account", self._spot_account)
+        app.router.add_get("/fapi/v3/account", self._futures_account)
+        app.router.add_get("/fapi/v2/account", self._futures_account)
+        app.router.add_post("/fapi/v1/leverage", self._set_leverage)
+        app.router.add_post("/fapi/v1/marginType", self._set_margin_type)
+        app.router.add_get("/fapi/v1/positionSide/dual", self._position_mode)
+        return app
+
+    @staticmethod
+    def _error(status: int, code: int, msg: str) -> web.Response:
+        return web.json_response({"code": code, "msg": msg}, status=status)
+
+    @web.middleware
+    async def _faults_and_auth(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        self.calls.append((request.method, request.path))
+        body = await request.text()
+        params = dict(parse_qsl(request.query_string)) | dict(parse_qsl(body))
+        request[PARAMS] = params
+        if "signature" in params:
+            payload = (request.query_string if request.method in ("GET", "DELETE") else body).rsplit("&signature=", 1)[0]
+            good = hmac.new(SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()
+            if request.headers.get("X-MBX-APIKEY") != API_KEY or params["signature"] != good:
+                return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        fault = next((f for f in self.faults if request.path.endswith(f[0])), None)
+        if fault is None:
+            return await handler(request)
+        self.faults.remove(fault)
+        kind = fault[1]
+        if kind == "rate_limit":
+            return self._error(429, -1003, "Too much request weight used; current limit is 1200 request weight "
+                                           "per 1 MINUTE.")
+        if kind == "unavailable":
+            return web.Response(status=503, text="Service Unavailable")
+        if kind == "insufficient":
+            return self._error(400, -2010, "Account has insufficient balance for requested action.")
+        if kind == "auth":
+            return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        if kind == "drop_after":
+            await handler(request)  # the order lands, the answer never arrives
+        assert request.transport is not None  # noqa: S101
+        request.transport.close()
+        raise ConnectionResetError("fake exchange dropped the connection")
+
+    def _exchange_info(self, futures: bool) -> Any:
+        async def handler(request: web.Request) -> web.Response:
+            return web.json_response({"timezone": "UTC", "serverTime": self.clock_ms, "rateLimits": [],
+                                      "symbols": [_symbol_info(s, futures) for s in MARKETS]})
+        return handler
+
+    async def _ticker(self, request: web.Request) -> web.Response:
+        symbol = request[PARAMS]["symbol"]
+        price = f"{self.prices[symbol]:.2f}"
+        return web.json_response({"symbol": symbol, "lastPrice": price, "bidPrice": price, "askPrice": price,
+                                  "openPrice": price, "highPrice": price, "lowPrice": price, "volume": "1000",
+                                  "quoteVolume": "1000000", "closeTime": self.clock_ms, "openTime": self.clock_ms,
+                                  "priceChange": "0", "priceChangePercent": "0", "weightedAvgPrice": price})
+
+    def _create(self, futures: bool) -> Any:
+        async def handler(request: web.Request) -> web.Response:
+            p = request[PARAMS]
+            cid, symbol, kind = p["newClientOrderId"], p["symbol"], p["type"]
+            if cid in self.orders:
+                return self._error(400, -2010, "Duplicate order sent.")
+            if kind not in ("MARKET", "LIMIT"):
+                return self._error(400, -1116, "Invalid orderType.")
+            qty, market = float(p["quantity"]), self.prices[symbol]
+            price = float(p.get("price", market))
+            cost = qty * price
+            reduce_only = p.get("reduceOnly") == "true"
+            if futures and "positionSide" in p:
+                self.position_sides.append(p["positionSide"])
+            need = cost / self.leverage.get(symbol, 1) if futures else cost
+            if not reduce_only and p["side"] == "BUY" and need > self.balances["USDT"]:
+                return self._error(400, -2019 if futures else -2010,
+                                   "Margin is insufficient." if futures else
+                                   "Account has insufficient balance for requested action.")
+            order = FakeOrder(next(self._ids), cid, symbol, p["side"], kind, qty, price, reduce_only, futures,
+                              self.clock_ms)
+            self.orders[cid] = order
+            marketable = kind == "MARKET" or (market <= price if p["side"] == "BUY" else market >= price)
+            if marketable:
+                self._fill(order, market)
+            body = order.as_json()
+            if not futures and order.executed:
+                body["fills"] = [{"price": f"{market:.2f}", "qty": f"{qty:.8f}",
+                                  "commission": f"{cost * FEE_RATE:.8f}", "commissionAsset": "USDT",
+                                  "tradeId": order.order_id}]
+            return web.json_response(body)
+        return handler
+
+    def _find(self, request: web.Request) -> FakeOrder | None:
+        cid = request[PARAMS].get("origClientOrderId")
+        return self.orders.get(cid) if cid else None
+
+    async def _fetch(self, request: web.Request) -> web.Response:
+        order = self._find(request)
+        if order is None:
+            return self._error(400, -2013, "Order does not exist.")
+        return web.json_response(order.as_json())
+
+    async def _cancel(self, request: web.Request) -> web.Response:
+        order = self._find(request)
+        if order is None or order.status not in ("NEW", "PARTIALLY_FILLED"):
+            return self._error(400, -2011, "Unknown order sent.")
+        order.status = "CANCELED"
+        return web.json_response(order.as_json())
+
+    def _open_orders(self, futures: bool) -> Any:
+        async def handler(request: web.Request) -> web.Response:
+            symbol = request[PARAMS].get("symbol")
+            return web.json_response([o.as_json() for o in self.orders.values() if o.futures == futures
+                                      and o.status in ("NEW", "PARTIALLY_FILLED")
+                                      and (symbol is None or o.symbol == symbol)])
+        return handler
+
+    async def _spot_account(self, request: web.Request) -> web.Response:
+        return web.json_response({"canTrade": True, "canWithdraw": False, "canDeposit": True,
+                                  "updateTime": self.clock_ms, "accountType": "SPOT", "permissions": ["SPOT"],
+                                  "balances": [{"asset": a, "free": f"{v:.8f}", "locked": "0.00000000"}
+                                               for a, v in self.balances.items()]})
+
+    async def _futures_account(self, request: web.Request) -> web.Response:
+        usdt = f"{self.balances['USDT']:.8f}"
+        return web.json_response({"totalWalletBalance": usdt, "availableBalance": usdt, "positions": [],
+                                  "assets": [{"asset": "USDT", "walletBalance": usdt, "availableBalance": usdt,
+                                              "marginBalance": usdt, "crossWalletBalance": usdt,
+                                              "unrealizedProfit": "0", "maxWithdrawAmount": usdt,
+                                              "updateTime": self.clock_ms}]})
+
+    async def _set_leverage(self, request: web.Request) -> web.Response:
+        p = request[PARAMS]
+        self.leverage[p["symbol"]] = int(p["leverage"])
+        return web.json_response({"symbol": p["symbol"], "leverage": int(p["leverage"]),
+                                  "maxNotionalValue": "1000000"})
+
+    async def _set_margin_type(self, request: web.Request) -> web.Response:
+        p = request[PARAMS]
+        if self.margin_type.get(p["symbol"]) == p["marginType"]:
+            return self._error(400, -4046, "No need to change margin type.")
+        self.margin_type[p["symbol"]] = p["marginType"]
+        return web.json_response({"code": 200, "msg": "success"})
+
+    async def _position_mode(self, request: web.Request) -> web.Response:
+        return web.json_response({"dualSidePosition": self.hedge_mode})
+
