@@ -6,7 +6,8 @@
 - stop_market / take_profit: rest until the bar's high/low touches the trigger, then fill as a market order at
   the trigger (or at the open when the bar gapped past it). A trigger that the current price has already passed
   is refused, as exchanges do ("would trigger immediately").
-- stop_limit: the trigger turns it into a resting limit at its price.
+- stop_limit: the trigger turns it into a limit at its price: filled at the trigger when that is marketable,
+  else resting like any limit.
 - A bar fills at most `volume_share` of its volume for one order; the rest stays open (a partial fill).
 """
 
@@ -75,17 +76,20 @@ def _touched(order: Resting, bar: Bar) -> bool:
 
 def on_bar(order: Resting, bar: Bar, volume_share: float) -> Match | None:
     """Advance a resting order through one bar; sets `order.triggered` when its trigger is touched."""
+    just_triggered = False
     if order.order_type in ("stop_market", "stop_limit", "take_profit") and not order.triggered:
         if not _touched(order, bar):
             return None
-        order.triggered = True
+        order.triggered = just_triggered = True
     cap = min(order.remaining, bar.volume * volume_share)
     if cap <= 0:
         return None
-    if order.order_type in ("stop_market", "take_profit"):
-        stop = order.stop_price or bar.open
-        gapped = _trigger_passed(order, bar.open)
-        return Match(cap, bar.open if gapped else stop, maker=False)
+    if order.order_type in ("stop_market", "take_profit") or just_triggered:
+        at = bar.open if _trigger_passed(order, bar.open) else (order.stop_price or bar.open)
+        if order.order_type != "stop_limit":
+            return Match(cap, at, maker=False)
+        if order.price is not None and _marketable(order.side, order.price, at):
+            return Match(cap, at, maker=False)  # the new limit meets the market at the trigger
     limit = order.price
     assert limit is not None  # noqa: S101 - limit and stop_limit orders have a price (checked on create)
     if order.side is BUY and bar.low <= limit:

@@ -1,0 +1,144 @@
+"""The paper exchange beyond the shared contract: triggers on bar high/low, gaps, partial fills by volume,
+reduce-only trimming, fees and slippage, and realised P&L in the balance (real embedded database)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from core.domain import Bar, OrderSide, OrderStatus
+from core.execution.costs import Costs, FixedFee, FixedSlippage, PercentageFee
+from core.execution.gateway import OrderRejected, OrderRequest
+from core.execution.paper import PaperGateway
+from tests.conftest import FakeClock
+from tests.core.execution.conftest import Venue, paper_venue
+
+_ids = itertools.count(1)
+BUY, SELL = OrderSide.BUY, OrderSide.SELL
+
+
+def req(venue: Venue, side: OrderSide, order_type: str = "market", amount: float = 0.1, **extra: object
+        ) -> OrderRequest:
+    fields: dict[str, object] = {"leverage": 10, "ref_price": 42_250.0, **extra}
+    return OrderRequest(client_order_id=f"sc{next(_ids):030d}", account_id=venue.account_id, symbol="BTC/USDT",
+                        side=side, order_type=order_type, amount=amount, **fields)  # type: ignore[arg-type]
+
+
+def bar(clock: FakeClock, o: float, h: float, low: float, c: float, volume: float = 100.0) -> Bar:
+    clock.advance(minutes=1)
+    return Bar("BTC/USDT", int(clock().timestamp() * 1000), o, h, low, c, volume)
+
+
+async def status(venue: Venue, request: OrderRequest) -> tuple[OrderStatus, float, float | None]:
+    found = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT")
+    assert found is not None
+    return found.status, found.filled, found.average_price
+
+
+async def test_stop_triggers_on_the_low_and_fills_at_the_stop_or_the_gapped_open(db: str, clock: FakeClock) -> None:
+    venue = await paper_venue(clock)
+    gateway = venue.gateway
+    assert isinstance(gateway, PaperGateway)
+    await gateway.create_order(req(venue, BUY))
+    stop = req(venue, SELL, "stop_market", stop_price=41_000.0, reduce_only=True)
+    assert (await gateway.create_order(stop)).status is OrderStatus.OPEN
+    await gateway.advance(bar(clock, 42_250, 42_400, 41_100, 41_200))  # low 41,100: not touched
+    assert (await status(venue, stop))[0] is OrderStatus.OPEN
+    await gateway.advance(bar(clock, 41_200, 41_300, 40_900, 41_000))
+    assert await status(venue, stop) == (OrderStatus.FILLED, pytest.approx(0.1), pytest.approx(41_000))
+
+    await gateway.create_order(req(venue, BUY))
+    gapped = req(venue, SELL, "stop_market", stop_price=40_500.0, reduce_only=True)
+    await gateway.create_order(gapped)
+    await gateway.advance(bar(clock, 40_000, 40_100, 39_800, 40_050))  # opened below the stop
+    assert (await status(venue, gapped))[2] == pytest.approx(40_000)
+
+
+async def test_take_profit_and_stop_limit(db: str, clock: FakeClock) -> None:
+    venue = await paper_venue(clock)
+    gateway = venue.gateway
+    assert isinstance(gateway, PaperGateway)
+    await gateway.create_order(req(venue, BUY))
+    tp = req(venue, SELL, "take_profit", amount=0.05, stop_price=43_000.0, reduce_only=True)
+    stop_limit = req(venue, SELL, "stop_limit", amount=0.05, stop_price=41_000.0, price=40_900.0,
+                     reduce_only=True)
+    await gateway.create_order(tp)
+    await gateway.create_order(stop_limit)
+    await gateway.advance(bar(clock, 42_250, 43_100, 42_200, 43_050))
+    assert await status(venue, tp) == (OrderStatus.FILLED, pytest.approx(0.05), pytest.approx(43_000))
+    await gateway.advance(bar(clock, 41_500, 41_500, 40_950, 41_000))  # triggered; 40,900 limit meets 41,000
+    assert await status(venue, stop_limit) == (OrderStatus.FILLED, pytest.approx(0.05), pytest.approx(41_000))
+
+
+async def test_a_stop_limit_that_gaps_below_its_limit_rests(db: str, clock: FakeClock) -> None:
+    venue = await paper_venue(clock)
+    gateway = venue.gateway
+    assert isinstance(gateway, PaperGateway)
+    await gateway.create_order(req(venue, BUY))
+    stop_limit = req(venue, SELL, "stop_limit", stop_price=41_000.0, price=40_900.0, reduce_only=True)
+    await gateway.create_order(stop_limit)
+    await gateway.advance(bar(clock, 40_800, 40_850, 40_700, 40_750))  # gapped through trigger and limit
+    assert await status(venue, stop_limit) == (OrderStatus.OPEN, 0.0, None)
+    await gateway.advance(bar(clock, 40_750, 41_000, 40_700, 40_950))
+    assert await status(venue, stop_limit) == (OrderStatus.FILLED, pytest.approx(0.1), pytest.approx(40_900))
+
+
+async def test_a_trigger_already_passed_is_refused(db: str, clock: FakeClock) -> None:
+    venue = await paper_venue(clock)
+    await venue.gateway.create_order(req(venue, BUY))
+    with pytest.raises(OrderRejected, match="would fire immediately"):
+        await venue.gateway.create_order(req(venue, SELL, "stop_market", stop_price=43_000.0, reduce_only=True))
+
+
+async def test_small_bar_volume_gives_partial_fills(db: str, clock: FakeClock) -> None:
+    venue = await paper_venue(clock)
+    gateway = venue.gateway
+    assert isinstance(gateway, PaperGateway)
+    limit = req(venue, BUY, "limit", amount=0.1, price=42_000.0)
+    await gateway.create_order(limit)
+    await gateway.advance(bar(clock, 42_100, 42_100, 41_900, 42_000, volume=0.6))  # 10 % of 0.6 = 0.06
+    assert await status(venue, limit) == (OrderStatus.PARTIALLY_FILLED, pytest.approx(0.06), pytest.approx(42_000))
+    await gateway.advance(bar(clock, 42_000, 42_050, 41_950, 42_000, volume=5))
+    assert (await status(venue, limit))[:2] == (OrderStatus.FILLED, pytest.approx(0.1))
+
+
+async def test_reduce_only_never_opens_or_flips(db: str, clock: FakeClock) -> None:
+    venue = await paper_venue(clock)
+    gateway = venue.gateway
+    assert isinstance(gateway, PaperGateway)
+    with pytest.raises(OrderRejected, match="no position to reduce"):
+        await gateway.create_order(req(venue, SELL, reduce_only=True))
+    await gateway.create_order(req(venue, BUY, amount=0.1))
+    tp = req(venue, SELL, "take_profit", amount=0.1, stop_price=43_000.0, reduce_only=True)
+    sl = req(venue, SELL, "stop_market", amount=0.1, stop_price=41_000.0, reduce_only=True)
+    await gateway.create_order(tp)
+    await gateway.create_order(sl)
+    await gateway.advance(bar(clock, 42_250, 43_200, 42_200, 43_100))
+    await gateway.advance(bar(clock, 43_100, 43_100, 40_000, 40_500))  # the stop finds nothing left to close
+    assert (await status(venue, tp))[0] is OrderStatus.FILLED
+    assert await status(venue, sl) == (OrderStatus.CANCELLED, 0.0, None)
+
+
+async def test_fees_slippage_and_realised_pnl_move_the_balance(db: str, clock: FakeClock) -> None:
+    venue = await paper_venue(clock, Costs(PercentageFee(0.0002, 0.0004), FixedSlippage(10)))
+    gateway = venue.gateway
+    entry = await gateway.create_order(req(venue, BUY, amount=0.1))
+    assert entry.average_price == pytest.approx(42_292.25)  # 10 bps against the buyer
+    assert entry.fee == pytest.approx(0.1 * 42_292.25 * 0.0004)  # taker
+    tp = req(venue, SELL, "limit", amount=0.1, price=43_000.0, reduce_only=True)
+    await gateway.create_order(tp)
+    await venue.move("BTC/USDT", 43_100.0)
+    done = await gateway.fetch_order(tp.client_order_id, "BTC/USDT")
+    assert done is not None and done.average_price == pytest.approx(43_000) and done.fee == pytest.approx(0.86)
+    balance = (await gateway.balance(venue.account_id))["USDT"]
+    assert balance == pytest.approx(10_000 + 0.1 * (43_000 - 42_292.25) - entry.fee - 0.86)
+
+
+async def test_fixed_fee_and_insufficient_margin_counts_open_positions(db: str, clock: FakeClock) -> None:
+    venue = await paper_venue(clock, Costs(FixedFee(1.0)), balance=1_000.0)
+    first = await venue.gateway.create_order(req(venue, BUY, amount=0.2))  # 8,450 notional, 845 margin at 10x
+    assert first.fee == 1.0
+    with pytest.raises(OrderRejected, match="insufficient funds") as refused:
+        await venue.gateway.create_order(req(venue, BUY, amount=0.1))  # 422.5 more; 154 free
+    assert refused.value.kind == "funds"
