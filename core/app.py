@@ -16,10 +16,13 @@ from pymongo import AsyncMongoClient
 from core.clock import Clock, system_clock
 from core.config.settings import Settings
 from core.crypto import SecretBox, decode_key, load_or_create_key_file
+from core.execution.costs import Costs, CostSettings
 from core.execution.paper import PaperGateway
 from core.market.prices import PriceSource, ReplayPriceSource
 from core.services.accounts import AccountService
 from core.services.deciding import Decider
+from core.services.execution import Executor
+from core.services.gateways import GatewayRouter, ccxt_connector
 from core.services.health import health
 from core.services.notify import Notifier
 from core.services.orders import OrderDesk
@@ -54,6 +57,12 @@ def load_secret_box(settings: Settings) -> SecretBox:
     return SecretBox([load_or_create_key_file(settings.key_file)])
 
 
+def paper_costs(settings: Settings) -> CostSettings:
+    return CostSettings(fee=settings.paper_fee_model, maker_rate=settings.paper_maker_fee_rate,
+                        taker_rate=settings.paper_fee_rate, slippage=settings.paper_slippage,
+                        slippage_bps=settings.paper_slippage_bps)
+
+
 @asynccontextmanager
 async def build_services(
     settings: Settings, *, prices: PriceSource | None = None, clock: Clock = system_clock
@@ -73,12 +82,14 @@ async def build_services(
         accounts = AccountService(settings.paper_start_balance)
         notifier = Notifier(clock)
         price_source = prices or ReplayPriceSource()
-        gateway = PaperGateway(prices=price_source, store=MongoPaperStore(), clock=clock,
-                               fee_rate=settings.paper_fee_rate)
-        desk = OrderDesk(gateway, clock)
-        closer = PositionCloser(desk, notifier, clock)
-        trader = Trader(desk=desk, decider=Decider(price_source, clock), closer=closer, notifier=notifier,
-                        accounts=accounts, clock=clock)
+        paper = PaperGateway(prices=price_source, store=MongoPaperStore(), clock=clock,
+                             costs=Costs.from_settings(paper_costs(settings)))
+        gateways = GatewayRouter(paper, ccxt_connector(secrets, settings.exchange_base_url))
+        desk = OrderDesk(gateways, clock)
+        executor = Executor(desk, notifier, clock)
+        closer = PositionCloser(executor, notifier, clock)
+        trader = Trader(desk=desk, executor=executor, decider=Decider(price_source, clock), closer=closer,
+                        notifier=notifier, accounts=accounts, clock=clock)
         pipeline = Pipeline(trader)
         scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
                           max_instances=1, coalesce=True)

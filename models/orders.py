@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from beanie import Document, Indexed
 from pydantic import BaseModel, Field
@@ -24,18 +25,26 @@ class OrderIntent(Document):
     signal_id: Ref
     user_id: Ref
     account_id: Ref
-    leg: str  # entry | sl | tp1 ...
+    leg: str  # entry | entry1.. | sl | tp1.. | exit...; replacements add a generation: sl.2
+    role: str = "entry"  # entry | sl | tp | exit
+    position_id: Ref | None = None
     mode: TradeMode
     symbol: str
     side: OrderSide
     order_type: str  # market | limit | stop_market ...
     amount: float
     price: float | None = None
+    stop_price: float | None = None
     reduce_only: bool = False
+    leverage: float | None = None
+    margin_mode: str | None = None
+    emulated: bool = False  # a trigger the venue does not hold: armed here, fired as a market order
+    expires_at_ms: int | None = None
     status: OrderStatus = OrderStatus.PENDING
     exchange_order_id: str | None = None
     filled: float = 0.0
     average_price: float | None = None
+    fee: float = 0.0
     error: str | None = None
     history: list[Transition] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
@@ -46,6 +55,8 @@ class OrderIntent(Document):
         indexes = [
             IndexModel([("status", ASCENDING), ("updated_at_ms", ASCENDING)]),
             IndexModel([("user_id", ASCENDING), ("signal_id", ASCENDING)]),
+            IndexModel([("position_id", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("symbol", ASCENDING), ("status", ASCENDING)]),
         ]
 
 
@@ -79,15 +90,22 @@ class Position(Document):
     exchange: str = "binance"
     symbol: str
     side: Side
-    amount: float
-    entry_price: float
+    amount: float = 0.0  # open now
+    entry_price: float = 0.0  # average of the entry fills
+    planned_amount: float = 0.0  # what the entries ask for
+    entered: float = 0.0  # filled by the entries so far
     leverage: float
-    margin: float
-    stop_loss: float | None = None
+    margin: float = 0.0
+    stop_loss: float | None = None  # the current stop (trailing and break-even moves included)
     take_profits: list[float] = Field(default_factory=list)
-    status: str = "open"
-    realized_pnl: float = 0.0
+    targets_hit: int = 0
+    best_price: float | None = None  # the best price since entry (trailing stops)
+    profile: dict[str, Any] = Field(default_factory=dict)  # the effective risk profile it was opened with
+    status: str = "pending"  # pending (entries resting) | open | closed | cancelled
+    applied: list[str] = Field(default_factory=list)  # trade ids of the fills folded in (see Executor.catch_up)
+    realized_pnl: float = 0.0  # net of the exit fees and of the entry fees' share of what was closed
     fees: float = 0.0
+    entry_fees: float = 0.0
     exit_price: float | None = None
     close_reason: str | None = None
     opened_at: datetime = Field(default_factory=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         default=10_000.0, validation_alias="SIGNALCORD_PAPER_START_BALANCE", gt=0
     )
     paper_fee_rate: float = Field(default=0.0004, validation_alias="SIGNALCORD_PAPER_FEE_RATE", ge=0, lt=0.1)
+    paper_maker_fee_rate: float = Field(default=0.0002, validation_alias="SIGNALCORD_PAPER_MAKER_FEE_RATE", ge=0,
+                                        lt=0.1)
+    paper_fee_model: Literal["zero", "fixed", "percentage", "tiered"] = Field(
+        default="percentage", validation_alias="SIGNALCORD_PAPER_FEE_MODEL")
+    paper_slippage: Literal["none", "fixed", "size"] = Field(default="none",
+                                                              validation_alias="SIGNALCORD_PAPER_SLIPPAGE")
+    paper_slippage_bps: float = Field(default=2.0, validation_alias="SIGNALCORD_PAPER_SLIPPAGE_BPS", ge=0, le=500)
+    exchange_base_url: str | None = Field(default=None, validation_alias="SIGNALCORD_EXCHANGE_BASE_URL")
 
     @field_validator("log_level")
     @classmethod

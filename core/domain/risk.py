@@ -58,6 +58,12 @@ class RiskProfile(_Strict):
     kelly_fraction: float = Field(default=0.25, gt=0, le=1, description="kelly mode: share of full Kelly used")
     max_position_size: float | None = Field(default=None, gt=0, description="hard cap on notional, quote currency")
     max_risk_pct: float = Field(default=2.0, gt=0, le=100, description="per trade: max loss at the stop, % equity")
+    # entries
+    entry_style: Literal["market", "limit"] = Field(
+        default="market", description="market: enter now (chase guard applies); limit: rest at the call's entries")
+    ladder_steps: int = Field(default=3, ge=1, le=10, description="limit entries across a range: this many orders")
+    entry_expiry_h: float = Field(default=24.0, gt=0, le=720, description="unfilled limit entries expire after, h")
+    cancel_if_missed: bool = Field(default=True, description="cancel entries if TP1 or the stop trades first")
     # stop-loss
     missing_stop: Literal["default", "skip"] = "default"
     default_stop_pct: float = Field(default=5.0, gt=0, le=100, description="stop distance when a call has none")

@@ -96,15 +96,16 @@ class CostSettings(BaseModel):
     """How the paper exchange charges: chosen in settings, built into models by `fee_model`/`slippage_model`."""
 
     fee: Literal["zero", "fixed", "percentage", "tiered"] = "percentage"
-    fixed_fee: float = Field(1.0, ge=0)
-    maker_rate: float = Field(0.0002, ge=0, le=0.01)
-    taker_rate: float = Field(0.0004, ge=0, le=0.01)
+    fixed_fee: float = Field(default=1.0, ge=0)
+    maker_rate: float = Field(default=0.0002, ge=0, le=0.01)
+    taker_rate: float = Field(default=0.0004, ge=0, le=0.01)
     tiers: list[tuple[float, float, float]] = Field(
-        default_factory=lambda: [(0.0, 0.0002, 0.0004), (1_000_000.0, 0.00016, 0.0004), (5_000_000.0, 0.00014, 0.00035)])
+        default_factory=lambda: [(0.0, 0.0002, 0.0004), (1_000_000.0, 0.00016, 0.0004),
+                                 (5_000_000.0, 0.00014, 0.00035)])
     slippage: Literal["none", "fixed", "size"] = "fixed"
-    slippage_bps: float = Field(2.0, ge=0, le=500)
-    slippage_per_10k_bps: float = Field(1.0, ge=0, le=500)
-    slippage_max_bps: float = Field(50.0, ge=0, le=1000)
+    slippage_bps: float = Field(default=2.0, ge=0, le=500)
+    slippage_per_10k_bps: float = Field(default=1.0, ge=0, le=500)
+    slippage_max_bps: float = Field(default=50.0, ge=0, le=1000)
 
 
 def fee_model(settings: CostSettings) -> FeeModel:

@@ -51,9 +51,13 @@ class Verdict:
     daily_limit_hit: bool = False
 
 
+OPEN = {"status": {"$in": ["pending", "open"]}}  # resting entries count as exposure too
+
+
 def exposure(position: Position) -> Exposure:
+    amount = position.amount if position.status == "open" else position.planned_amount
     if position.stop_loss is not None:
-        risk = position.amount * abs(position.entry_price - position.stop_loss)
+        risk = amount * abs(position.entry_price - position.stop_loss)
     else:
         risk = position.margin
     return Exposure(position.symbol, position.side, position.exchange, risk)
@@ -114,7 +118,7 @@ class Decider:
         if scope.price is None:
             return Verdict(False, "price", scope.price_problem or "no market price")
         profile = effective_profile(user.settings.risk, sub.overrides)
-        positions = await Position.find(Position.user_id == ref(user), Position.status == "open").to_list()
+        positions = await Position.find(Position.user_id == ref(user), OPEN).to_list()
         resolution = await self._resolve(scope, user, positions, profile.conflicts)
         conflict = {"action": resolution.action, "rule": resolution.rule, "reason": resolution.reason}
         if not resolution.opens:
@@ -141,7 +145,7 @@ class Decider:
                             targets: tuple[float, ...] = (), leverage: float = 1.0,
                             symbol: str | None = None) -> CalcResult:
         """The calculator on the user's own balance, profile, open positions and today's losses."""
-        positions = await Position.find(Position.user_id == ref(user), Position.status == "open").to_list()
+        positions = await Position.find(Position.user_id == ref(user), OPEN).to_list()
         loss, _ = await self._day_loss(user, positions, {})
         quote = symbol.split("/")[-1] if symbol else "USDT"
         return calculate(balance=account.paper_balances.get(quote, 0.0), entry=entry, stop=stop, targets=targets,

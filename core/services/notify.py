@@ -47,10 +47,10 @@ class Notifier:
 
     async def notify(
         self, user: User, kind: str, text: str, *, signal_id: str | None = None,
-        payload: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None, once_per: str = "",
     ) -> Notification | None:
-        """Store the notification (once per signal+kind) and hand it to every sink. None if a repeat."""
-        key = f"{signal_id}:{kind}" if signal_id else uuid.uuid4().hex
+        """Store the notification (once per signal+kind[+once_per]) and hand it to every sink. None if a repeat."""
+        key = f"{signal_id}:{kind}{':' + once_per if once_per else ''}" if signal_id else uuid.uuid4().hex
         note = Notification(user_id=ref(user), kind=kind, text=text, signal_id=signal_id,
                             dedupe_key=key, payload=payload or {}, created_at=self.clock())
         try:

@@ -1,40 +1,65 @@
-"""Order intents: recorded under their deterministic client id before the gateway is called, sent at most
-once, every status change kept in the intent's history. Entry and exit legs both go through here.
+"""Order intents: recorded under their deterministic client id before any exchange call, sent at most once,
+every status change kept in the intent's history with its time and cause.
+
+`place` is the only way an order reaches a venue: an intent seen before is first looked up by its client id;
+the request is rounded by the venue (`prepare`) and the rounded amounts stored before the send; a rate
+limit is retried with the same client id after a backoff (tenacity); any other error propagates to the caller
+as the gateway classified it (final rejection, or unknown outcome to reconcile).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pymongo.errors import DuplicateKeyError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity.wait import wait_base
 
 from core.clock import Clock, epoch_ms
 from core.domain import OrderSide, OrderStatus
-from core.execution.gateway import ExecutionGateway, OrderRejected, OrderRequest, OrderResult
+from core.execution.gateway import ExecutionGateway, OrderRejected, OrderRequest, OrderResult, RateLimited
 from core.execution.ids import client_order_id
 from core.execution.lifecycle import check_transition
-from models import ExchangeAccount, Fill, OrderIntent
+from core.services.gateways import GatewayRouter
+from models import ExchangeAccount, OrderIntent
 from models.orders import Transition
+
+LIVE = (OrderStatus.PENDING, OrderStatus.SUBMITTED, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.UNKNOWN)
 
 
 @dataclass(frozen=True)
 class Leg:
     signal_id: str
     user_id: str
-    leg: str  # entry | exit ...
+    leg: str  # entry | entry1 | sl | tp2 | exit ... (the client id is derived from signal, user and this)
     symbol: str
     side: OrderSide
     amount: float
-    price: float | None
+    price: float | None  # the limit price; for market orders the reference price of the minimum checks
     cause: str
     reduce_only: bool = False
     order_type: str = "market"
+    role: str = "entry"
+    position_id: str | None = None
+    stop_price: float | None = None
+    leverage: float | None = None
+    margin_mode: str | None = None
+    emulated: bool = False
+    expires_at_ms: int | None = None
 
 
 class OrderDesk:
-    def __init__(self, gateway: ExecutionGateway, clock: Clock) -> None:
-        self.gateway = gateway
+    def __init__(self, gateways: GatewayRouter, clock: Clock, *, backoff: wait_base | None = None,
+                 attempts: int = 4) -> None:
+        self.gateways = gateways
         self.clock = clock
+        self.backoff = backoff if backoff is not None else wait_exponential(multiplier=0.5, max=8)
+        self.attempts = attempts
+
+    async def gateway(self, intent: OrderIntent) -> ExecutionGateway:
+        return await self.gateways.for_account(intent.account_id)
 
     async def claim(self, leg: Leg, account: ExchangeAccount) -> OrderIntent:
         """The intent for this (signal, user, leg), stored now if it is new."""
@@ -42,8 +67,10 @@ class OrderDesk:
         now_ms = epoch_ms(self.clock())
         intent = OrderIntent(
             client_order_id=cid, signal_id=leg.signal_id, user_id=leg.user_id, account_id=str(account.id),
-            leg=leg.leg, mode=account.mode, symbol=leg.symbol, side=leg.side, order_type=leg.order_type,
-            amount=leg.amount, price=leg.price, reduce_only=leg.reduce_only,
+            leg=leg.leg, role=leg.role, position_id=leg.position_id, mode=account.mode, symbol=leg.symbol,
+            side=leg.side, order_type=leg.order_type, amount=leg.amount, price=leg.price, stop_price=leg.stop_price,
+            reduce_only=leg.reduce_only, leverage=leg.leverage, margin_mode=leg.margin_mode, emulated=leg.emulated,
+            expires_at_ms=leg.expires_at_ms,
             history=[Transition(status=OrderStatus.PENDING, at_ms=now_ms, cause=leg.cause)],
             created_at=self.clock(), updated_at_ms=now_ms,
         )
@@ -54,19 +81,36 @@ class OrderDesk:
             assert found is not None  # noqa: S101 - the unique index just said it exists
             return found
 
+    def request(self, intent: OrderIntent) -> OrderRequest:
+        market = intent.order_type == "market" or intent.emulated  # an emulated trigger is sent at market
+        limit = intent.price if intent.order_type in ("limit", "stop_limit") and not intent.emulated else None
+        return OrderRequest(
+            client_order_id=intent.client_order_id, account_id=intent.account_id, symbol=intent.symbol,
+            side=intent.side, order_type="market" if market else intent.order_type, amount=intent.amount,
+            price=limit, stop_price=None if market else intent.stop_price, reduce_only=intent.reduce_only,
+            leverage=intent.leverage, margin_mode=intent.margin_mode,
+            ref_price=(intent.price or intent.stop_price) if market else None)
+
     async def place(self, intent: OrderIntent) -> OrderResult:
         """Send the order once. An intent seen before is first looked up by its client id (never re-sent blind)."""
         if intent.status is OrderStatus.REJECTED:
             raise OrderRejected(intent.error or "rejected earlier")
+        gateway = await self.gateway(intent)
         if len(intent.history) > 1 or intent.status is not OrderStatus.PENDING:
-            found = await self.gateway.fetch_order(intent.client_order_id, intent.symbol)
+            found = await gateway.fetch_order(intent.client_order_id, intent.symbol)
             if found is not None:
                 return found
-        request = OrderRequest(client_order_id=intent.client_order_id, account_id=str(intent.account_id),
-                               symbol=intent.symbol, side=intent.side, order_type=intent.order_type,
-                               amount=intent.amount, price=intent.price, reduce_only=intent.reduce_only)
-        await self.transition(intent, OrderStatus.SUBMITTED, "sent to " + self.gateway.mode)
-        return await self.gateway.create_order(request)
+        prepared = await gateway.prepare(self.request(intent))
+        changes: dict[str, Any] = {}
+        if prepared.amount != intent.amount:
+            intent.amount = changes["amount"] = prepared.amount
+        if intent.status is OrderStatus.PENDING:
+            await self.transition(intent, OrderStatus.SUBMITTED, "sent to " + gateway.mode, **changes)
+        async for attempt in AsyncRetrying(retry=retry_if_exception_type(RateLimited), wait=self.backoff,
+                                           stop=stop_after_attempt(self.attempts), reraise=True):
+            with attempt:
+                return await gateway.create_order(prepared)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> None:
         check_transition(intent.status, status)
@@ -80,16 +124,8 @@ class OrderDesk:
                       "history": [h.model_dump(mode="json") for h in intent.history]}}
         )
 
-    async def record_fill(self, intent: OrderIntent, result: OrderResult) -> None:
-        if intent.status is not OrderStatus.FILLED:
-            await self.transition(intent, result.status, f"filled {result.filled:g} @ {result.average_price:g}",
-                                  exchange_order_id=result.exchange_order_id, filled=result.filled,
-                                  average_price=result.average_price)
-        fill = Fill(client_order_id=intent.client_order_id, user_id=intent.user_id, account_id=intent.account_id,
-                    symbol=intent.symbol, side=intent.side, amount=result.filled,
-                    price=result.average_price or 0.0, fee=result.fee, fee_currency=result.fee_currency,
-                    trade_id=result.exchange_order_id + ":1", filled_at=result.at)
-        try:
-            await fill.insert()
-        except DuplicateKeyError:
-            pass  # recorded by an earlier run
+    async def update(self, intent: OrderIntent, **fields: Any) -> None:
+        """Change fields that are not a status (e.g. fills counted while the status stays the same)."""
+        for name, value in fields.items():
+            setattr(intent, name, value)
+        await OrderIntent.find_one(OrderIntent.id == intent.id).update({"$set": fields})

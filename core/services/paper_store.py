@@ -7,7 +7,6 @@ from typing import Any
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
-from core.domain import OrderStatus
 from core.execution.gateway import OrderRequest
 from core.execution.paper import OPEN_STATES, PaperHolding, PaperOrderState
 from models import ExchangeAccount, PaperHoldingDoc, PaperOrder

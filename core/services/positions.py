@@ -1,64 +1,74 @@
-"""Closing a position at market: one exit leg per position (its client id says so), realised P&L recorded."""
+"""Closing a position (all or part) at market: protective legs are cancelled first (so nothing else can sell
+the same coins), then one reduce-only exit leg is sent under a client id that names the cause, so the same
+close requested twice sends one order. Entries still resting are cancelled with a full close."""
 
 from __future__ import annotations
 
 import logging
 
-from core.clock import Clock, epoch_ms
-from core.domain import OrderStatus, Side
-from core.execution.gateway import OrderOutcomeUnknown, OrderRejected
+from core.clock import Clock
+from core.domain import OrderStatus
+from core.market.rules import amount_to_step, paper_rules
+from core.services.execution import Executor
 from core.services.notify import Notifier
-from core.services.orders import Leg, OrderDesk
-from models import ExchangeAccount, Position, User
-from models.refs import ref
+from core.services.orders import Leg
+from models import ExchangeAccount, OrderIntent, Position
 
 logger = logging.getLogger(__name__)
 
 
-def realised_pnl(position: Position, exit_price: float, exit_fee: float) -> float:
-    sign = 1 if position.side is Side.LONG else -1
-    return sign * (exit_price - position.entry_price) * position.amount - position.fees - exit_fee
-
-
 class PositionCloser:
-    def __init__(self, desk: OrderDesk, notifier: Notifier, clock: Clock) -> None:
-        self.desk = desk
+    def __init__(self, executor: Executor, notifier: Notifier, clock: Clock) -> None:
+        self.executor = executor
         self.notifier = notifier
         self.clock = clock
 
-    async def close(self, position_id: str, cause: str) -> str:
-        """Close the position at market; returns what happened, in words. Safe to call again."""
+    async def close(self, position_id: str, cause: str, *, fraction: float = 1.0, leg: str = "exit") -> str:
+        """Close `fraction` of the position at market; returns what happened, in words. Safe to call again."""
         position = await Position.get(position_id)
         if position is None:
             return "the position no longer exists"
-        if position.status != "open":
+        if position.status not in ("open", "pending"):
             return f"the {position.symbol} position was already {position.status}"
         account = await ExchangeAccount.get(position.account_id)
-        user = await User.get(position.user_id)
-        if account is None or user is None:
+        if account is None:
             return "the position's account is gone; close it on the exchange yourself"
-        leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="exit", symbol=position.symbol,
-                  side=position.side.exit_order_side, amount=position.amount, price=None, cause=cause,
-                  reduce_only=True)
-        intent = await self.desk.claim(leg, account)
-        try:
-            result = await self.desk.place(intent)
-        except OrderRejected as exc:
-            await self.desk.transition(intent, OrderStatus.REJECTED, f"rejected: {exc}", error=str(exc))
-            text = f"Could not close your {position.symbol} position ({cause}): {exc}. Close it yourself."
-            await self.notifier.notify(user, "close_failed", text, signal_id=position.signal_id)
-            return f"closing {position.symbol} failed: {exc}"
-        except OrderOutcomeUnknown as exc:
-            await self.desk.transition(intent, OrderStatus.UNKNOWN, f"outcome unknown: {exc}", error=str(exc))
-            return f"closing {position.symbol}: outcome unknown, being reconciled ({exc})"
-        await self.desk.record_fill(intent, result)
-        exit_price = result.average_price or position.entry_price
-        pnl = realised_pnl(position, exit_price, result.fee)
-        await position.set({Position.status: "closed", Position.exit_price: exit_price, Position.realized_pnl: pnl,
-                            Position.fees: position.fees + result.fee, Position.close_reason: cause,
-                            Position.closed_at_ms: epoch_ms(result.at)})
-        text = (f"Closed your {position.side.value.upper()} {position.amount:g} {position.symbol} @ {exit_price:g} "
-                f"({cause}): P&L {pnl:+,.2f}.")
-        await self.notifier.notify(user, "position_closed", text, signal_id=position.signal_id,
-                                   payload={"position_id": ref(position), "pnl": pnl})
-        return f"closed {position.symbol} @ {exit_price:g}, P&L {pnl:+,.2f}"
+        full = fraction >= 1.0
+        if full:
+            for entry in await self.executor.live_intents(position, ("entry",)):
+                await self.executor.cancel(entry, cause, position)
+            position = await Position.get(position_id) or position
+            if position.status == "pending":
+                await self.executor.settle_entries(position, cause)
+                return f"cancelled the {position.symbol} entries ({cause})"
+        amount = position.amount if full else amount_to_step(position.amount * fraction, paper_rules(position.symbol))
+        if amount <= 0:
+            return f"nothing of {position.symbol} to close"
+        for protective in await self.executor.live_intents(position, ("sl", "tp")):
+            await self.executor.cancel(protective, f"closing: {cause}", position)
+        position = await Position.get(position_id) or position
+        if position.status != "open":
+            return f"the {position.symbol} position was already {position.status}"
+        exit_leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=leg, symbol=position.symbol,
+                       side=position.side.exit_order_side, amount=min(amount, position.amount),
+                       price=position.entry_price, cause=cause, reduce_only=True, role="exit",
+                       position_id=position_id)
+        intent = await self.executor.desk.claim(exit_leg, account)
+        if intent.status is OrderStatus.PENDING:
+            await self.executor.send(intent, position)
+        else:
+            await self.executor.sync(position)
+        return await self._outcome(position_id, intent.client_order_id)
+
+    @staticmethod
+    async def _outcome(position_id: str, client_order_id: str) -> str:
+        position = await Position.get(position_id)
+        intent = await OrderIntent.find_one(OrderIntent.client_order_id == client_order_id)
+        assert position is not None and intent is not None  # noqa: S101 - both were just stored
+        if intent.status is OrderStatus.REJECTED:
+            return f"closing {position.symbol} failed: {intent.error}"
+        if intent.status is OrderStatus.UNKNOWN:
+            return f"closing {position.symbol}: outcome unknown, being reconciled"
+        if position.status == "closed":
+            return f"closed {position.symbol} @ {position.exit_price:g}, P&L {position.realized_pnl:+,.2f}"
+        return f"closed {intent.filled:g} of {position.symbol}; {position.amount:g} left open"

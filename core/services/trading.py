@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms, next_day_start
-from core.domain import DecisionOutcome, NewSignal, OrderStatus, RejectedSignal
-from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderResult
+from core.domain import DecisionOutcome, NewSignal, OrderStatus, RejectedSignal, RiskProfile
+from core.execution.legs import entry_legs
+from core.market.rules import paper_rules
+from core.risk.profiles import effective_profile
 from core.services.accounts import AccountService
 from core.services.deciding import Decider, SignalScope, Verdict
+from core.services.execution import Executor
 from core.services.notify import Notifier
 from core.services.orders import Leg, OrderDesk
 from core.services.positions import PositionCloser
-from models import Decision, ExchangeAccount, Position, Signal, Subscription, User
+from models import Decision, ExchangeAccount, OrderIntent, Position, Signal, Subscription, User
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -34,9 +37,10 @@ def _upper(text: str) -> str:
 
 
 class Trader:
-    def __init__(self, *, desk: OrderDesk, decider: Decider, closer: PositionCloser, notifier: Notifier,
-                 accounts: AccountService, clock: Clock) -> None:
+    def __init__(self, *, desk: OrderDesk, executor: Executor, decider: Decider, closer: PositionCloser,
+                 notifier: Notifier, accounts: AccountService, clock: Clock) -> None:
         self.desk = desk
+        self.executor = executor
         self.decider = decider
         self.closer = closer
         self.notifier = notifier
@@ -63,7 +67,8 @@ class Trader:
                                        signal_id=ref(signal), payload={"rule": decision.rule})
             return TradeOutcome(ref(user), decision.outcome, decision.rule, decision.reason)
         assert account is not None  # noqa: S101 - a TRADE decision needs an account
-        return await self._execute(signal, parsed, user, account, decision)
+        profile = effective_profile(user.settings.risk, sub.overrides)
+        return await self._execute(signal, parsed, user, account, decision, profile)
 
     async def reject_for(self, signal: Signal, rejected: RejectedSignal, sub: Subscription) -> TradeOutcome:
         """A call that is not tradeable as written: recorded for the subscriber and told, never traded."""
@@ -98,38 +103,51 @@ class Trader:
             return found
 
     async def _execute(self, signal: Signal, parsed: NewSignal, user: User, account: ExchangeAccount,
-                       decision: Decision) -> TradeOutcome:
-        leg = Leg(signal_id=ref(signal), user_id=ref(user), leg="entry", symbol=parsed.symbol,
-                  side=parsed.side.entry_order_side, amount=float(decision.details["amount"]),
-                  price=float(decision.details["price"]), cause="sized from signal")
-        intent = await self.desk.claim(leg, account)
-        try:
-            result = await self.desk.place(intent)
-        except OrderRejected as exc:
-            await self.desk.transition(intent, OrderStatus.REJECTED, f"rejected: {exc}", error=str(exc))
-            text = self._blocked_text(parsed, f"the order was refused: {exc}")
-            await self.notifier.notify(user, "trade_failed", text, signal_id=ref(signal))
-            return TradeOutcome(ref(user), DecisionOutcome.BLOCK, "exchange", f"order refused: {exc}")
-        except OrderOutcomeUnknown as exc:
-            await self.desk.transition(intent, OrderStatus.UNKNOWN, f"outcome unknown: {exc}", error=str(exc))
-            return TradeOutcome(ref(user), DecisionOutcome.TRADE, "exchange", f"order outcome unknown: {exc}")
-        await self.desk.record_fill(intent, result)
-        position = await self._open_position(signal, parsed, user, account, result, decision)
-        await self.notifier.notify(user, "trade_opened", self._opened_text(parsed, position, account.mode),
-                                   signal_id=ref(signal), payload={"position_id": ref(position)})
+                       decision: Decision, profile: RiskProfile) -> TradeOutcome:
+        position = await self._position(signal, parsed, user, account, decision, profile)
+        rules = paper_rules(parsed.symbol)
+        price = float(decision.details["price"])
+        expires = epoch_ms(self.clock()) + int(profile.entry_expiry_h * 3_600_000)
+        for planned in entry_legs(parsed.side, parsed.entry_type, parsed.entries, position.planned_amount, profile,
+                                  rules):
+            leg = Leg(signal_id=ref(signal), user_id=ref(user), leg=planned.name, symbol=parsed.symbol,
+                      side=planned.side, amount=planned.amount, price=planned.price or price,
+                      cause="sized from signal", order_type=planned.order_type, role="entry",
+                      position_id=ref(position), leverage=position.leverage, margin_mode=profile.margin_mode,
+                      expires_at_ms=None if planned.order_type == "market" else expires)
+            intent = await self.desk.claim(leg, account)
+            if intent.status is OrderStatus.PENDING:
+                await self.executor.send(intent, position)
+        if await self.executor.catch_up(position):  # a resumed run: fills recorded before a stop are folded in
+            await self.executor.sync(position)
+        position = await Position.get(ref(position)) or position
+        intents = await OrderIntent.find(OrderIntent.position_id == ref(position), OrderIntent.role == "entry"
+                                         ).to_list()
+        refused = [i for i in intents if i.status is OrderStatus.REJECTED]
+        if refused and len(refused) == len(intents):
+            reason = f"order refused: {refused[0].error}"
+            return TradeOutcome(ref(user), DecisionOutcome.BLOCK, "exchange", reason)
+        if position.status == "open":
+            await self.notifier.notify(user, "trade_opened", self._opened_text(parsed, position, account.mode),
+                                       signal_id=ref(signal), payload={"position_id": ref(position)})
+        elif position.status == "pending":
+            resting = ", ".join(f"{i.amount:g} @ {i.price:g}" for i in intents if i.status is not OrderStatus.REJECTED)
+            await self.notifier.notify(user, "entry_placed",
+                                       f"Placed {parsed.side.value.upper()} {parsed.symbol} entries: {resting} "
+                                       f"({account.mode}); they expire in {profile.entry_expiry_h:g} h.",
+                                       signal_id=ref(signal), payload={"position_id": ref(position)})
         return TradeOutcome(ref(user), DecisionOutcome.TRADE, decision.rule, decision.reason)
 
-    async def _open_position(self, signal: Signal, parsed: NewSignal, user: User, account: ExchangeAccount,
-                             result: OrderResult, decision: Decision) -> Position:
-        price = result.average_price or 0.0
-        leverage = float(decision.details["leverage"])
+    async def _position(self, signal: Signal, parsed: NewSignal, user: User, account: ExchangeAccount,
+                        decision: Decision, profile: RiskProfile) -> Position:
         plan = decision.details.get("plan", {})
         position = Position(
             user_id=ref(user), account_id=ref(account), signal_id=ref(signal), provider_id=signal.provider_id,
             mode=account.mode, exchange=account.exchange, symbol=parsed.symbol, side=parsed.side,
-            amount=result.filled, entry_price=price, leverage=leverage, margin=result.filled * price / leverage,
-            fees=result.fee, stop_loss=plan.get("stop"), take_profits=list(plan.get("targets", [])),
-            opened_at=result.at, opened_at_ms=epoch_ms(result.at),
+            planned_amount=float(decision.details["amount"]), entry_price=float(decision.details["price"]),
+            leverage=float(decision.details["leverage"]),
+            stop_loss=plan.get("stop"), take_profits=list(plan.get("targets", [])),
+            profile=profile.model_dump(mode="json"), opened_at=self.clock(), opened_at_ms=epoch_ms(self.clock()),
         )
         try:
             return await position.insert()

@@ -75,8 +75,11 @@ async def test_an_opposite_call_closes_the_open_position_when_the_user_says_so(
     intent = await OrderIntent.find_one(OrderIntent.client_order_id == exit_id)
     assert intent is not None and intent.reduce_only and intent.status is OrderStatus.FILLED
 
+    legs = {i.leg: i.status async for i in OrderIntent.find_all()}  # the stop and target went with the close
+    assert legs == {"entry": OrderStatus.FILLED, "sl": OrderStatus.CANCELLED, "tp1": OrderStatus.CANCELLED,
+                    "exit": OrderStatus.FILLED}
     await services.pipeline.resume_unfinished()  # nothing left: no second exit, no new position
-    assert await OrderIntent.count() == 2 and await Position.count() == 1
+    assert await OrderIntent.count() == 4 and await Position.count() == 1
 
 
 async def test_the_daily_loss_limit_pauses_trading_until_local_midnight(

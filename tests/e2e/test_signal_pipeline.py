@@ -70,13 +70,19 @@ async def test_one_message_two_users_two_positions_then_replay_is_noop(services:
         assert position.amount == pytest.approx(0.08)
         assert position.entry_price == 42_250.0 and position.leverage == 10 and position.stop_loss == 41_000
         assert position.take_profits == [43_000.0, 44_000.0]
-    intents = await OrderIntent.find_all().to_list()
+    intents = await OrderIntent.find(OrderIntent.role == "entry").to_list()
     signal = await Signal.find_one()
     assert signal is not None
     assert {i.client_order_id for i in intents} == {client_order_id(ref(signal), ref(u), "entry") for u in users}
     assert all(i.status is OrderStatus.FILLED for i in intents)
     assert [h.status for h in intents[0].history] == [OrderStatus.PENDING, OrderStatus.SUBMITTED, OrderStatus.FILLED]
-    assert await Fill.count() == 2 and await PaperOrder.count() == 2 and await Decision.count() == 2
+    # after the fill: a reduce-only stop for all of it and the targets split evenly, resting on the paper exchange
+    protective = {(i.leg, i.order_type, i.amount, i.stop_price, i.status) async for i in OrderIntent.find(
+        OrderIntent.user_id == ref(users[0]), OrderIntent.role != "entry")}
+    assert protective == {("sl", "stop_market", 0.08, 41_000.0, OrderStatus.OPEN),
+                          ("tp1", "take_profit", 0.04, 43_000.0, OrderStatus.OPEN),
+                          ("tp2", "take_profit", 0.04, 44_000.0, OrderStatus.OPEN)}
+    assert await Fill.count() == 2 and await PaperOrder.count() == 8 and await Decision.count() == 2
     notes = await Notification.find_all().to_list()
     assert len(notes) == 2 and {n.kind for n in notes} == {"trade_opened"}
     assert sorted(e.discord_id for e in sink.events) == [1000, 1001]
@@ -88,7 +94,7 @@ async def test_one_message_two_users_two_positions_then_replay_is_noop(services:
     again = await services.pipeline.ingest(raw())
 
     assert again.status == "duplicate"
-    assert await Message.count() == 1 and await Signal.count() == 1 and await OrderIntent.count() == 2
+    assert await Message.count() == 1 and await Signal.count() == 1 and await OrderIntent.count() == 8
     assert await Position.count() == 2 and await Notification.count() == 2 and len(sink.events) == 2
 
 
@@ -163,6 +169,8 @@ async def test_an_interrupted_message_resumes_without_a_second_order(services: S
 
     assert await services.pipeline.resume_unfinished() == 1
 
-    assert await PaperOrder.count() == 2 and await OrderIntent.count() == 2 and await Fill.count() == 2
+    assert await PaperOrder.count() == 8 and await OrderIntent.count() == 8 and await Fill.count() == 2
     assert await Position.count() == 2 and await Notification.count() == 2
+    rebuilt = await Position.find_one(Position.user_id == second.user_id)  # rebuilt from its recorded fill
+    assert rebuilt is not None and rebuilt.status == "open" and rebuilt.amount == pytest.approx(0.08)
     assert (await Message.find_one()).status == "processed"  # type: ignore[union-attr]

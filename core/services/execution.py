@@ -1,0 +1,283 @@
+"""Orders to positions: send legs, apply what the venue reports, keep each position's protection right.
+
+- `send` places one intent (armed locally when it is an emulated trigger) and classifies failures: final
+  rejections are stored and told; unknown outcomes become UNKNOWN for the reconciler.
+- `apply` turns a venue's report into fills (one per new cumulative amount, so a report seen twice counts
+  once), moves the position (entries grow it, exits shrink it and realise P&L) and then `sync`s it.
+- `sync` compares the protective legs the position should have (core.execution.legs) with the live ones and
+  cancels/replaces the difference: a filled target shrinks the stop; a filled stop leaves nothing to protect,
+  so the targets are cancelled (one-cancels-the-other, emulated); a moved stop is a new generation (sl.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from pymongo.errors import DuplicateKeyError
+
+from core.clock import Clock, epoch_ms
+from core.domain import OrderStatus, RiskProfile, Side
+from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
+from core.execution.legs import Book, PlannedLeg, protective_legs
+from core.market.rules import paper_rules
+from core.services.notify import Notifier
+from core.services.orders import LIVE, Leg, OrderDesk
+from models import ExchangeAccount, Fill, OrderIntent, Position, User
+from models.refs import ref
+
+logger = logging.getLogger(__name__)
+EPS = 1e-12
+
+
+def book(position: Position) -> Book:
+    return Book(position.side, position.amount, position.entered, position.entry_price, position.stop_loss,
+                tuple(position.take_profits), position.targets_hit)
+
+
+def profile_of(position: Position) -> RiskProfile:
+    return RiskProfile.model_validate(position.profile) if position.profile else RiskProfile()
+
+
+def _base(leg: str) -> str:
+    return leg.split(".")[0]
+
+
+class Executor:
+    def __init__(self, desk: OrderDesk, notifier: Notifier, clock: Clock) -> None:
+        self.desk = desk
+        self.notifier = notifier
+        self.clock = clock
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def lock(self, position_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(position_id, asyncio.Lock())
+
+    async def live_intents(self, position: Position, roles: tuple[str, ...]) -> list[OrderIntent]:
+        return await OrderIntent.find({"position_id": ref(position), "role": {"$in": list(roles)},
+                                       "status": {"$in": [s.value for s in LIVE]}}).to_list()
+
+    # -- sending ---------------------------------------------------------------------------------------------
+
+    async def send(self, intent: OrderIntent, position: Position | None = None, *,
+                   fire: bool = False) -> OrderResult | None:
+        """Place the intent. Returns the venue's report, or None (armed, rejected, or unknown)."""
+        if intent.emulated and intent.status is OrderStatus.PENDING and not fire:
+            return None  # armed: the monitor fires it when the price reaches the trigger
+        try:
+            result = await self.desk.place(intent)
+        except (OrderRejected, RateLimited) as exc:
+            await self._rejected(intent, str(exc), position)
+            return None
+        except OrderOutcomeUnknown as exc:
+            if intent.status is not OrderStatus.UNKNOWN:
+                await self.desk.transition(intent, OrderStatus.UNKNOWN, f"outcome unknown: {exc}", error=str(exc))
+            return None
+        await self.apply(intent, result, position)
+        return result
+
+    async def fire(self, intent: OrderIntent, cause: str) -> OrderResult | None:
+        """Send an armed (emulated) trigger now, as a market order under its own client id."""
+        logger.info("firing %s %s: %s", intent.leg, intent.client_order_id, cause)
+        return await self.send(intent, fire=True)
+
+    async def _rejected(self, intent: OrderIntent, reason: str, position: Position | None) -> None:
+        if intent.status not in (OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.FILLED):
+            await self.desk.transition(intent, OrderStatus.REJECTED, f"rejected: {reason}", error=reason)
+        user = await User.get(intent.user_id)
+        if user is None:
+            return
+        what = {"entry": "entry order", "sl": "stop-loss", "tp": "take-profit", "exit": "closing order"}
+        text = (f"Your {intent.symbol} {what.get(intent.role, 'order')} ({intent.leg}) was refused: {reason}."
+                + (" Your position has no stop on the exchange: watch it." if intent.role == "sl" else ""))
+        await self.notifier.notify(user, "order_rejected", text, signal_id=intent.signal_id, once_per=intent.leg)
+        if intent.role == "entry":
+            position = position or (await Position.get(intent.position_id) if intent.position_id else None)
+            if position is not None:
+                await self.settle_entries(position, f"entry refused: {reason}")
+
+    async def cancel(self, intent: OrderIntent, cause: str, position: Position | None = None) -> None:
+        if intent.emulated and intent.status is OrderStatus.PENDING:
+            await self.desk.transition(intent, OrderStatus.CANCELLED, cause)
+            return
+        if intent.status is OrderStatus.PENDING:
+            await self.desk.transition(intent, OrderStatus.CANCELLED, cause)
+            return
+        gateway = await self.desk.gateway(intent)
+        try:
+            result = await gateway.cancel_order(intent.client_order_id, intent.symbol)
+        except OrderOutcomeUnknown as exc:
+            logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
+            return
+        if result is None:
+            await self.desk.transition(intent, OrderStatus.CANCELLED, f"{cause} (never reached the venue)")
+            return
+        await self.apply(intent, result, position, cause=cause, sync=False)
+
+    # -- applying reports ------------------------------------------------------------------------------------
+
+    async def apply(self, intent: OrderIntent, result: OrderResult, position: Position | None = None, *,
+                    cause: str | None = None, sync: bool = True) -> None:
+        delta = result.filled - intent.filled
+        if delta > EPS:
+            await self._record_fill(intent, result, delta)
+        if result.status is not intent.status or delta > EPS:
+            text = cause or self._describe(result)
+            if result.status is intent.status:
+                await self.desk.update(intent, filled=result.filled, average_price=result.average_price,
+                                       fee=result.fee)
+            else:
+                await self.desk.transition(intent, result.status, text, exchange_order_id=result.exchange_order_id,
+                                           filled=result.filled, average_price=result.average_price,
+                                           fee=result.fee)
+                intent.filled, intent.average_price, intent.fee = result.filled, result.average_price, result.fee
+        if intent.position_id is None:
+            return
+        position = await Position.find_one(Position.user_id == intent.user_id, Position.signal_id == intent.signal_id)
+        if position is None:
+            return
+        moved = await self.catch_up(position)
+        if intent.role == "entry" and result.status not in LIVE:
+            await self.settle_entries(position, "entries done")
+        if sync and (moved or result.status not in LIVE):
+            await self.sync(position)
+
+    @staticmethod
+    def _describe(result: OrderResult) -> str:
+        if result.filled > EPS and result.average_price is not None:
+            return f"{result.status.value}: {result.filled:g} @ {result.average_price:g}"
+        return f"{result.status.value} on the venue"
+
+    async def _record_fill(self, intent: OrderIntent, result: OrderResult, delta: float) -> None:
+        before_cost = intent.filled * (intent.average_price or 0.0)
+        price = (result.filled * (result.average_price or 0.0) - before_cost) / delta
+        fill = Fill(client_order_id=intent.client_order_id, user_id=intent.user_id, account_id=intent.account_id,
+                    symbol=intent.symbol, side=intent.side, amount=delta, price=price,
+                    fee=max(0.0, result.fee - intent.fee), fee_currency=result.fee_currency,
+                    trade_id=f"{result.exchange_order_id}:{result.filled:.12g}", filled_at=result.at)
+        try:
+            await fill.insert()
+        except DuplicateKeyError:
+            pass  # recorded by an earlier run
+
+    async def catch_up(self, position: Position) -> bool:
+        """Fold every fill of the position's orders not yet applied into it (a fold over fills, so a crash
+        between recording a fill and moving the position is repaired the next time). True if it moved."""
+        async with self.lock(f"fills:{position.user_id}:{position.signal_id}"):
+            fresh = await Position.get(ref(position))
+            if fresh is None:
+                return False
+            intents = {i.client_order_id: i for i in await OrderIntent.find(
+                OrderIntent.user_id == position.user_id, OrderIntent.signal_id == position.signal_id).to_list()}
+            fills = await Fill.find({"client_order_id": {"$in": sorted(intents)}}).sort("filled_at", "_id").to_list()
+            new = [f for f in fills if f.trade_id not in fresh.applied]
+            for fill in new:
+                self._fold(fresh, intents[fill.client_order_id], fill)
+            if not new:
+                return False
+            await fresh.save()
+        for name in Position.model_fields:
+            setattr(position, name, getattr(fresh, name))
+        for fill in new:
+            await self._tell_fill(position, intents[fill.client_order_id], fill)
+        return True
+
+    @staticmethod
+    def _fold(position: Position, intent: OrderIntent, fill: Fill) -> None:
+        delta = fill.amount
+        position.applied.append(fill.trade_id)
+        position.fees += fill.fee
+        if intent.role == "entry":
+            total = position.amount + delta
+            position.entry_price = (position.amount * position.entry_price + delta * fill.price) / total
+            if position.status == "pending":
+                position.opened_at, position.opened_at_ms = fill.filled_at, epoch_ms(fill.filled_at)
+                position.best_price = fill.price
+            position.amount, position.entered, position.status = total, position.entered + delta, "open"
+            position.entry_fees += fill.fee
+            position.margin = total * position.entry_price / (position.leverage or 1)
+            return
+        sign = 1 if position.side is Side.LONG else -1
+        closed = min(delta, position.amount)
+        entry_fee_share = position.entry_fees * closed / position.entered if position.entered else 0.0
+        position.realized_pnl += sign * (fill.price - position.entry_price) * closed - fill.fee - entry_fee_share
+        position.amount = max(0.0, position.amount - closed)
+        if intent.role == "tp":
+            position.targets_hit = max(position.targets_hit, int(_base(intent.leg)[2:] or 0))
+        if position.amount <= EPS:
+            reason = {"sl": "stop-loss hit", "tp": "last target hit"}.get(intent.role, intent.history[0].cause)
+            position.amount, position.status, position.exit_price = 0.0, "closed", fill.price
+            position.close_reason, position.closed_at_ms = reason, epoch_ms(fill.filled_at)
+
+    async def _tell_fill(self, position: Position, intent: OrderIntent, fill: Fill) -> None:
+        user = await User.get(position.user_id)
+        if user is None or (intent.role == "entry" and intent.order_type == "market"):
+            return  # a market entry is told as "Opened ..." by the trader
+        verb = {"entry": "Bought" if intent.side.value == "buy" else "Sold", "sl": "Stop-loss filled:",
+                "tp": f"Target {intent.leg[2:].split('.')[0]} filled:", "exit": "Closed:"}.get(intent.role, "Filled")
+        text = f"{verb} {fill.amount:g} {position.symbol} @ {fill.price:g} ({intent.mode.value})."
+        if position.status == "closed":
+            text += f" Position closed, P&L {position.realized_pnl:+,.2f}."
+        await self.notifier.notify(user, f"fill_{intent.role}", text, signal_id=position.signal_id,
+                                   once_per=f"{intent.leg}:{fill.trade_id}")
+
+    async def settle_entries(self, position: Position, cause: str) -> None:
+        """No entry is live any more: a position that never filled is cancelled."""
+        live = await self.live_intents(position, ("entry",))
+        if live:
+            return
+        if position.status == "pending":
+            position.status, position.close_reason = "cancelled", cause
+            position.closed_at_ms = epoch_ms(self.clock())
+            await position.save()
+
+    # -- protection -------------------------------------------------------------------------------------------
+
+    async def sync(self, position: Position) -> None:
+        """Make the live protective legs match what the position needs now."""
+        async with self.lock(ref(position)):
+            fresh = await Position.get(ref(position))
+            if fresh is None:
+                return
+            position = fresh
+            closing = position.status in ("closed", "cancelled")
+            wanted = [] if closing else protective_legs(book(position), profile_of(position),
+                                                        paper_rules(position.symbol))
+            live = {_base(i.leg): i for i in await self.live_intents(position, ("sl", "tp"))}
+            to_send: list[PlannedLeg] = []
+            for leg in wanted:
+                current = live.pop(leg.name, None)
+                if current is not None and self._same(current, leg):
+                    continue
+                if current is not None:
+                    await self.cancel(current, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g}")
+                to_send.append(leg)
+            for stale in live.values():
+                await self.cancel(stale, "no longer needed: position " + ("closed" if closing else "changed"))
+            if closing:
+                for entry in await self.live_intents(position, ("entry",)):
+                    await self.cancel(entry, f"position {position.status}")
+            account = await ExchangeAccount.get(position.account_id)
+        if account is None:
+            return
+        for leg in to_send:
+            await self._place_protective(position, leg, account)
+
+    @staticmethod
+    def _same(intent: OrderIntent, leg: PlannedLeg) -> bool:
+        step = paper_rules(intent.symbol).amount_step
+        return abs(intent.amount - leg.amount) <= step * 1.01 and intent.stop_price == leg.stop_price
+
+    async def _place_protective(self, position: Position, leg: PlannedLeg, account: ExchangeAccount) -> None:
+        generation = await OrderIntent.find({"position_id": ref(position), "leg": {"$regex": f"^{leg.name}(\\.|$)"}
+                                             }).count()
+        name = leg.name if generation == 0 else f"{leg.name}.{generation + 1}"
+        gateway = await self.desk.gateways.for_account(ref(account))
+        claim = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=name, symbol=position.symbol,
+                    side=leg.side, amount=leg.amount, price=None, stop_price=leg.stop_price,
+                    cause=f"protect {leg.amount:g} @ {leg.stop_price:g}", reduce_only=True,
+                    order_type=leg.order_type, role=leg.role, position_id=ref(position),
+                    emulated=not gateway.supports(leg.order_type))
+        intent = await self.desk.claim(claim, account)
+        if intent.status is OrderStatus.PENDING:
+            await self.send(intent, position)

@@ -1,0 +1,64 @@
+"""Which gateway serves an exchange account: the shared paper exchange, or a ccxt connection per account
+(testnet, or live only when the account opted in). Credentials are decrypted only here, only to connect."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from beanie import PydanticObjectId
+
+from core.crypto import Sealed, SecretBox
+from core.domain import TradeMode
+from core.execution.ccxt_gateway import CcxtGateway
+from core.execution.gateway import ExecutionGateway, OrderRejected
+from models import ExchangeAccount
+
+Connect = Callable[[ExchangeAccount], Awaitable[ExecutionGateway]]
+
+
+class GatewayRouter:
+    def __init__(self, paper: ExecutionGateway, connect: Connect | None = None) -> None:
+        self.paper = paper
+        self.connect = connect
+        self._connected: dict[str, ExecutionGateway] = {}
+        self._paper_accounts: set[str] = set()
+
+    async def for_account(self, account_id: str) -> ExecutionGateway:
+        if account_id in self._paper_accounts:
+            return self.paper
+        if account_id in self._connected:
+            return self._connected[account_id]
+        account = await ExchangeAccount.find_one(ExchangeAccount.id == PydanticObjectId(account_id))
+        if account is None:
+            raise OrderRejected("the exchange account no longer exists", "auth")
+        if account.mode is TradeMode.PAPER:
+            self._paper_accounts.add(account_id)
+            return self.paper
+        if account.mode is TradeMode.LIVE and not account.live_opt_in:
+            raise OrderRejected("live trading is not switched on for this account (opt in on the dashboard first)",
+                                "auth")
+        if self.connect is None:
+            raise OrderRejected(f"{account.mode.value} trading is not configured on this server", "auth")
+        gateway = self._connected[account_id] = await self.connect(account)
+        return gateway
+
+    async def close(self) -> None:
+        for gateway in self._connected.values():
+            if isinstance(gateway, CcxtGateway):
+                await gateway.close()
+        self._connected.clear()
+
+
+def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: bool = True) -> Connect:
+    """Open a ccxt connection for an account with its decrypted keys (testnet: the exchange's sandbox)."""
+
+    async def connect(account: ExchangeAccount) -> ExecutionGateway:
+        if account.api_key is None or account.api_secret is None:
+            raise OrderRejected("this account has no API key stored", "auth")
+        owner = account.user_id
+        key = secrets.open(Sealed(**account.api_key.model_dump()), owner=owner, field="api_key")
+        secret = secrets.open(Sealed(**account.api_secret.model_dump()), owner=owner, field="api_secret")
+        return CcxtGateway.build(account.exchange, api_key=key, secret=secret, mode=account.mode.value,
+                                 futures=futures, base_url=base_url)
+
+    return connect
