@@ -156,7 +156,8 @@ class FakeBinance:
         params = dict(parse_qsl(request.query_string)) | dict(parse_qsl(body))
         request[PARAMS] = params
         if "signature" in params:
-            payload = (request.query_string if request.method in ("GET", "DELETE") else body).rsplit("&signature=", 1)[0]
+            signed = request.query_string if request.method in ("GET", "DELETE") else body
+            payload = signed.rsplit("&signature=", 1)[0]
             good = hmac.new(SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()
             if request.headers.get("X-MBX-APIKEY") != API_KEY or params["signature"] != good:
                 return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
@@ -176,7 +177,7 @@ class FakeBinance:
             return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
         if kind == "drop_after":
             await handler(request)  # the order lands, the answer never arrives
-        assert request.transport is not None  # noqa: S101
+        assert request.transport is not None
         request.transport.close()
         raise ConnectionResetError("fake exchange dropped the connection")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+
 import pytest
 from aiohttp.test_utils import TestServer
 
