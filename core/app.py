@@ -18,12 +18,13 @@ from core.config.settings import Settings
 from core.crypto import SecretBox, decode_key, load_or_create_key_file
 from core.execution.costs import Costs, CostSettings
 from core.execution.paper import PaperGateway
-from core.market.prices import PriceSource, ReplayPriceSource
+from core.market.prices import PriceSource, QuoteBars, ReplayPriceSource
 from core.services.accounts import AccountService
 from core.services.deciding import Decider
 from core.services.execution import Executor
 from core.services.gateways import GatewayRouter, ccxt_connector
 from core.services.health import health
+from core.services.monitor import Monitor
 from core.services.notify import Notifier
 from core.services.orders import OrderDesk
 from core.services.paper_store import MongoPaperStore
@@ -46,6 +47,9 @@ class Services:
     pipeline: Pipeline
     scheduler: AsyncIOScheduler
     clock: Clock
+    monitor: Monitor
+    executor: Executor
+    gateways: GatewayRouter
 
     async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
         return await health(self.client, timeout)
@@ -77,6 +81,7 @@ async def build_services(
         uri = await asyncio.to_thread(embedded.start)
     client = make_client(uri)
     scheduler = AsyncIOScheduler(timezone=UTC)
+    gateways: GatewayRouter | None = None
     try:
         await open_database(client, settings.db_name)
         accounts = AccountService(settings.paper_start_balance)
@@ -91,13 +96,20 @@ async def build_services(
         trader = Trader(desk=desk, executor=executor, decider=Decider(price_source, clock), closer=closer,
                         notifier=notifier, accounts=accounts, clock=clock)
         pipeline = Pipeline(trader)
+        feed = price_source if isinstance(price_source, ReplayPriceSource) else QuoteBars(price_source)
+        monitor = Monitor(executor, feed, paper, clock, on_closed=trader.after_close)
+        scheduler.add_job(monitor.tick, "interval", seconds=settings.monitor_interval_s, id="monitor",
+                          max_instances=1, coalesce=True)
         scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
                           max_instances=1, coalesce=True)
         yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
-                       notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock)
+                       notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
+                       executor=executor, gateways=gateways)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
+        if gateways is not None:
+            await gateways.close()
         await client.close()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

@@ -111,6 +111,7 @@ class Position(Document):
     opened_at: datetime = Field(default_factory=utcnow)
     opened_at_ms: int = 0  # epoch ms: range-queried (daily loss) and, for closed_at_ms, set in place
     closed_at_ms: int | None = None
+    close_handled: bool = False  # the monitor ran the after-close checks (daily loss) for it
 
     class Settings:
         name = "positions"

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     paper_slippage: Literal["none", "fixed", "size"] = Field(default="none",
                                                               validation_alias="SIGNALCORD_PAPER_SLIPPAGE")
     paper_slippage_bps: float = Field(default=2.0, validation_alias="SIGNALCORD_PAPER_SLIPPAGE_BPS", ge=0, le=500)
+    monitor_interval_s: float = Field(default=5.0, validation_alias="SIGNALCORD_MONITOR_INTERVAL_S", gt=0, le=300)
     exchange_base_url: str | None = Field(default=None, validation_alias="SIGNALCORD_EXCHANGE_BASE_URL")
 
     @field_validator("log_level")

@@ -53,8 +53,9 @@ def entry_legs(side: Side, entry_type: EntryType, entries: tuple[float, ...], am
     order_side = side.entry_order_side
     if profile.entry_style == "market" or entry_type is EntryType.MARKET or not entries:
         return [PlannedLeg("entry", "entry", "market", order_side, amount)]
-    prices = ladder(min(entries), max(entries), profile.ladder_steps, rules) if entry_type is EntryType.RANGE \
-        else tuple(sorted(set(entries), reverse=side is Side.LONG))
+    levels = ladder(min(entries), max(entries), profile.ladder_steps, rules) if entry_type is EntryType.RANGE \
+        else tuple(set(entries))
+    prices = tuple(sorted(levels, reverse=side is Side.LONG))  # the nearest to the market first
     for count in range(len(prices), 0, -1):  # fewer orders when each would be below the exchange minimum
         chosen = prices[:count] if count == len(prices) else _spread(prices, count)
         each = amount_to_step(amount / count, rules)

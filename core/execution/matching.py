@@ -68,7 +68,8 @@ def on_create(order: Resting, price: float) -> Match | None:
     raise OrderRejected(f"unknown order type {order.order_type}")
 
 
-def _touched(order: Resting, bar: Bar) -> bool:
+def touched(order: Resting, bar: Bar) -> bool:
+    """Whether the bar reached the order's trigger."""
     high_side = (order.side is BUY) == (order.order_type != "take_profit")
     stop = order.stop_price or 0.0
     return bar.high >= stop if high_side else bar.low <= stop
@@ -78,7 +79,7 @@ def on_bar(order: Resting, bar: Bar, volume_share: float) -> Match | None:
     """Advance a resting order through one bar; sets `order.triggered` when its trigger is touched."""
     just_triggered = False
     if order.order_type in ("stop_market", "stop_limit", "take_profit") and not order.triggered:
-        if not _touched(order, bar):
+        if not touched(order, bar):
             return None
         order.triggered = just_triggered = True
     cap = min(order.remaining, bar.volume * volume_share)

@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from core.domain import Bar
+
 CANDLE_DIR = Path(__file__).with_name("candles")
 
 
@@ -52,15 +54,11 @@ def candle_file(symbol: str, directory: Path) -> Path | None:
     return None
 
 
-def read_candles(path: Path) -> tuple[list[int], list[float]]:
-    """(open times in ms, close prices) from a gzip CSV `timestamp,open,high,low,close,volume`."""
-    times: list[int] = []
-    closes: list[float] = []
+def read_candles(path: Path, symbol: str = "") -> list[Bar]:
+    """Bars from a gzip CSV `timestamp,open,high,low,close,volume` (timestamp = open time in epoch ms)."""
     with gzip.open(path, "rt", newline="") as handle:
-        for row in csv.DictReader(handle):
-            times.append(int(row["timestamp"]))
-            closes.append(float(row["close"]))
-    return times, closes
+        return [Bar(symbol, int(row["timestamp"]), float(row["open"]), float(row["high"]), float(row["low"]),
+                    float(row["close"]), float(row["volume"])) for row in csv.DictReader(handle)]
 
 
 class ReplayPriceSource:
@@ -72,19 +70,50 @@ class ReplayPriceSource:
 
     def __init__(self, directory: Path = CANDLE_DIR) -> None:
         self.directory = directory
-        self._series: dict[str, tuple[list[int], list[float]]] = {}
+        self._series: dict[str, tuple[list[int], list[Bar]]] = {}
 
-    async def _load(self, symbol: str) -> tuple[list[int], list[float]]:
+    async def _load(self, symbol: str) -> tuple[list[int], list[Bar]]:
         if symbol not in self._series:
             path = candle_file(symbol, self.directory)
             if path is None:
                 raise PriceUnavailable(f"no candle data for {symbol} in {self.directory}")
-            self._series[symbol] = await asyncio.to_thread(read_candles, path)
+            bars = await asyncio.to_thread(read_candles, path, symbol)
+            self._series[symbol] = ([b.ts_ms for b in bars], bars)
         return self._series[symbol]
 
     async def quote(self, symbol: str, at: datetime) -> Quote:
-        times, closes = await self._load(symbol)
+        times, bars = await self._load(symbol)
         index = bisect.bisect_right(times, int(at.timestamp() * 1000)) - 1
         if index < 0:
             raise PriceUnavailable(f"{symbol} candle data starts after {at.isoformat()}")
-        return Quote(symbol, closes[index], datetime.fromtimestamp(times[index] / 1000, at.tzinfo), "replay")
+        return Quote(symbol, bars[index].close, datetime.fromtimestamp(times[index] / 1000, at.tzinfo), "replay")
+
+    async def bars(self, symbol: str, since_ms: int | None, now: datetime) -> list[Bar]:
+        """Bars that opened after `since_ms` and by `now` (only the latest one when `since_ms` is None)."""
+        times, bars = await self._load(symbol)
+        end = bisect.bisect_right(times, int(now.timestamp() * 1000))
+        start = end - 1 if since_ms is None else bisect.bisect_right(times, since_ms)
+        return bars[max(start, 0):end]
+
+
+class QuoteBars:
+    """Bars made from successive quotes of any price source (static prices in tests, tickers live): each call
+    gives one bar from the previous quote to the current one, so a move through a trigger is seen."""
+
+    def __init__(self, prices: PriceSource, volume: float = 1e9) -> None:
+        self.prices = prices
+        self.volume = volume
+        self._last: dict[str, float] = {}
+
+    async def bars(self, symbol: str, since_ms: int | None, now: datetime) -> list[Bar]:
+        price = (await self.prices.quote(symbol, now)).price
+        previous = self._last.get(symbol, price)
+        self._last[symbol] = price
+        ts = int(now.timestamp() * 1000)
+        if since_ms is not None and ts <= since_ms:
+            return []
+        return [Bar(symbol, ts, previous, max(previous, price), min(previous, price), price, self.volume)]
+
+
+class BarFeed(Protocol):
+    async def bars(self, symbol: str, since_ms: int | None, now: datetime) -> list[Bar]: ...

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
-from core.domain import Side
+from core.domain import EntryType, Side
 from core.market.rules import price_to_tick
 from core.risk.inputs import Check, Plan, TradeRequest
 
@@ -159,6 +159,8 @@ class Chase:
             return _block(self.name, plan, f"the price {price:g} is already past the stop-loss {plan.stop:g}")
         if not signal.entries:
             return _allow(self.name, plan, "market call")
+        if profile.entry_style == "limit" and signal.entry_type is not EntryType.MARKET:
+            return _allow(self.name, plan, "limit entries wait for the price")
         low, high = min(signal.entries), max(signal.entries)
         past = (price / high - 1) * 100 if long else (1 - price / low) * 100
         zone = f"{low:g}-{high:g}" if low != high else f"{low:g}"

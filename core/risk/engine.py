@@ -6,7 +6,7 @@ names the rule that bound the size, and every check's verdict is kept for "why".
 
 from __future__ import annotations
 
-from core.domain import Side
+from core.domain import EntryType, Side
 from core.risk.checks import RULES, Rule, reward_risk
 from core.risk.inputs import Check, Plan, RiskDecision, Sizing, TradeRequest
 from core.risk.sizing import size
@@ -20,7 +20,15 @@ def initial_plan(req: TradeRequest) -> Plan:
     # targets already behind the market price are not targets any more
     targets = tuple(float(t) for t in signal.take_profits
                     if isinstance(t, float | int) and (t > req.price if long else t < req.price))
-    return Plan(entry=req.price, stop=stop, targets=targets, leverage=float(signal.leverage or 1.0))
+    entry = req.price
+    if resting_entries(req):  # limit entries: sized at the prices they will fill at, not today's price
+        entry = sum(signal.entries) / len(signal.entries)
+    return Plan(entry=entry, stop=stop, targets=targets, leverage=float(signal.leverage or 1.0))
+
+
+def resting_entries(req: TradeRequest) -> bool:
+    return req.profile.entry_style == "limit" and req.signal.entry_type is not EntryType.MARKET \
+        and bool(req.signal.entries)
 
 
 def evaluate(req: TradeRequest, rules: tuple[Rule, ...] = RULES) -> RiskDecision:

@@ -13,7 +13,7 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from core.clock import Clock, day_start, epoch_ms
-from core.domain import ConflictPolicy, NewSignal, Side
+from core.domain import ConflictPolicy, NewSignal, RiskProfile, Side
 from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import paper_rules
 from core.resolve.conflicts import Call, Holding, Resolution, resolve
@@ -152,6 +152,18 @@ class Decider:
                          leverage=leverage, profile=user.settings.risk,
                          rules=paper_rules(symbol) if symbol else FREE_MARKET,
                          open_positions=tuple(exposure(p) for p in positions), day_loss=loss)
+
+    async def daily_limit_reason(self, user: User, account: ExchangeAccount, profile: dict[str, Any]) -> str | None:
+        """Why today's losses now stop trading (the daily limit is reached), or None."""
+        rules = RiskProfile.model_validate(profile) if profile else user.settings.risk
+        positions = await Position.find(Position.user_id == ref(user), OPEN).to_list()
+        loss, _ = await self._day_loss(user, positions, {})
+        equity = account.paper_balances.get("USDT", 0.0) + loss
+        limits = [v for v in (rules.daily_loss_pct * equity / 100 if rules.daily_loss_pct else None,
+                              rules.daily_loss_amount) if v is not None]
+        if limits and loss >= min(limits):
+            return f"today's loss {loss:,.2f} reached your daily limit {min(limits):,.2f}"
+        return None
 
     def paused_reason(self, user: User) -> str | None:
         if not user.trading_paused:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
 from core.domain import OrderStatus, RiskProfile, Side
 from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
-from core.execution.legs import Book, PlannedLeg, protective_legs
+from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
 from core.services.notify import Notifier
 from core.services.orders import LIVE, Leg, OrderDesk
@@ -96,12 +97,11 @@ class Executor:
             if position is not None:
                 await self.settle_entries(position, f"entry refused: {reason}")
 
-    async def cancel(self, intent: OrderIntent, cause: str, position: Position | None = None) -> None:
-        if intent.emulated and intent.status is OrderStatus.PENDING:
-            await self.desk.transition(intent, OrderStatus.CANCELLED, cause)
-            return
-        if intent.status is OrderStatus.PENDING:
-            await self.desk.transition(intent, OrderStatus.CANCELLED, cause)
+    async def cancel(self, intent: OrderIntent, cause: str, position: Position | None = None, *,
+                     final: OrderStatus = OrderStatus.CANCELLED) -> None:
+        """Cancel on the venue (or disarm); `final` is EXPIRED for entries that ran out of time."""
+        if intent.status is OrderStatus.PENDING:  # never sent, or an armed trigger
+            await self.desk.transition(intent, final, cause)
             return
         gateway = await self.desk.gateway(intent)
         try:
@@ -110,8 +110,10 @@ class Executor:
             logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
             return
         if result is None:
-            await self.desk.transition(intent, OrderStatus.CANCELLED, f"{cause} (never reached the venue)")
+            await self.desk.transition(intent, final, f"{cause} (never reached the venue)")
             return
+        if result.status is OrderStatus.CANCELLED and final is not OrderStatus.CANCELLED:
+            result = replace(result, status=final)
         await self.apply(intent, result, position, cause=cause, sync=False)
 
     # -- applying reports ------------------------------------------------------------------------------------
@@ -204,6 +206,9 @@ class Executor:
         position.amount = max(0.0, position.amount - closed)
         if intent.role == "tp":
             position.targets_hit = max(position.targets_hit, int(_base(intent.leg)[2:] or 0))
+            moved = tightened_stop(book(position), position.best_price or fill.price, profile_of(position),
+                                   paper_rules(position.symbol))
+            position.stop_loss = moved if moved is not None else position.stop_loss  # break-even after target n
         if position.amount <= EPS:
             reason = {"sl": "stop-loss hit", "tp": "last target hit"}.get(intent.role, intent.history[0].cause)
             position.amount, position.status, position.exit_price = 0.0, "closed", fill.price

@@ -80,6 +80,17 @@ class Trader:
                                    signal_id=ref(signal))
         return TradeOutcome(ref(user), decision.outcome, decision.rule, decision.reason)
 
+    async def after_close(self, position: Position) -> None:
+        """A position closed (a stop, a target, a provider's close): pause the user if today's loss reached
+        the daily limit, so the counters follow fills, not only new signals."""
+        user = await User.get(position.user_id)
+        account = await ExchangeAccount.get(position.account_id)
+        if user is None or account is None or self.decider.paused_reason(user):
+            return
+        reason = await self.decider.daily_limit_reason(user, account, position.profile)
+        if reason:
+            await self._pause_for_daily_loss(user, reason)
+
     async def _pause_for_daily_loss(self, user: User, reason: str) -> None:
         profile = user.settings.risk
         until = None

@@ -1,0 +1,164 @@
+"""The monitor job: on each price update, move every order and position that depends on the price.
+
+Per symbol with live orders or positions, for each new bar: the paper exchange matches its resting orders
+(`advance`); orders on other venues are polled by client id; armed (emulated) triggers fire when the bar
+reaches them (a stop first cancels its sibling targets: one-cancels-the-other); positions track their best
+price, and trailing / break-even rules tighten the stop; unfilled entries expire, and are cancelled when a
+target or the stop trades before them. Closed positions are handed to `on_closed` (daily-loss pause).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from core.clock import Clock, epoch_ms
+from core.domain import Bar, OrderStatus, Side
+from core.execution.legs import tightened_stop
+from core.execution.matching import Resting, touched
+from core.execution.paper import PaperGateway
+from core.market.prices import BarFeed, PriceUnavailable
+from core.market.rules import paper_rules
+from core.services.execution import Executor, book, profile_of
+from core.services.orders import LIVE
+from models import OrderIntent, Position
+from models.refs import ref
+
+logger = logging.getLogger(__name__)
+OnClosed = Callable[[Position], Awaitable[None]]
+
+
+@dataclass
+class TickReport:
+    bars: int = 0
+    fills: int = 0
+    fired: list[str] = field(default_factory=list)
+    stops_moved: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+
+
+class Monitor:
+    def __init__(self, executor: Executor, feed: BarFeed, paper: PaperGateway, clock: Clock,
+                 on_closed: OnClosed | None = None) -> None:
+        self.executor = executor
+        self.feed = feed
+        self.paper = paper
+        self.clock = clock
+        self.on_closed = on_closed
+        self._last_bar: dict[str, int] = {}
+
+    async def tick(self) -> TickReport:
+        report = TickReport()
+        live = await OrderIntent.find({"status": {"$in": [s.value for s in LIVE]}}).to_list()
+        positions = await Position.find({"status": {"$in": ["pending", "open"]}}).to_list()
+        symbols = sorted({i.symbol for i in live} | {p.symbol for p in positions})
+        for symbol in symbols:
+            try:
+                bars = await self.feed.bars(symbol, self._last_bar.get(symbol), self.clock())
+            except PriceUnavailable as exc:
+                logger.warning("monitor: no bars for %s: %s", symbol, exc)
+                continue
+            for bar in bars:
+                await self._on_bar(bar, report)
+                self._last_bar[symbol] = bar.ts_ms
+                report.bars += 1
+        return report
+
+    async def _on_bar(self, bar: Bar, report: TickReport) -> None:
+        changed = {r.client_order_id: r for r in await self.paper.advance(bar)}
+        intents = await OrderIntent.find({"symbol": bar.symbol, "status": {"$in": [s.value for s in LIVE]}}
+                                         ).to_list()
+        for intent in intents:
+            if intent.emulated and intent.status is OrderStatus.PENDING:
+                continue
+            result = changed.get(intent.client_order_id)
+            if result is None and intent.mode.value != "paper" and intent.status is not OrderStatus.PENDING:
+                gateway = await self.executor.desk.gateway(intent)
+                result = await gateway.fetch_order(intent.client_order_id, intent.symbol)
+            if result is not None:
+                before = intent.filled
+                await self.executor.apply(intent, result)
+                report.fills += int(result.filled > before)
+        await self._fire_armed(bar, report)
+        await self._manage_positions(bar, report)
+
+    async def _fire_armed(self, bar: Bar, report: TickReport) -> None:
+        armed = await OrderIntent.find(OrderIntent.symbol == bar.symbol, OrderIntent.emulated == True,  # noqa: E712
+                                       OrderIntent.status == OrderStatus.PENDING).to_list()
+        armed.sort(key=lambda i: i.role != "sl")  # a stop that fires with a target in one bar goes first
+        for intent in armed:
+            fresh = await OrderIntent.get(intent.id) if intent.id else None
+            if fresh is None or fresh.status is not OrderStatus.PENDING:
+                continue  # cancelled by an earlier firing in this bar
+            resting = Resting(intent.side, intent.order_type, intent.amount, intent.price, intent.stop_price)
+            if not touched(resting, bar):
+                continue
+            if intent.role == "sl" and intent.position_id:
+                position = await Position.get(intent.position_id)
+                if position is not None:
+                    for sibling in await self.executor.live_intents(position, ("tp",)):
+                        await self.executor.cancel(sibling, "the stop fired (one cancels the other)", position)
+            await self.executor.fire(fresh, f"price reached {intent.stop_price:g}")
+            report.fired.append(intent.leg)
+
+    async def _manage_positions(self, bar: Bar, report: TickReport) -> None:
+        now_ms = epoch_ms(self.clock())
+        async for position in Position.find({"symbol": bar.symbol, "status": {"$in": ["pending", "open"]}}):
+            if await self._expire(position, now_ms, report) or position.status == "pending":
+                await self._missed(position, bar, report)
+                continue
+            long = position.side is Side.LONG
+            best = position.best_price or position.entry_price
+            best = max(best, bar.high) if long else min(best, bar.low)
+            profile = profile_of(position)
+            stop = tightened_stop(book(position), best, profile, paper_rules(position.symbol))
+            if best != position.best_price or stop is not None:
+                changes = {Position.best_price: best} | ({Position.stop_loss: stop} if stop is not None else {})
+                await position.set(changes)
+                if stop is not None:
+                    report.stops_moved.append(f"{position.symbol} {stop:g}")
+                    await self.executor.sync(position)
+        await self._report_closed(bar, report)
+
+    async def _expire(self, position: Position, now_ms: int, report: TickReport) -> bool:
+        """Entries past their expiry are cancelled as EXPIRED; True if the position is still pending after."""
+        for entry in await self.executor.live_intents(position, ("entry",)):
+            if entry.expires_at_ms is not None and entry.expires_at_ms <= now_ms:
+                await self.executor.cancel(entry, "the entry order expired unfilled", position,
+                                           final=OrderStatus.EXPIRED)
+                report.expired.append(f"{position.symbol} {entry.leg}")
+        if position.status == "pending":
+            await self.executor.settle_entries(position, "the entry orders expired unfilled")
+            fresh = await Position.get(ref(position))
+            return fresh is not None and fresh.status == "pending"
+        return False
+
+    async def _missed(self, position: Position, bar: Bar, report: TickReport) -> None:
+        """Cancel a pending position's entries when its first target or its stop trades first."""
+        if not profile_of(position).cancel_if_missed or position.status != "pending":
+            return
+        long = position.side is Side.LONG
+        first = position.take_profits[0] if position.take_profits else None
+        cause = None
+        if first is not None and (bar.high >= first if long else bar.low <= first):
+            cause = f"target 1 ({first:g}) traded before the entry filled"
+        elif position.stop_loss is not None and (bar.low <= position.stop_loss if long
+                                                 else bar.high >= position.stop_loss):
+            cause = f"the stop ({position.stop_loss:g}) traded before the entry filled"
+        entries = await self.executor.live_intents(position, ("entry",))
+        if cause is None or not entries:
+            return
+        for entry in entries:
+            await self.executor.cancel(entry, cause, position)
+        await self.executor.settle_entries(position, cause)
+        report.expired.append(f"{position.symbol}: {cause}")
+
+    async def _report_closed(self, bar: Bar, report: TickReport) -> None:
+        async for position in Position.find({"symbol": bar.symbol, "status": "closed",
+                                             "close_handled": {"$ne": True}}):
+            await position.set({Position.close_handled: True})
+            report.closed.append(f"{position.symbol}: {position.close_reason}")
+            if self.on_closed is not None:
+                await self.on_closed(position)
