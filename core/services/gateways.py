@@ -59,6 +59,6 @@ def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: boo
         key = secrets.open(Sealed(**account.api_key.model_dump()), owner=owner, field="api_key")
         secret = secrets.open(Sealed(**account.api_secret.model_dump()), owner=owner, field="api_secret")
         return CcxtGateway.build(account.exchange, api_key=key, secret=secret, mode=account.mode.value,
-                                 futures=futures, base_url=base_url)
+                                 futures=futures, base_url=base_url or None)
 
     return connect
