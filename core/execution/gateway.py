@@ -12,7 +12,7 @@ A duplicate client id on create means an earlier attempt landed: gateways return
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -52,9 +52,6 @@ class OrderRequest:
     leverage: float | None = None  # futures: set on the symbol before an opening order
     margin_mode: str | None = None  # futures: isolated | cross
     ref_price: float | None = None  # market orders: the price the minimum-notional check uses
-
-    def with_amount(self, amount: float) -> OrderRequest:
-        return replace(self, amount=amount)
 
 
 @dataclass(frozen=True)
