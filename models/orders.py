@@ -81,6 +81,9 @@ class Fill(Document):
         ]
 
 
+ACTIVE = ("pending", "open")  # position statuses that hold (or wait for) coins: exposure, monitoring, closing
+
+
 class Position(Document):
     user_id: Ref
     account_id: Ref

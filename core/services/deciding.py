@@ -23,6 +23,7 @@ from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
 from models import ExchangeAccount, Position, Provider, Signal, Subscription, User
+from models.orders import ACTIVE
 from models.refs import ref
 
 RECENT_LIMIT = timedelta(days=1)  # the longest conflict window a profile may set
@@ -51,7 +52,7 @@ class Verdict:
     daily_limit_hit: bool = False
 
 
-OPEN = {"status": {"$in": ["pending", "open"]}}  # resting entries count as exposure too
+OPEN = {"status": {"$in": list(ACTIVE)}}  # resting entries count as exposure too
 
 
 def exposure(position: Position) -> Exposure:

@@ -23,7 +23,7 @@ from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderResu
 from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
 from core.services.notify import Notifier
-from core.services.orders import LIVE, Leg, OrderDesk
+from core.services.orders import LIVE, LIVE_QUERY, Leg, OrderDesk
 from models import ExchangeAccount, Fill, OrderIntent, Position, User
 from models.refs import ref
 
@@ -56,7 +56,7 @@ class Executor:
 
     async def live_intents(self, position: Position, roles: tuple[str, ...]) -> list[OrderIntent]:
         return await OrderIntent.find({"position_id": ref(position), "role": {"$in": list(roles)},
-                                       "status": {"$in": [s.value for s in LIVE]}}).to_list()
+                                       "status": LIVE_QUERY}).to_list()
 
     # -- sending ---------------------------------------------------------------------------------------------
 

@@ -21,8 +21,9 @@ from core.execution.paper import PaperGateway
 from core.market.prices import BarFeed, PriceUnavailable
 from core.market.rules import paper_rules
 from core.services.execution import Executor, book, profile_of
-from core.services.orders import LIVE
+from core.services.orders import LIVE_QUERY
 from models import OrderIntent, Position
+from models.orders import ACTIVE
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,8 @@ class Monitor:
 
     async def tick(self) -> TickReport:
         report = TickReport()
-        live = await OrderIntent.find({"status": {"$in": [s.value for s in LIVE]}}).to_list()
-        positions = await Position.find({"status": {"$in": ["pending", "open"]}}).to_list()
+        live = await OrderIntent.find({"status": LIVE_QUERY}).to_list()
+        positions = await Position.find({"status": {"$in": list(ACTIVE)}}).to_list()
         symbols = sorted({i.symbol for i in live} | {p.symbol for p in positions})
         for symbol in symbols:
             try:
@@ -68,7 +69,7 @@ class Monitor:
 
     async def _on_bar(self, bar: Bar, report: TickReport) -> None:
         changed = {r.client_order_id: r for r in await self.paper.advance(bar)}
-        intents = await OrderIntent.find({"symbol": bar.symbol, "status": {"$in": [s.value for s in LIVE]}}
+        intents = await OrderIntent.find({"symbol": bar.symbol, "status": LIVE_QUERY}
                                          ).to_list()
         for intent in intents:
             if intent.emulated and intent.status is OrderStatus.PENDING:
@@ -105,7 +106,7 @@ class Monitor:
 
     async def _manage_positions(self, bar: Bar, report: TickReport) -> None:
         now_ms = epoch_ms(self.clock())
-        async for position in Position.find({"symbol": bar.symbol, "status": {"$in": ["pending", "open"]}}):
+        async for position in Position.find({"symbol": bar.symbol, "status": {"$in": list(ACTIVE)}}):
             if await self._expire(position, now_ms, report) or position.status == "pending":
                 await self._missed(position, bar, report)
                 continue

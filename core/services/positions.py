@@ -13,6 +13,7 @@ from core.services.execution import Executor
 from core.services.notify import Notifier
 from core.services.orders import Leg
 from models import ExchangeAccount, OrderIntent, Position
+from models.orders import ACTIVE
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class PositionCloser:
         position = await Position.get(position_id)
         if position is None:
             return "the position no longer exists"
-        if position.status not in ("open", "pending"):
+        if position.status not in ACTIVE:
             return f"the {position.symbol} position was already {position.status}"
         account = await ExchangeAccount.get(position.account_id)
         if account is None:
