@@ -30,6 +30,7 @@ from core.services.orders import OrderDesk
 from core.services.paper_store import MongoPaperStore
 from core.services.pipeline import Pipeline
 from core.services.positions import PositionCloser
+from core.services.reconcile import Reconciler
 from core.services.trading import Trader
 from models.bootstrap import make_client, open_database
 from models.embedded import EmbeddedMongo
@@ -50,9 +51,19 @@ class Services:
     monitor: Monitor
     executor: Executor
     gateways: GatewayRouter
+    reconciler: Reconciler
 
     async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
         return await health(self.client, timeout)
+
+    async def start_up(self) -> None:
+        """Before taking new work: learn what reached the venues while we were down (reconcile), then finish
+        the messages an earlier run stopped in the middle of. A failing step is logged; the jobs retry it."""
+        for name, step in (("reconcile", self.reconciler.run), ("resume", self.pipeline.resume_unfinished)):
+            try:
+                await step()
+            except Exception:
+                logger.exception("start-up %s failed; its scheduled job will try again", name)
 
 
 def load_secret_box(settings: Settings) -> SecretBox:
@@ -89,7 +100,8 @@ async def build_services(
         price_source = prices or ReplayPriceSource()
         paper = PaperGateway(prices=price_source, store=MongoPaperStore(), clock=clock,
                              costs=Costs.from_settings(paper_costs(settings)))
-        gateways = GatewayRouter(paper, ccxt_connector(secrets, settings.exchange_base_url))
+        gateways = GatewayRouter(paper, ccxt_connector(secrets, settings.exchange_base_url,
+                                                          rate_limit_ms=settings.exchange_rate_limit_ms))
         desk = OrderDesk(gateways, clock)
         executor = Executor(desk, notifier, clock)
         closer = PositionCloser(executor, notifier, clock)
@@ -100,11 +112,13 @@ async def build_services(
         monitor = Monitor(executor, feed, paper, clock, on_closed=trader.after_close)
         scheduler.add_job(monitor.tick, "interval", seconds=settings.monitor_interval_s, id="monitor",
                           max_instances=1, coalesce=True)
+        reconciler = Reconciler(executor, notifier, clock)
+        scheduler.add_job(reconciler.run, "interval", minutes=1, id="reconcile", max_instances=1, coalesce=True)
         scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
                           max_instances=1, coalesce=True)
         yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                        notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
-                       executor=executor, gateways=gateways)
+                       executor=executor, gateways=gateways, reconciler=reconciler)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)

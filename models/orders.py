@@ -13,6 +13,8 @@ from core.domain import OrderSide, OrderStatus, Side, TradeMode
 from models.refs import Ref
 from models.users import utcnow
 
+NO_SIGNAL = "0" * 24  # the signal reference of an adopted stray order (one we placed but have no record of)
+
 
 class Transition(BaseModel):
     status: OrderStatus

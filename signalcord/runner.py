@@ -63,8 +63,8 @@ async def run(settings: Settings) -> None:
         else:
             bot = SignalcordBot(services)
             bot_task = asyncio.create_task(_run_bot(bot, settings.discord_token.get_secret_value()))
+        await services.start_up()
         services.scheduler.start()
-        await services.pipeline.resume_unfinished()
         logger.info("Signalcord is running (paper trading by default); Ctrl+C stops it")
         await stop.wait()
         logger.info("stopping")

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     paper_slippage_bps: float = Field(default=2.0, validation_alias="SIGNALCORD_PAPER_SLIPPAGE_BPS", ge=0, le=500)
     monitor_interval_s: float = Field(default=5.0, validation_alias="SIGNALCORD_MONITOR_INTERVAL_S", gt=0, le=300)
     exchange_base_url: str | None = Field(default=None, validation_alias="SIGNALCORD_EXCHANGE_BASE_URL")
+    exchange_rate_limit_ms: float | None = Field(default=None, validation_alias="SIGNALCORD_EXCHANGE_RATE_LIMIT_MS",
+                                                 gt=0, le=60_000)
 
     @field_validator("log_level")
     @classmethod

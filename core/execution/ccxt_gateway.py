@@ -29,11 +29,17 @@ class DuplicateClientId(Exception):
     """The exchange already has an order with this client id: the earlier attempt landed."""
 
 
+class _AlreadySet(Exception):
+    """A setting call found the setting already in place (ccxt NoChange)."""
+
+
 @asynccontextmanager
 async def _mapped(action: str) -> AsyncIterator[None]:
     """Translate ccxt's exceptions into the engine's outcome classes (see core.execution.gateway)."""
     try:
         yield
+    except ccxt.NoChange as exc:  # "already set": the state asked for is the state there
+        raise _AlreadySet(str(exc)) from None
     except ccxt.DuplicateOrderId as exc:
         raise DuplicateClientId(str(exc)) from None
     except ccxt.InsufficientFunds as exc:
@@ -42,6 +48,8 @@ async def _mapped(action: str) -> AsyncIterator[None]:
         raise OrderRejected(f"the exchange refused the API key ({_short(exc)})", "auth") from None
     except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
         raise RateLimited(f"{action}: rate limited ({_short(exc)})") from None
+    except ccxt.OrderImmediatelyFillable as exc:
+        raise OrderRejected(f"the trigger would fire immediately ({_short(exc)})", "triggered") from None
     except ccxt.InvalidOrder as exc:
         if "duplicate" in str(exc).lower():
             raise DuplicateClientId(str(exc)) from None
@@ -145,9 +153,8 @@ class CcxtGateway:
                 try:
                     async with _mapped("set margin mode"):
                         await self.exchange.set_margin_mode(request.margin_mode, symbol)
-                except OrderRejected as exc:
-                    if "no need to change" not in str(exc).lower():
-                        raise
+                except _AlreadySet:
+                    pass  # e.g. after a restart: the symbol is already in this mode (Binance -4046)
             if request.leverage:
                 async with _mapped("set leverage"):
                     await self.exchange.set_leverage(int(request.leverage), symbol)
@@ -202,7 +209,9 @@ class CcxtGateway:
     async def open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderResult]:
         await self._market(symbol or "BTC/USDT")
         async with _mapped("fetch open orders"):
-            orders = await self.exchange.fetch_open_orders(self._symbol(symbol) if symbol else None)
+            # without a symbol ccxt cannot tell the market type from it: name it (binance would default to spot)
+            orders = await self.exchange.fetch_open_orders(self._symbol(symbol) if symbol else None,
+                                                           params={"type": "future" if self.futures else "spot"})
         return [self._result(o, o.get("clientOrderId") or "") for o in orders]
 
     async def balance(self, account_id: str) -> dict[str, float]:

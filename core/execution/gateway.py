@@ -23,7 +23,8 @@ TRIGGERED = frozenset({"stop_market", "stop_limit", "take_profit"})
 
 
 class OrderRejected(Exception):
-    """Final: the exchange refused the order. `kind` is invalid | funds | auth | minimum | unsupported."""
+    """Final: the exchange refused the order. `kind` is invalid | funds | auth | minimum | unsupported |
+    triggered (a stop whose trigger the price has already passed: the engine then exits at market)."""
 
     def __init__(self, reason: str, kind: str = "invalid") -> None:
         super().__init__(reason)
@@ -102,4 +103,8 @@ class ExecutionGateway(Protocol):
 
     async def balance(self, account_id: str) -> dict[str, float]:
         """Free balance per currency."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
         ...

@@ -57,7 +57,8 @@ def on_create(order: Resting, price: float) -> Match | None:
         if order.stop_price is None:
             raise OrderRejected(f"a {order.order_type} order needs a trigger price")
         if _trigger_passed(order, price):
-            raise OrderRejected(f"the trigger {order.stop_price:g} would fire immediately (price is {price:g})")
+            raise OrderRejected(f"the trigger {order.stop_price:g} would fire immediately (price is {price:g})",
+                                "triggered")
         if order.order_type == "stop_limit" and order.price is None:
             raise OrderRejected("a stop_limit order needs a limit price")
         return None

@@ -238,6 +238,9 @@ class PaperGateway:
     async def open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderResult]:
         return [s.result(self.quote_currency) for s in await self.store.open_orders(account_id, symbol)]
 
+    async def close(self) -> None:
+        """Nothing to release: the paper exchange is the database."""
+
     async def balance(self, account_id: str) -> dict[str, float]:
         balances, in_use, _ = await self.store.balances(account_id)
         free = dict(balances)

@@ -61,28 +61,41 @@ class Executor:
     # -- sending ---------------------------------------------------------------------------------------------
 
     async def send(self, intent: OrderIntent, position: Position | None = None, *,
-                   fire: bool = False) -> OrderResult | None:
+                   fire: bool = False, why: str | None = None) -> OrderResult | None:
         """Place the intent. Returns the venue's report, or None (armed, rejected, or unknown)."""
         if intent.emulated and intent.status is OrderStatus.PENDING and not fire:
             return None  # armed: the monitor fires it when the price reaches the trigger
         try:
             result = await self.desk.place(intent)
-        except (OrderRejected, RateLimited) as exc:
-            await self._rejected(intent, str(exc), position)
+        except OrderRejected as exc:
+            if exc.kind == "triggered" and intent.role == "sl" and not intent.emulated:
+                return await self._stop_passed(intent, str(exc))
+            await self.refuse(intent, str(exc), position)
+            return None
+        except RateLimited as exc:
+            await self.refuse(intent, str(exc), position)
             return None
         except OrderOutcomeUnknown as exc:
             if intent.status is not OrderStatus.UNKNOWN:
                 await self.desk.transition(intent, OrderStatus.UNKNOWN, f"outcome unknown: {exc}", error=str(exc))
             return None
-        await self.apply(intent, result, position)
+        await self.apply(intent, result, position, why=why)
         return result
 
     async def fire(self, intent: OrderIntent, cause: str) -> OrderResult | None:
         """Send an armed (emulated) trigger now, as a market order under its own client id."""
         logger.info("firing %s %s: %s", intent.leg, intent.client_order_id, cause)
-        return await self.send(intent, fire=True)
+        return await self.send(intent, fire=True, why=cause)
 
-    async def _rejected(self, intent: OrderIntent, reason: str, position: Position | None) -> None:
+    async def _stop_passed(self, intent: OrderIntent, reason: str) -> OrderResult | None:
+        """The price is already beyond the stop: what the stop protects against has happened, so exit now at
+        market under the stop's own client id (the venue refused it, so nothing exists under that id)."""
+        logger.warning("stop %s already passed (%s): exiting at market", intent.client_order_id, reason)
+        await self.desk.update(intent, emulated=True)
+        return await self.fire(intent, f"the price already passed the stop: exit at market ({reason})")
+
+    async def refuse(self, intent: OrderIntent, reason: str, position: Position | None = None) -> None:
+        """Record a final refusal, tell the user, and settle the position if it was its last entry."""
         if intent.status not in (OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.FILLED):
             await self.desk.transition(intent, OrderStatus.REJECTED, f"rejected: {reason}", error=reason)
         user = await User.get(intent.user_id)
@@ -119,12 +132,13 @@ class Executor:
     # -- applying reports ------------------------------------------------------------------------------------
 
     async def apply(self, intent: OrderIntent, result: OrderResult, position: Position | None = None, *,
-                    cause: str | None = None, sync: bool = True) -> None:
+                    cause: str | None = None, why: str | None = None, sync: bool = True) -> None:
+        """Fold the venue's report in. `cause` replaces the status text of the transition; `why` is added to it."""
         delta = result.filled - intent.filled
         if delta > EPS:
             await self._record_fill(intent, result, delta)
         if result.status is not intent.status or delta > EPS:
-            text = cause or self._describe(result)
+            text = cause or self._describe(result) + (f" ({why})" if why else "")
             if result.status is intent.status:
                 await self.desk.update(intent, filled=result.filled, average_price=result.average_price,
                                        fee=result.fee)

@@ -44,13 +44,14 @@ class GatewayRouter:
 
     async def close(self) -> None:
         for gateway in self._connected.values():
-            if isinstance(gateway, CcxtGateway):
-                await gateway.close()
+            await gateway.close()
         self._connected.clear()
 
 
-def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: bool = True) -> Connect:
-    """Open a ccxt connection for an account with its decrypted keys (testnet: the exchange's sandbox)."""
+def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: bool = True,
+                   rate_limit_ms: float | None = None) -> Connect:
+    """Open a ccxt connection for an account with its decrypted keys (testnet: the exchange's sandbox).
+    `rate_limit_ms` paces ccxt's limiter (None: the exchange's published pace)."""
 
     async def connect(account: ExchangeAccount) -> ExecutionGateway:
         if account.api_key is None or account.api_secret is None:
@@ -59,6 +60,7 @@ def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: boo
         key = secrets.open(Sealed(**account.api_key.model_dump()), owner=owner, field="api_key")
         secret = secrets.open(Sealed(**account.api_secret.model_dump()), owner=owner, field="api_secret")
         return CcxtGateway.build(account.exchange, api_key=key, secret=secret, mode=account.mode.value,
-                                 futures=futures, base_url=base_url or None)
+                                 futures=futures, base_url=base_url or None,
+                                 rate_limit_ms=rate_limit_ms)
 
     return connect

@@ -138,3 +138,17 @@ async def test_a_stop_loss_fill_pauses_the_user_at_the_daily_limit(
     assert fresh is not None and fresh.trading_paused
     assert fresh.paused_reason is not None and "reached your daily limit 50.00" in fresh.paused_reason
 
+
+
+async def test_a_stop_the_price_already_passed_exits_at_market(
+        services: Services, prices: StaticPriceSource, clock: FakeClock) -> None:
+    prices.prices["BTC/USDT"] = 42_600.0
+    user = await trader(services, entry_style="limit", ladder_steps=1)
+    await call(services, "BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x")
+    await move(services, prices, clock, 40_900.0)  # one bar fills the entry and falls through the stop
+    position = await only_position()
+    assert (position.status, position.exit_price, position.amount) == ("closed", 40_900.0, 0.0)
+    [stop] = await OrderIntent.find(OrderIntent.user_id == ref(user), OrderIntent.role == "sl").to_list()
+    assert stop.status is OrderStatus.FILLED and stop.emulated and stop.order_type == "stop_market"
+    assert stop.history[-1].cause == ("filled: 0.08 @ 40900 (the price already passed the stop: exit at market "
+                                      "(the trigger 41000 would fire immediately (price is 40900)))")
