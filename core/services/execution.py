@@ -250,6 +250,40 @@ class Executor:
             position.closed_at_ms = epoch_ms(self.clock())
             await position.save()
 
+    async def take_targets(self, position: Position, upto: int, cause: str) -> str:
+        """Targets 1..upto were reached by the provider's account: take those of ours still open at market
+        (an armed one is fired; one resting on the venue is cancelled and its rest sent as a market order
+        under the same target name, so the fold counts it as that target). Returns what was done."""
+        if position.status != "open":
+            return f"no open position to take profit on (it is {position.status})"
+        taken: list[str] = []
+        for intent in sorted(await self.live_intents(position, ("tp",)), key=lambda i: i.leg):
+            number = int(_base(intent.leg)[2:] or 0)
+            if number > upto:
+                continue
+            if intent.emulated and intent.status is OrderStatus.PENDING:
+                await self.fire(intent, cause)
+            else:
+                await self.cancel(intent, cause, position)
+                fresh = await OrderIntent.get(intent.id) if intent.id else None
+                rest = fresh.amount - fresh.filled if fresh is not None else 0.0
+                account = await ExchangeAccount.get(position.account_id)
+                if fresh is None or fresh.status is OrderStatus.FILLED or rest <= EPS or account is None:
+                    continue
+                leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=f"{_base(intent.leg)}.m",
+                          symbol=position.symbol, side=intent.side, amount=rest, price=None,
+                          stop_price=intent.stop_price, cause=cause, reduce_only=True, role="tp",
+                          position_id=ref(position))
+                claimed = await self.desk.claim(leg, account)
+                if claimed.status is OrderStatus.PENDING:
+                    await self.send(claimed, position)
+            taken.append(f"target {number}")
+        if not taken:
+            return f"targets up to {upto} had already filled; nothing to do"
+        fresh_position = await Position.get(ref(position)) or position
+        left = "position closed" if fresh_position.status == "closed" else f"{fresh_position.amount:g} left open"
+        return f"took {', '.join(taken)} at market; {left}"
+
     # -- protection -------------------------------------------------------------------------------------------
 
     async def sync(self, position: Position) -> None:

@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from core.domain import NewSignal, Noise, ParseResult, RawMessage, RejectedSignal, SignalUpdate
 from core.parsing import ParseContext, parse
-from core.services.signal_updates import apply_update
+from core.services.signal_updates import ProviderUpdates
 from core.services.trading import TradeOutcome, Trader
 from models import Message, Provider, Signal, Subscription
 from models.refs import ref
@@ -54,6 +54,7 @@ def _signal_doc(message: Message, parsed: NewSignal | RejectedSignal | SignalUpd
 class Pipeline:
     def __init__(self, trader: Trader) -> None:
         self.trader = trader
+        self.updates = ProviderUpdates(trader.executor, trader.closer, trader.notifier)
 
     async def ingest(self, raw: RawMessage) -> IngestResult:
         provider = await Provider.find_one(Provider.channel_id == raw.channel_id)
@@ -90,7 +91,7 @@ class Pipeline:
         else:
             signal = await self._store_signal(message, parsed)
             if isinstance(parsed, SignalUpdate):
-                reason = await apply_update(signal, parsed, message, self.trader.notifier)
+                reason = await self.updates.apply(signal, parsed, message)
             else:
                 scope = None if isinstance(parsed, RejectedSignal) else \
                     await self.trader.decider.scope(signal, parsed, message.posted_at)

@@ -1,7 +1,10 @@
 """Provider updates ("TP2 hit", "close BTC", "move SL to entry") applied to the signal they are about.
 
-The signal is found by the reply link first, else the provider's latest open signal for the symbol.
-Orders are not touched here yet (the execution engine does that); holders of a position are told.
+The signal is found by the reply link first, else the provider's latest open signal for the symbol. Then each
+position opened from it follows: close (all, or the percentage given) and "stop hit" exit at market; cancel
+removes unfilled entries (what filled stays protected); move stop re-places the stop (to the position's own
+entry price when no price is given; a stop the price already passed exits at market); "target n hit" takes
+targets 1..n at market when their orders have not filled. Every holder is told what was done.
 """
 
 from __future__ import annotations
@@ -9,8 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from core.domain import SignalUpdate, UpdateAction
+from core.services.execution import Executor
 from core.services.notify import Notifier
+from core.services.positions import PositionCloser
 from models import Message, Position, Signal, User
+from models.orders import ACTIVE
 from models.refs import ref
 
 _CLOSING = {UpdateAction.CLOSE: "closed", UpdateAction.SL_HIT: "closed", UpdateAction.CANCEL: "cancelled"}
@@ -33,6 +39,8 @@ async def find_target(update: SignalUpdate, message: Message) -> Signal | None:
 
 def _changes(target: Signal, update: SignalUpdate) -> tuple[dict[str, Any], str]:
     action = update.action
+    if action is UpdateAction.CLOSE and update.percentage is not None and update.percentage < 100:
+        return {}, f"{target.symbol}: provider closed {update.percentage:g}%"
     if action in _CLOSING:
         return {"status": _CLOSING[action]}, f"{target.symbol} signal marked {_CLOSING[action]} ({action.value})"
     if action is UpdateAction.TP_HIT:
@@ -47,23 +55,64 @@ def _changes(target: Signal, update: SignalUpdate) -> tuple[dict[str, Any], str]
     return {}, f"{target.symbol}: provider update noted ({action.value})"
 
 
-async def apply_update(stored: Signal, update: SignalUpdate, message: Message, notifier: Notifier) -> str:
-    """Apply the update to its signal and return what happened, in words."""
-    target = await find_target(update, message)
-    if target is None:
-        what = update.symbol or "the replied-to message"
-        reason = f"update ({update.action.value}) matched no open signal for {what}"
-        await stored.set({Signal.status: "unmatched", Signal.reason: reason})
+class ProviderUpdates:
+    """Applies a provider's update to the signal and to every position opened from it."""
+
+    def __init__(self, executor: Executor, closer: PositionCloser, notifier: Notifier) -> None:
+        self.executor = executor
+        self.closer = closer
+        self.notifier = notifier
+
+    async def apply(self, stored: Signal, update: SignalUpdate, message: Message) -> str:
+        """Apply the update and return what happened to the signal, in words (each holder is told their part)."""
+        target = await find_target(update, message)
+        if target is None:
+            what = update.symbol or "the replied-to message"
+            reason = f"update ({update.action.value}) matched no open signal for {what}"
+            await stored.set({Signal.status: "unmatched", Signal.reason: reason})
+            return reason
+        changes, reason = _changes(target, update)
+        if changes:
+            await target.set(changes)
+        await stored.set({Signal.status: "applied", Signal.reason: reason, Signal.applies_to: ref(target)})
+        positions = await Position.find({"signal_id": ref(target), "status": {"$in": list(ACTIVE)}}).to_list()
+        for position in positions:
+            done = await self._act(position, update, ref(stored))
+            user = await User.get(position.user_id)
+            if user is not None:
+                await self.notifier.notify(user, f"provider_{update.action.value}",
+                                           f"Provider update on your {position.symbol} position "
+                                           f"({update.action.value}): {done}.", signal_id=ref(stored))
         return reason
-    changes, reason = _changes(target, update)
-    if changes:
-        await target.set(changes)
-    await stored.set({Signal.status: "applied", Signal.reason: reason, Signal.applies_to: ref(target)})
-    async for position in Position.find(Position.signal_id == ref(target), Position.status == "open"):
-        user = await User.get(position.user_id)
-        if user is not None:
-            await notifier.notify(user, f"provider_{update.action.value}",
-                                  f"Provider update on your {position.symbol} position: {reason}. "
-                                  "Automatic exits arrive with the execution engine; manage this position yourself.",
-                                  signal_id=ref(stored))
-    return reason
+
+    async def _act(self, position: Position, update: SignalUpdate, update_id: str) -> str:
+        """What the update does to this position's orders; returns it in words."""
+        action, cause = update.action, f"provider update: {update.action.value}"
+        if action in (UpdateAction.CLOSE, UpdateAction.SL_HIT):
+            fraction = update.percentage / 100 if action is UpdateAction.CLOSE and update.percentage else 1.0
+            # one exit leg per update message: the same update seen twice sends one order
+            return await self.closer.close(ref(position), cause, fraction=min(fraction, 1.0), leg=f"exit-{update_id}")
+        if action is UpdateAction.CANCEL:
+            return await self._cancel_entries(position, cause)
+        if action is UpdateAction.MOVE_SL:
+            stop = update.new_stop if update.new_stop is not None else position.entry_price
+            await position.set({Position.stop_loss: stop})
+            await self.executor.sync(position)
+            fresh = await Position.get(ref(position)) or position
+            if fresh.status == "closed":
+                return f"the price was already past the new stop {stop:g}: closed at market @ {fresh.exit_price:g}"
+            return f"stop moved to {stop:g}" + (" (your entry price)" if update.new_stop is None else "")
+        if action is UpdateAction.TP_HIT:
+            return await self.executor.take_targets(position, update.target or position.targets_hit + 1, cause)
+        return "noted; your orders are unchanged"
+
+    async def _cancel_entries(self, position: Position, cause: str) -> str:
+        entries = await self.executor.live_intents(position, ("entry",))
+        for entry in entries:
+            await self.executor.cancel(entry, cause, position)
+        await self.executor.settle_entries(position, cause)
+        fresh = await Position.get(ref(position)) or position
+        if fresh.status == "cancelled":
+            return "entry orders cancelled; no position was opened"
+        kept = f"the {fresh.amount:g} that filled stays open with its stop and targets"
+        return f"unfilled entries cancelled; {kept}" if entries else f"the entry had already filled: {kept}"

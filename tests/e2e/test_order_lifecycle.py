@@ -11,7 +11,7 @@ from core.app import Services
 from core.domain import OrderStatus, RawMessage
 from core.market.prices import StaticPriceSource
 from core.services import risk_settings
-from models import OrderIntent, Position, User
+from models import Notification, OrderIntent, Position, User
 from models.refs import ref
 from tests.conftest import FakeClock
 
@@ -152,3 +152,55 @@ async def test_a_stop_the_price_already_passed_exits_at_market(
     assert stop.status is OrderStatus.FILLED and stop.emulated and stop.order_type == "stop_market"
     assert stop.history[-1].cause == ("filled: 0.08 @ 40900 (the price already passed the stop: exit at market "
                                       "(the trigger 41000 would fire immediately (price is 40900)))")
+
+
+async def test_provider_updates_act_on_the_orders(
+        services: Services, prices: StaticPriceSource, clock: FakeClock) -> None:
+    user = await trader(services, break_even={"after_target": 1})
+    await call(services, "BTC/USDT LONG entry 42000-42500 TP1 43000 TP2 44000 TP3 45000 SL 41000 10x")
+    assert (await only_position()).amount == pytest.approx(0.08)
+
+    prices.prices["BTC/USDT"] = 42_900.0  # the provider's feed saw 43,000; ours did not
+    await services.pipeline.ingest(raw("TP1 hit #BTCUSDT", message_id=2))
+    position = await only_position()
+    book = await legs(user)
+    assert book["tp1"][0] is OrderStatus.CANCELLED and book["tp1.m"][:2] == (OrderStatus.FILLED, 0.02666)
+    assert position.targets_hit == 1 and position.amount == pytest.approx(0.05334)
+    assert position.stop_loss == 42_250.0  # break-even after target 1, as the profile says
+    assert book["sl.2"] == (OrderStatus.OPEN, 0.05334, 42_250.0)
+
+    await services.pipeline.ingest(raw("Close 50% #BTCUSDT", message_id=3))
+    position = await only_position()
+    assert position.status == "open" and position.amount == pytest.approx(0.02667)
+    live = {k: v[1:] for k, v in (await legs(user)).items() if v[0] is OrderStatus.OPEN}
+    # targets keep their planned share in order: target 2 takes 0.02666; target 3's 0.00001 is below the minimum
+    assert live == {"sl.3": (0.02667, 42_250.0), "tp2.2": (0.02666, 44_000.0)}
+
+    await services.pipeline.ingest(raw("#BTCUSDT move SL to 42500", message_id=4))
+    assert (await only_position()).stop_loss == 42_500.0
+    assert (await legs(user))["sl.4"] == (OrderStatus.OPEN, 0.02667, 42_500.0)
+
+    await services.pipeline.ingest(raw("Close 50% #BTCUSDT", message_id=3))  # the same message again: no order
+    await services.pipeline.ingest(raw("BTC/USDT stop loss hit", message_id=5))
+    position = await only_position()
+    assert position.status == "closed" and position.exit_price == 42_900.0
+    assert [i for i in (await legs(user)).values() if i[0] in (OrderStatus.OPEN, OrderStatus.PENDING)] == []
+    notes = [n.text async for n in Notification.find(Notification.kind == "provider_close")]
+    assert notes == ["Provider update on your BTC/USDT position (close): closed 0.02667 of BTC/USDT; "
+                     "0.02667 left open."]
+
+
+async def test_a_provider_cancel_removes_unfilled_entries(
+        services: Services, prices: StaticPriceSource, clock: FakeClock) -> None:
+    prices.prices["BTC/USDT"] = 42_600.0
+    user = await trader(services, entry_style="limit", ladder_steps=2)
+    await call(services, "BTC/USDT LONG entry 42000-42500 TP1 44000 SL 41000 10x")
+    await move(services, prices, clock, 42_400.0)  # the first of two entries fills
+    await services.pipeline.ingest(raw("Cancel #BTCUSDT", message_id=2))
+    position = await only_position()
+    assert position.status == "open" and position.amount == pytest.approx(0.04)
+    book = await legs(user)
+    assert (book["entry1"][0], book["entry2"][0]) == (OrderStatus.FILLED, OrderStatus.CANCELLED)
+    [note] = await Notification.find(Notification.kind == "provider_cancel").to_list()
+    assert note.text == ("Provider update on your BTC/USDT position (cancel): unfilled entries cancelled; "
+                         "the 0.04 that filled stays open with its stop and targets.")

@@ -9,6 +9,7 @@ import pytest
 from core.app import Services
 from core.domain import DecisionOutcome, OrderStatus, RawMessage, Side
 from core.execution.ids import client_order_id
+from core.market.prices import StaticPriceSource
 from core.services.notify import NotificationEvent
 from models import (
     Decision,
@@ -132,9 +133,11 @@ async def test_noise_and_invalid_calls_are_stored_with_a_reason_and_never_trade(
     assert await OrderIntent.count() == 0
 
 
-async def test_updates_apply_to_the_replied_signal_or_the_latest_open_one(services: Services) -> None:
+async def test_updates_apply_to_the_replied_signal_or_the_latest_open_one(
+        services: Services, prices: StaticPriceSource) -> None:
     [user] = await subscribed_users(services, 1)
     await services.pipeline.ingest(raw())
+    prices.prices["BTC/USDT"] = 42_600.0
     sink = RecordingSink()
     services.notifier.add_sink(sink)
     reply = RawMessage(channel_id=CHANNEL, message_id=5, author="provider#1", text="Move SL to entry",
@@ -148,7 +151,14 @@ async def test_updates_apply_to_the_replied_signal_or_the_latest_open_one(servic
     assert stray.reason == "update (close) matched no open signal for ETH/USDT"
     signal = await Signal.find_one(Signal.kind == "signal")
     assert signal is not None and signal.status == "closed" and signal.stop_loss == 42_250
-    assert [e.text.split(":")[0] for e in sink.events] == ["Provider update on your BTC/USDT position"] * 2
+    assert [e.text for e in sink.events] == [
+        "Provider update on your BTC/USDT position (move_sl): stop moved to 42250 (your entry price).",
+        "Closed: 0.08 BTC/USDT @ 42600 (paper). Position closed, P&L +25.28.",
+        "Provider update on your BTC/USDT position (close): closed BTC/USDT @ 42600, P&L +25.28."]
+    legs = {i.leg: (i.status, i.stop_price) async for i in OrderIntent.find(OrderIntent.user_id == ref(user))}
+    assert legs["sl"] == (OrderStatus.CANCELLED, 41_000.0)  # replaced by the moved stop
+    assert legs["sl.2"] == (OrderStatus.CANCELLED, 42_250.0)  # then cancelled by the close
+    assert [status for leg, (status, _) in legs.items() if leg.startswith("exit-")] == [OrderStatus.FILLED]
     assert all(e.discord_id == user.discord_id for e in sink.events)
 
 
