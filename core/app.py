@@ -18,12 +18,15 @@ from core.config.settings import Settings
 from core.crypto import SecretBox, decode_key, load_or_create_key_file
 from core.execution.costs import Costs, CostSettings
 from core.execution.paper import PaperGateway
+from core.market.failover import MarketData, MarketSource
+from core.market.live import CcxtMarketData
 from core.market.prices import PriceSource, QuoteBars, ReplayPriceSource
 from core.services.accounts import AccountService
 from core.services.deciding import Decider
 from core.services.execution import Executor
 from core.services.gateways import GatewayRouter, ccxt_connector
 from core.services.health import health
+from core.services.market_alerts import MarketAlerts
 from core.services.monitor import Monitor
 from core.services.notify import Notifier
 from core.services.orders import OrderDesk
@@ -78,6 +81,17 @@ def paper_costs(settings: Settings) -> CostSettings:
                         slippage_bps=settings.paper_slippage_bps)
 
 
+def market_data(settings: Settings, clock: Clock, alerts: MarketAlerts) -> PriceSource:
+    """Offline candle replay (the default), or live tickers from a failover chain of exchanges."""
+    if settings.price_feeds == "replay":
+        return ReplayPriceSource()
+    sources: list[MarketSource] = [
+        CcxtMarketData.build(name, base_url=settings.exchange_base_url, rate_limit_ms=settings.exchange_rate_limit_ms)
+        for name in settings.price_feeds.split(",")]
+    return MarketData(sources, clock, max_age_s=settings.price_max_age_s, anomaly_pct=settings.price_anomaly_pct,
+                      on_alert=alerts)
+
+
 @asynccontextmanager
 async def build_services(
     settings: Settings, *, prices: PriceSource | None = None, clock: Clock = system_clock
@@ -93,11 +107,13 @@ async def build_services(
     client = make_client(uri)
     scheduler = AsyncIOScheduler(timezone=UTC)
     gateways: GatewayRouter | None = None
+    market: MarketData | None = None
     try:
         await open_database(client, settings.db_name)
         accounts = AccountService(settings.paper_start_balance)
         notifier = Notifier(clock)
-        price_source = prices or ReplayPriceSource()
+        price_source = prices or market_data(settings, clock, MarketAlerts(notifier, clock))
+        market = price_source if isinstance(price_source, MarketData) else None
         paper = PaperGateway(prices=price_source, store=MongoPaperStore(), clock=clock,
                              costs=Costs.from_settings(paper_costs(settings)))
         gateways = GatewayRouter(paper, ccxt_connector(secrets, settings.exchange_base_url,
@@ -124,6 +140,8 @@ async def build_services(
             scheduler.shutdown(wait=False)
         if gateways is not None:
             await gateways.close()
+        if market is not None:
+            await market.close()
         await client.close()
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

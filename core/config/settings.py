@@ -41,8 +41,28 @@ class Settings(BaseSettings):
     paper_slippage_bps: float = Field(default=2.0, validation_alias="SIGNALCORD_PAPER_SLIPPAGE_BPS", ge=0, le=500)
     monitor_interval_s: float = Field(default=5.0, validation_alias="SIGNALCORD_MONITOR_INTERVAL_S", gt=0, le=300)
     exchange_base_url: str | None = Field(default=None, validation_alias="SIGNALCORD_EXCHANGE_BASE_URL")
+    price_feeds: str = Field(default="replay", validation_alias="SIGNALCORD_PRICE_FEEDS")
+    price_max_age_s: float = Field(default=60.0, validation_alias="SIGNALCORD_PRICE_MAX_AGE_S", gt=0, le=3600)
+    price_anomaly_pct: float = Field(default=5.0, validation_alias="SIGNALCORD_PRICE_ANOMALY_PCT", gt=0, le=100)
     exchange_rate_limit_ms: float | None = Field(default=None, validation_alias="SIGNALCORD_EXCHANGE_RATE_LIMIT_MS",
                                                  gt=0, le=60_000)
+
+    @field_validator("price_feeds")
+    @classmethod
+    def _known_feeds(cls, value: str) -> str:
+        feeds = [f.strip().lower() for f in value.split(",") if f.strip()]
+        if not feeds:
+            raise ValueError("name 'replay' or one or more ccxt exchange ids, e.g. binance,okx")
+        if "replay" in feeds and len(feeds) > 1:
+            raise ValueError("'replay' (offline candles) cannot be mixed with live exchanges")
+        if feeds == ["replay"]:
+            return "replay"
+        import ccxt.async_support as ccxt  # only when live feeds are asked for (a large import)
+
+        unknown = [f for f in feeds if f not in ccxt.exchanges]
+        if unknown:
+            raise ValueError(f"ccxt does not know {', '.join(unknown)}")
+        return ",".join(feeds)
 
     @field_validator("log_level")
     @classmethod

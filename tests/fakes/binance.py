@@ -1,8 +1,9 @@
 """A local fake of the part of Binance's REST API the gateway uses (spot /api/v3 and USDT-M futures /fapi),
 served by aiohttp so the real ccxt client runs against it. Requests are HMAC-verified like Binance does.
 
-Supported: exchangeInfo, ticker/24hr, order create (MARKET, LIMIT) / fetch / cancel by client id, openOrders,
-account balances, futures leverage, marginType and position mode. Resting limits fill when a test moves the
+Supported: exchangeInfo, ticker/24hr (its time is `clock_ms`), klines (1m rows a test sets), order create
+(MARKET, LIMIT) / fetch / cancel by client id, openOrders, account balances, futures leverage, marginType and
+position mode. Resting limits fill when a test moves the
 price (`set_price`). Faults are injected per call (`inject`): drop the connection before or after the order
 is processed, rate limit (HTTP 429, -1003), exchange unavailable (503), insufficient balance, bad key.
 """
@@ -98,6 +99,7 @@ class FakeBinance:
     hedge_mode: bool = False
     position_sides: list[str] = field(default_factory=list)
     clock_ms: int = 1_775_044_800_000
+    klines: dict[str, list[list[Any]]] = field(default_factory=dict)  # symbol -> [open time, o, h, l, c, v]
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def inject(self, path_suffix: str, kind: str) -> None:
@@ -133,6 +135,7 @@ class FakeBinance:
         for prefix, futures in (("/api/v3", False), ("/fapi/v1", True)):
             app.router.add_get(f"{prefix}/exchangeInfo", self._exchange_info(futures))
             app.router.add_get(f"{prefix}/ticker/24hr", self._ticker)
+            app.router.add_get(f"{prefix}/klines", self._klines)
             app.router.add_post(f"{prefix}/order", self._create(futures))
             app.router.add_get(f"{prefix}/order", self._fetch)
             app.router.add_delete(f"{prefix}/order", self._cancel)
@@ -194,6 +197,13 @@ class FakeBinance:
                                   "openPrice": price, "highPrice": price, "lowPrice": price, "volume": "1000",
                                   "quoteVolume": "1000000", "closeTime": self.clock_ms, "openTime": self.clock_ms,
                                   "priceChange": "0", "priceChangePercent": "0", "weightedAvgPrice": price})
+
+    async def _klines(self, request: web.Request) -> web.Response:
+        p = request[PARAMS]
+        start, limit = int(p.get("startTime", 0)), int(p.get("limit", 500))
+        rows = [r for r in self.klines.get(p["symbol"], []) if r[0] >= start][:limit]
+        return web.json_response([[r[0], *(f"{v:.8f}" for v in r[1:6]), r[0] + 59_999, "0", 1, "0", "0", "0"]
+                                  for r in rows])
 
     def _create(self, futures: bool) -> Any:
         async def handler(request: web.Request) -> web.Response:

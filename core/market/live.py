@@ -1,0 +1,72 @@
+"""Public market data from one exchange through ccxt.async_support: tickers and OHLCV candles, no keys, the
+rate limiter on. Every failure becomes `PriceUnavailable` with the exchange and the cause, so the failover
+chain (core.market.failover) can count it and move on to the next exchange."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import ccxt.async_support as ccxt
+
+from core.domain import Bar
+from core.execution.ccxt_gateway import point_at
+from core.market.prices import PriceUnavailable, Quote
+
+
+class CcxtMarketData:
+    def __init__(self, exchange: Any, *, futures: bool = False) -> None:
+        self.exchange = exchange
+        self.name: str = exchange.id
+        self.futures = futures
+
+    @classmethod
+    def build(cls, exchange_id: str, *, futures: bool = False, base_url: str | None = None,
+              rate_limit_ms: float | None = None, timeout_ms: int = 10_000) -> CcxtMarketData:
+        if not hasattr(ccxt, exchange_id):
+            raise ValueError(f"ccxt has no exchange called {exchange_id!r}")
+        config: dict[str, Any] = {} if rate_limit_ms is None else {"rateLimit": rate_limit_ms}
+        exchange = getattr(ccxt, exchange_id)({
+            **config, "enableRateLimit": True, "timeout": timeout_ms,
+            "options": {"defaultType": "future" if futures else "spot", "fetchCurrencies": False,
+                        "fetchMarkets": {"types": ["linear" if futures else "spot"]}},
+        })
+        if base_url is not None:
+            point_at(exchange, base_url)
+        return cls(exchange, futures=futures)
+
+    async def close(self) -> None:
+        await self.exchange.close()
+
+    def _symbol(self, symbol: str) -> str:
+        return f"{symbol}:{symbol.split('/')[-1]}" if self.futures and ":" not in symbol else symbol
+
+    @asynccontextmanager
+    async def _failing_as_unavailable(self, what: str) -> AsyncIterator[None]:
+        try:
+            yield
+        except ccxt.BaseError as exc:
+            raise PriceUnavailable(f"{self.name} {what}: {type(exc).__name__} ({str(exc)[:120]})") from None
+
+    async def quote(self, symbol: str, at: datetime) -> Quote:
+        """The last traded price; the quote's time is the exchange's, so staleness can be judged."""
+        async with self._failing_as_unavailable(f"ticker {symbol}"):
+            ticker = await self.exchange.fetch_ticker(self._symbol(symbol))
+        price = ticker.get("last") or ticker.get("close")
+        if not price or price <= 0:
+            raise PriceUnavailable(f"{self.name} has no last price for {symbol}")
+        stamp = ticker.get("timestamp")
+        when = datetime.fromtimestamp(stamp / 1000, UTC) if stamp else at
+        return Quote(symbol, float(price), when, self.name)
+
+    async def ohlcv(self, symbol: str, timeframe: str, since_ms: int, limit: int = 500) -> list[Bar]:
+        """Candles that opened at or after `since_ms`, oldest first (the last one may still be forming)."""
+        async with self._failing_as_unavailable(f"candles {symbol} {timeframe}"):
+            rows = await self.exchange.fetch_ohlcv(self._symbol(symbol), timeframe, since=since_ms, limit=limit)
+        return [Bar(symbol, int(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5] or 0.0))
+                for r in rows if r[0] >= since_ms]
+
+    def timeframe_ms(self, timeframe: str) -> int:
+        return int(self.exchange.parse_timeframe(timeframe) * 1000)

@@ -1,0 +1,26 @@
+"""Market-data alerts (a symbol halted because the exchanges disagree, or resumed): written to the audit log
+and told to every user holding a position in that symbol, since its automatic exits wait while it is halted."""
+
+from __future__ import annotations
+
+from core.clock import Clock, epoch_ms
+from core.services.notify import Notifier
+from models import AuditEvent, Position, User
+from models.orders import ACTIVE
+
+
+class MarketAlerts:
+    def __init__(self, notifier: Notifier, clock: Clock) -> None:
+        self.notifier = notifier
+        self.clock = clock
+
+    async def __call__(self, symbol: str, text: str, halted: bool) -> None:
+        kind = "market_halted" if halted else "market_resumed"
+        await AuditEvent(actor="system", action=kind, subject=symbol, details={"text": text},
+                         created_at=self.clock()).insert()
+        stamp = str(epoch_ms(self.clock()))
+        extra = " Stops and targets Signalcord watches wait until prices agree again." if halted else ""
+        async for position in Position.find({"symbol": symbol, "status": {"$in": list(ACTIVE)}}):
+            user = await User.get(position.user_id)
+            if user is not None:
+                await self.notifier.notify(user, kind, text + extra, signal_id=position.signal_id, once_per=stamp)
