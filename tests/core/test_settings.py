@@ -25,7 +25,8 @@ def test_defaults(tmp_path: Path) -> None:
         ({"SIGNALCORD_PORT": "70000"}, "SIGNALCORD_PORT: Input should be less than or equal to 65535"),
         ({"SIGNALCORD_LOG_LEVEL": "LOUD"}, "SIGNALCORD_LOG_LEVEL: Value error, must be one of DEBUG"),
         ({"MONGODB_URI": "postgres://x"}, "MONGODB_URI: Value error, must start with mongodb://"),
-        ({"SIGNALCORD_PRICE_FEEDS": "binance,nasdaq"}, "PRICE_FEEDS: Value error, ccxt does not know nasdaq"),
+        ({"SIGNALCORD_PRICE_FEEDS": "binance,nasdaq"},
+         "SIGNALCORD_PRICE_FEEDS: Value error, ccxt does not know nasdaq"),
         ({"SIGNALCORD_PRICE_FEEDS": "replay,okx"}, "SIGNALCORD_PRICE_FEEDS: Value error, 'replay' (offline candles) "
                                                    "cannot be mixed"),
     ],
