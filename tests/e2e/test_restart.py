@@ -24,7 +24,7 @@ from core.domain import OrderSide, OrderStatus, RawMessage, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderRequest
 from core.market.prices import StaticPriceSource
 from core.services.orders import LIVE_QUERY
-from models import ExchangeAccount, Fill, Notification, OrderIntent, PaperOrder, Position
+from models import ExchangeAccount, Fill, Notification, OrderIntent, PaperHoldingDoc, PaperOrder, Position
 from models.refs import ref
 from tests.conftest import FakeClock, make_settings
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
@@ -297,3 +297,22 @@ async def test_an_order_that_never_landed_is_sent_once_while_fresh_and_refused_w
         assert position.status == "cancelled"
         [note] = await Notification.find(Notification.kind == "order_rejected").to_list()
         assert "never reached the exchange and a market entry this late" in note.text
+
+
+async def test_an_open_position_whose_stop_cannot_be_replaced_is_reported(services: Services) -> None:
+    await setup(services, "paper")
+    await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=1, author="provider", text=SIGNAL,
+                                              created_at=POSTED))
+    [stop] = await OrderIntent.find(OrderIntent.leg == "sl").to_list()
+    await services.gateways.paper.cancel_order(stop.client_order_id, stop.symbol)  # cancelled on the venue...
+    await PaperHoldingDoc.find_all().delete()  # ...and the coins sold there by hand: nothing left to protect
+
+    report = await services.reconciler.run()
+    assert report.dropped == [] and report.updated == ["sl -> cancelled"]
+    assert report.unprotected and report.unprotected[0].startswith("BTC/USDT ")
+    kinds = [n.kind async for n in Notification.find_all()]
+    assert "order_rejected" in kinds and "position_unprotected" in kinds
+    [note] = await Notification.find(Notification.kind == "position_unprotected").to_list()
+    assert note.text.startswith("Your BTC/USDT position has no stop-loss on the exchange")
+    await services.reconciler.run()
+    assert await Notification.find(Notification.kind == "position_unprotected").count() == 1  # told once
