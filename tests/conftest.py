@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestServer
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
 
@@ -18,6 +19,7 @@ from core.config.settings import Settings, load_settings
 from core.market.prices import StaticPriceSource
 from models import ALL_DOCUMENTS
 from models.embedded import EmbeddedMongo
+from tests.fakes.binance import FakeBinance
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -76,3 +78,13 @@ async def services(mongo_url: str, tmp_path: Path, prices: StaticPriceSource,
     async with build_services(settings, prices=prices, clock=clock) as built:
         yield built
         await built.client.drop_database(name)
+
+
+@pytest.fixture
+async def fake_binance() -> AsyncIterator[tuple[FakeBinance, str]]:
+    """The fake Binance behind a local server, and its base URL (the real ccxt client talks to it)."""
+    fake = FakeBinance()
+    server = TestServer(fake.app())
+    await server.start_server()
+    yield fake, str(server.make_url("")).rstrip("/")
+    await server.close()

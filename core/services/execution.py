@@ -257,6 +257,7 @@ class Executor:
         if position.status != "open":
             return f"no open position to take profit on (it is {position.status})"
         taken: list[str] = []
+        account = await ExchangeAccount.get(position.account_id)
         for intent in sorted(await self.live_intents(position, ("tp",)), key=lambda i: i.leg):
             number = int(_base(intent.leg)[2:] or 0)
             if number > upto:
@@ -267,7 +268,6 @@ class Executor:
                 await self.cancel(intent, cause, position)
                 fresh = await OrderIntent.get(intent.id) if intent.id else None
                 rest = fresh.amount - fresh.filled if fresh is not None else 0.0
-                account = await ExchangeAccount.get(position.account_id)
                 if fresh is None or fresh.status is OrderStatus.FILLED or rest <= EPS or account is None:
                     continue
                 leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=f"{_base(intent.leg)}.m",

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from core.app import Services, build_services
 from core.clock import epoch_ms
@@ -21,19 +20,18 @@ from tests.fakes.binance import FakeBinance
 
 
 @pytest.fixture
-async def live(mongo_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[tuple[Services, FakeBinance]]:
-    fake = FakeBinance(prices={"BTCUSDT": 42_400.0, "ETHUSDT": 2_000.0})
+async def live(mongo_url: str, tmp_path: Path, clock: FakeClock, fake_binance: tuple[FakeBinance, str]
+               ) -> AsyncIterator[tuple[Services, FakeBinance]]:
+    fake, url = fake_binance
+    fake.prices["BTCUSDT"] = 42_400.0
     fake.clock_ms = epoch_ms(clock())
-    server = TestServer(fake.app())
-    await server.start_server()
     name = f"t_{uuid.uuid4().hex[:10]}"
     settings = make_settings(tmp_path, MONGODB_URI=mongo_url, SIGNALCORD_DB_NAME=name,
                              SIGNALCORD_PRICE_FEEDS="binance", SIGNALCORD_EXCHANGE_RATE_LIMIT_MS="1",
-                             SIGNALCORD_EXCHANGE_BASE_URL=str(server.make_url("")).rstrip("/"))
+                             SIGNALCORD_EXCHANGE_BASE_URL=url)
     async with build_services(settings, clock=clock) as services:
         yield services, fake
         await services.client.drop_database(name)
-    await server.close()
 
 
 async def test_trades_use_the_exchange_ticker_and_halts_are_told(live: tuple[Services, FakeBinance]) -> None:

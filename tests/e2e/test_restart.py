@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from core.app import Services, build_services
 from core.domain import OrderSide, OrderStatus, RawMessage, TradeMode
@@ -178,19 +177,9 @@ async def outcome(world: World) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def exchange() -> AsyncIterator[tuple[FakeBinance, str]]:
-    """The fake Binance behind a local server, and its base URL."""
-    fake = FakeBinance()
-    server = TestServer(fake.app())
-    await server.start_server()
-    yield fake, str(server.make_url("")).rstrip("/")
-    await server.close()
-
-
-@pytest.fixture
-def new_world(mongo_url: str, tmp_path: Path, exchange: tuple[FakeBinance, str]) -> Callable[[bool], World]:
+def new_world(mongo_url: str, tmp_path: Path, fake_binance: tuple[FakeBinance, str]) -> Callable[[bool], World]:
     """A fresh database (and, for ccxt, the fake exchange) for one run of the app; the key file is shared."""
-    fake, url = exchange
+    fake, url = fake_binance
 
     def make(with_exchange: bool) -> World:
         env = {"MONGODB_URI": mongo_url, "SIGNALCORD_DB_NAME": f"t_{uuid.uuid4().hex[:10]}",

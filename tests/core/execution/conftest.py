@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from aiohttp.test_utils import TestServer
 
 from core.domain import Bar
 from core.execution.ccxt_gateway import CcxtGateway
@@ -49,15 +48,6 @@ async def paper_venue(clock: FakeClock, costs: Costs | None = None, balance: flo
     gateway = PaperGateway(prices=prices, store=MongoPaperStore(), clock=clock,
                            costs=costs or Costs(PercentageFee(0.0002, 0.0004), FixedSlippage(0)))
     return Venue("paper", gateway, str(account.id), prices=prices, clock=clock)
-
-
-@pytest.fixture
-async def fake_binance() -> AsyncIterator[tuple[FakeBinance, str]]:
-    fake = FakeBinance()
-    server = TestServer(fake.app())
-    await server.start_server()
-    yield fake, str(server.make_url("")).rstrip("/")
-    await server.close()
 
 
 def ccxt_gateway(base_url: str, *, futures: bool = False) -> CcxtGateway:
