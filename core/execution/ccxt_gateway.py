@@ -76,6 +76,24 @@ def point_at(exchange: Any, base_url: str) -> Any:
     return exchange
 
 
+def make_exchange(exchange_id: str, *, futures: bool, base_url: str | None = None, rate_limit_ms: float | None = None,
+                  sandbox: bool = False, options: dict[str, Any] | None = None, **config: Any) -> Any:
+    """A ccxt.async_support client loading only the market type we use, with the rate limiter on (only its
+    pace may be set: a local fake exchange allows a faster one), on the exchange's sandbox (testnet) when
+    asked, and pointed at `base_url` when given."""
+    if not hasattr(ccxt, exchange_id):
+        raise ValueError(f"ccxt has no exchange called {exchange_id!r}")
+    pace = {} if rate_limit_ms is None else {"rateLimit": rate_limit_ms}
+    exchange = getattr(ccxt, exchange_id)({
+        **config, **pace, "enableRateLimit": True,
+        "options": {"defaultType": "future" if futures else "spot", "fetchCurrencies": False,
+                    "fetchMarkets": {"types": ["linear" if futures else "spot"]}, **(options or {})},
+    })
+    if sandbox:
+        exchange.set_sandbox_mode(True)
+    return point_at(exchange, base_url) if base_url is not None else exchange
+
+
 class CcxtGateway:
     def __init__(self, exchange: Any, *, mode: str, futures: bool = False, quote: str = "USDT") -> None:
         self.exchange = exchange
@@ -88,19 +106,9 @@ class CcxtGateway:
     @classmethod
     def build(cls, exchange_id: str, *, api_key: str, secret: str, mode: str, futures: bool = False,
               base_url: str | None = None, rate_limit_ms: float | None = None) -> CcxtGateway:
-        market_type = "future" if futures else "spot"
-        # the limiter is always on; only its pace may be set (a local fake exchange allows a faster one)
-        config: dict[str, Any] = {} if rate_limit_ms is None else {"rateLimit": rate_limit_ms}
-        exchange = getattr(ccxt, exchange_id)({
-            **config, "apiKey": api_key, "secret": secret, "enableRateLimit": True,
-            "options": {"defaultType": market_type, "fetchMarkets": {"types": ["linear" if futures else "spot"]},
-                        "fetchCurrencies": False, "fetchMargins": False,
-                        "warnOnFetchOpenOrdersWithoutSymbol": False},
-        })
-        if mode == "testnet":
-            exchange.set_sandbox_mode(True)
-        if base_url is not None:
-            point_at(exchange, base_url)
+        exchange = make_exchange(exchange_id, futures=futures, base_url=base_url, rate_limit_ms=rate_limit_ms,
+                                 sandbox=mode == "testnet", apiKey=api_key, secret=secret,
+                                 options={"fetchMargins": False, "warnOnFetchOpenOrdersWithoutSymbol": False})
         return cls(exchange, mode=mode, futures=futures)
 
     async def close(self) -> None:

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pymongo.errors import BulkWriteError
 
@@ -31,6 +31,7 @@ from models import Candle
 
 logger = logging.getLogger(__name__)
 Alert = Callable[[str, str, bool], Awaitable[None]]  # (symbol, text, halted)
+T = TypeVar("T")
 
 
 class MarketSource(Protocol):
@@ -115,9 +116,10 @@ class MarketData:
         for source in self.sources:
             await source.close()
 
-    async def _fresh_quote(self, symbol: str, at: datetime, skip: str | None,
-                           problems: list[str]) -> Quote | None:
-        """The first healthy exchange's fresh quote (not from `skip`); failures are counted and noted."""
+    async def _first(self, call: Callable[[MarketSource], Awaitable[T]], problems: list[str],
+                     skip: str | None = None) -> T | None:
+        """`call` on each exchange in chain order whose circuit lets it through (not `skip`) until one succeeds;
+        every PriceUnavailable is counted against its breaker and noted in `problems`."""
         for source in self.sources:
             breaker = self.breakers[source.name]
             if source.name == skip:
@@ -126,19 +128,26 @@ class MarketData:
                 problems.append(f"{source.name}: circuit open after repeated failures")
                 continue
             try:
-                quote = await source.quote(symbol, at)
+                result = await call(source)
             except PriceUnavailable as exc:
                 breaker.failed()
                 problems.append(str(exc))
                 continue
+            breaker.succeeded()
+            return result
+        return None
+
+    async def _fresh_quote(self, symbol: str, at: datetime, skip: str | None,
+                           problems: list[str]) -> Quote | None:
+        """The first healthy exchange's fresh quote (not from `skip`); a stale one counts as a failure."""
+        async def fresh(source: MarketSource) -> Quote:
+            quote = await source.quote(symbol, at)
             age = (at - quote.at).total_seconds()
             if age > self.max_age_s:
-                breaker.failed()
-                problems.append(f"{source.name}: the {symbol} price is stale ({age:.0f} s old)")
-                continue
-            breaker.succeeded()
+                raise PriceUnavailable(f"{source.name}: the {symbol} price is stale ({age:.0f} s old)")
             return quote
-        return None
+
+        return await self._first(fresh, problems, skip)
 
     async def quote(self, symbol: str, at: datetime) -> Quote:
         recent = self._recent.get(symbol)
@@ -181,18 +190,9 @@ class MarketData:
         """Closed candles in [since_ms, until_ms), from the cache and, for what it lacks, the first healthy
         exchange (stored for next time)."""
         problems: list[str] = []
-        for source in self.sources:
-            breaker = self.breakers[source.name]
-            if not breaker.allows():
-                problems.append(f"{source.name}: circuit open")
-                continue
-            try:
-                bars = await self._cached_candles(source, symbol, timeframe, since_ms, until_ms)
-            except PriceUnavailable as exc:
-                breaker.failed()
-                problems.append(str(exc))
-                continue
-            breaker.succeeded()
+        bars = await self._first(lambda source: self._cached_candles(source, symbol, timeframe, since_ms, until_ms),
+                                 problems)
+        if bars is not None:
             return bars
         raise PriceUnavailable(f"no {symbol} {timeframe} candles from any exchange ({'; '.join(problems)})")
 

@@ -12,7 +12,7 @@ from typing import Any
 import ccxt.async_support as ccxt
 
 from core.domain import Bar
-from core.execution.ccxt_gateway import point_at
+from core.execution.ccxt_gateway import make_exchange
 from core.market.prices import PriceUnavailable, Quote
 
 
@@ -25,16 +25,8 @@ class CcxtMarketData:
     @classmethod
     def build(cls, exchange_id: str, *, futures: bool = False, base_url: str | None = None,
               rate_limit_ms: float | None = None, timeout_ms: int = 10_000) -> CcxtMarketData:
-        if not hasattr(ccxt, exchange_id):
-            raise ValueError(f"ccxt has no exchange called {exchange_id!r}")
-        config: dict[str, Any] = {} if rate_limit_ms is None else {"rateLimit": rate_limit_ms}
-        exchange = getattr(ccxt, exchange_id)({
-            **config, "enableRateLimit": True, "timeout": timeout_ms,
-            "options": {"defaultType": "future" if futures else "spot", "fetchCurrencies": False,
-                        "fetchMarkets": {"types": ["linear" if futures else "spot"]}},
-        })
-        if base_url is not None:
-            point_at(exchange, base_url)
+        exchange = make_exchange(exchange_id, futures=futures, base_url=base_url, rate_limit_ms=rate_limit_ms,
+                                 timeout=timeout_ms)
         return cls(exchange, futures=futures)
 
     async def close(self) -> None:

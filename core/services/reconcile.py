@@ -24,6 +24,7 @@ from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderR
 from core.execution.ids import PREFIX
 from core.services.execution import Executor
 from core.services.notify import Notifier
+from core.services.orders import LIVE_QUERY
 from models import ExchangeAccount, OrderIntent, Position, User
 from models.orders import ACTIVE, NO_SIGNAL, Transition
 from models.refs import ref
@@ -157,7 +158,7 @@ class Reconciler:
 
     async def _positions(self, report: ReconcileReport) -> None:
         live_ids = {i.position_id for i in await OrderIntent.find(
-            {"status": {"$in": [s.value for s in (*ON_VENUE, OrderStatus.PENDING)]}, "position_id": {"$ne": None}}
+            {"status": LIVE_QUERY, "position_id": {"$ne": None}}
         ).to_list()}
         active = await Position.find({"status": {"$in": list(ACTIVE)}}).to_list()
         ids = {ref(p) for p in active} | {i for i in live_ids if i is not None}
