@@ -7,12 +7,18 @@ model); resting orders advance on bars (`advance`, called by the monitor) by the
 Fees follow the fee model (maker for resting limits, taker otherwise); realised P&L and fees move the
 quote balance. Reduce-only orders never open or flip a position: they are trimmed to what is left, and
 cancelled when nothing is.
+
+Orders are placed in batches (`create_orders`, one signal's orders for many users): the accounts' holdings,
+balances and reserved margin are read once into a `PaperBook`, every order is checked and matched against it in
+memory, and the new orders and the settlements are written in bulk. `create_order` is a batch of one.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -21,7 +27,7 @@ from core.domain import Bar, OrderSide, OrderStatus
 from core.execution.costs import Costs
 from core.execution.gateway import OrderRejected, OrderRequest, OrderResult
 from core.execution.matching import Match, Resting, on_bar, on_create
-from core.market.prices import PriceSource, PriceUnavailable
+from core.market.prices import PriceSource, PriceUnavailable, Quote
 from core.market.rules import amount_to_step, minimum_problem, paper_rules, price_to_tick
 
 OPEN_STATES = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
@@ -57,28 +63,58 @@ class PaperHolding:
     amount: float = 0.0  # signed: > 0 long, < 0 short
     entry_price: float = 0.0
     leverage: float = 1.0
+    ref: str | None = None  # the stored record's id (None: not stored yet)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a fill did to one account: its holding in `symbol` moved by `delta` at `price`, `cash` added to the
+    quote balance (realised P&L minus fee), `volume` traded."""
+
+    account_id: str
+    symbol: str
+    delta: float
+    price: float
+    leverage: float | None
+    cash: float
+    volume: float
+
+
+@dataclass
+class PaperBook:
+    """Holdings, balances, traded volume and reserved margin of some accounts, as read for one batch."""
+
+    holdings: dict[tuple[str, str], PaperHolding]
+    balances: dict[str, dict[str, float]]
+    volume: dict[str, float]
+    reserved: dict[str, float] = field(default_factory=dict)
+
+    def holding(self, account_id: str, symbol: str) -> PaperHolding:
+        return self.holdings.setdefault((account_id, symbol), PaperHolding())
+
+    def in_use(self, account_id: str) -> float:
+        return sum(abs(h.amount) * h.entry_price / (h.leverage or 1)
+                   for (account, _), h in self.holdings.items() if account == account_id)
 
 
 class PaperStore(Protocol):
-    async def find(self, client_order_id: str) -> PaperOrderState | None: ...
+    async def find_many(self, client_order_ids: Sequence[str]) -> dict[str, PaperOrderState]: ...
 
-    async def insert(self, state: PaperOrderState) -> PaperOrderState:
-        """Store a new order; if the client id exists already, return the stored one instead."""
+    async def insert_many(self, states: Sequence[PaperOrderState]) -> set[str]:
+        """Store new orders; returns the client ids stored (an id that exists already is left as it is)."""
         ...
 
-    async def save(self, state: PaperOrderState) -> None: ...
+    async def save(self, states: Sequence[PaperOrderState]) -> None: ...
 
-    async def open_orders(self, account_id: str | None, symbol: str | None) -> list[PaperOrderState]: ...
+    async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]: ...
 
-    async def holding(self, account_id: str, symbol: str) -> PaperHolding: ...
-
-    async def settle(self, account_id: str, symbol: str, holding: PaperHolding, cash: dict[str, float],
-                     volume: float) -> None:
-        """Store the new holding, add `cash` to the balances and `volume` to the traded volume."""
+    async def book(self, account_ids: Sequence[str]) -> PaperBook:
+        """The accounts' holdings (every symbol), balances and traded volume (no reservations)."""
         ...
 
-    async def balances(self, account_id: str) -> tuple[dict[str, float], float, float]:
-        """(balances, margin in use by holdings, traded volume)."""
+    async def settle(self, holdings: dict[tuple[str, str], PaperHolding], cash: dict[str, dict[str, float]],
+                     volume: dict[str, float]) -> None:
+        """Store these holdings, add `cash` to the accounts' balances and `volume` to their traded volume."""
         ...
 
 
@@ -114,42 +150,94 @@ class PaperGateway:
             raise OrderRejected(f"amount {request.amount:g} rounds to 0 at step {rules.amount_step:g}", "minimum")
         return OrderRequest(**{**request.__dict__, "amount": amount, "price": price, "stop_price": stop})
 
-    def _lock(self, account_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(account_id, asyncio.Lock())
+    @asynccontextmanager
+    async def _locked(self, account_ids: Sequence[str]) -> AsyncIterator[None]:
+        """Hold the accounts' locks (taken in sorted order, so two batches never wait on each other in a cycle)."""
+        async with AsyncExitStack() as stack:
+            for account_id in sorted(set(account_ids)):
+                await stack.enter_async_context(self._locks.setdefault(account_id, asyncio.Lock()))
+            yield
+
+    async def _book(self, account_ids: Sequence[str]) -> PaperBook:
+        book = await self.store.book(account_ids)
+        for order in await self.store.open_orders(account_ids, None):
+            if not order.request.reduce_only:
+                r = order.request
+                book.reserved[r.account_id] = book.reserved.get(r.account_id, 0.0) + self._margin(r, order.remaining)
+        return book
+
+    @staticmethod
+    def _margin(request: OrderRequest, amount: float, price: float | None = None) -> float:
+        return amount * (request.price or request.stop_price or price or 0.0) / (request.leverage or 1)
 
     async def create_order(self, request: OrderRequest) -> OrderResult:
-        existing = await self.store.find(request.client_order_id)
-        if existing is not None:
-            return existing.result(self.quote_currency)
-        now = self.clock()
-        try:
-            quote = await self.prices.quote(request.symbol, now)
-        except PriceUnavailable as exc:
-            raise OrderRejected(str(exc)) from None
-        async with self._lock(request.account_id):
-            await self._check_funds(request, quote.price)
-            state = PaperOrderState(request, OrderStatus.OPEN, now,
-                                    price_source=f"{quote.source} {quote.at.isoformat()}")
-            match = on_create(self._resting(state), quote.price)
-            state = await self.store.insert(state)
-            if state.filled or state.status is not OrderStatus.OPEN:
-                return state.result(self.quote_currency)  # an earlier attempt won the race
-            if match is not None:
-                await self._fill(state, match)
-                await self.store.save(state)
-        return state.result(self.quote_currency)
+        [result] = await self.create_orders([request])
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-    async def _check_funds(self, request: OrderRequest, price: float) -> None:
-        holding = await self.store.holding(request.account_id, request.symbol)
+    async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
+        """Place a batch of orders: one result (or the reason it was refused) per request, in order."""
+        existing = await self.store.find_many([r.client_order_id for r in requests])
+        out: dict[str, OrderResult | Exception] = {cid: s.result(self.quote_currency) for cid, s in existing.items()}
+        now = self.clock()
+        quotes: dict[str, Quote | Exception] = {}
+        for symbol in sorted({r.symbol for r in requests if r.client_order_id not in existing}):
+            try:
+                quotes[symbol] = await self.prices.quote(symbol, now)
+            except PriceUnavailable as exc:
+                quotes[symbol] = OrderRejected(str(exc))
+        fresh = [r for r in requests if r.client_order_id not in out]
+        accounts = sorted({r.account_id for r in fresh})
+        async with self._locked(accounts):
+            book = await self._book(accounts) if fresh else PaperBook({}, {}, {})
+            before = {key: replace(h) for key, h in book.holdings.items()}
+            states: list[PaperOrderState] = []
+            moves: dict[str, list[Settlement]] = {}
+            for request in fresh:
+                quote = quotes[request.symbol]
+                if isinstance(quote, Exception):
+                    out[request.client_order_id] = quote
+                    continue
+                try:
+                    state, moved = self._open(request, quote, book, now)
+                except OrderRejected as exc:
+                    out[request.client_order_id] = exc
+                    continue
+                states.append(state)
+                moves[request.client_order_id] = moved
+            stored = await self.store.insert_many(states)
+            if len(stored) < len(states):  # another process placed some of these ids first: theirs stand
+                found = await self.store.find_many([s.request.client_order_id for s in states
+                                                    if s.request.client_order_id not in stored])
+                out.update({cid: s.result(self.quote_currency) for cid, s in found.items()})
+            await self._settle(before, [m for cid in stored for m in moves[cid]])
+            out.update({s.request.client_order_id: s.result(self.quote_currency) for s in states
+                        if s.request.client_order_id in stored})
+        return [out[r.client_order_id] for r in requests]
+
+    def _open(self, request: OrderRequest, quote: Quote, book: PaperBook,
+              now: datetime) -> tuple[PaperOrderState, list[Settlement]]:
+        """Check one new order against the book, match it at the quote; the book moves with it."""
+        self._check_funds(request, quote.price, book)
+        state = PaperOrderState(request, OrderStatus.OPEN, now, price_source=f"{quote.source} {quote.at.isoformat()}")
+        match = on_create(self._resting(state), quote.price)
+        if match is None:
+            if not request.reduce_only:
+                reserved = book.reserved.get(request.account_id, 0.0) + self._margin(request, request.amount)
+                book.reserved[request.account_id] = reserved
+            return state, []
+        return state, [self._fill(state, match, book)]
+
+    def _check_funds(self, request: OrderRequest, price: float, book: PaperBook) -> None:
+        holding = book.holding(request.account_id, request.symbol)
         if request.reduce_only:
             if _signed(request.side, 1) * holding.amount >= 0:
                 raise OrderRejected("reduce-only order rejected: there is no position to reduce", "invalid")
             return
-        balances, in_use, _ = await self.store.balances(request.account_id)
-        reserved = sum(o.remaining * (o.request.price or o.request.stop_price or price) / (o.request.leverage or 1)
-                       for o in await self.store.open_orders(request.account_id, None) if not o.request.reduce_only)
-        free = balances.get(self.quote_currency, 0.0) - in_use - reserved
-        needed = request.amount * (request.price or price) / (request.leverage or 1)
+        balance = book.balances.get(request.account_id, {}).get(self.quote_currency, 0.0)
+        free = balance - book.in_use(request.account_id) - book.reserved.get(request.account_id, 0.0)
+        needed = self._margin(request, request.amount, price)
         if needed > free:
             raise OrderRejected(f"insufficient funds: the order needs {needed:,.2f} {self.quote_currency} of margin, "
                                 f"{max(free, 0):,.2f} is free", "funds")
@@ -159,21 +247,20 @@ class PaperGateway:
         r = state.request
         return Resting(r.side, r.order_type, state.remaining, r.price, r.stop_price, state.triggered)
 
-    async def _fill(self, state: PaperOrderState, match: Match) -> None:
+    def _fill(self, state: PaperOrderState, match: Match, book: PaperBook) -> Settlement:
         r = state.request
-        holding = await self.store.holding(r.account_id, r.symbol)
+        holding = book.holding(r.account_id, r.symbol)
         amount = match.amount
         if r.reduce_only:
             amount = min(amount, abs(holding.amount)) if _signed(r.side, 1) * holding.amount < 0 else 0.0
             if amount <= 0:
                 state.status = OrderStatus.CANCELLED if not state.filled else OrderStatus.FILLED
-                return
+                return Settlement(r.account_id, r.symbol, 0.0, match.price, r.leverage, 0.0, 0.0)
         price = match.price
         if not match.maker:
             price = self.costs.slippage.fill_price(price, r.side, amount * price)
-        _, _, volume = await self.store.balances(r.account_id)
         notional = amount * price
-        fee = self.costs.fees.fee(notional, maker=match.maker, volume=volume)
+        fee = self.costs.fees.fee(notional, maker=match.maker, volume=book.volume.get(r.account_id, 0.0))
         realised = self._apply(holding, _signed(r.side, amount), price, r.leverage)
         state.filled += amount
         state.cost += notional
@@ -181,7 +268,26 @@ class PaperGateway:
         remaining = r.amount - state.filled
         trimmed = r.reduce_only and holding.amount == 0 and remaining > 0
         state.status = OrderStatus.FILLED if remaining <= 1e-12 or trimmed else OrderStatus.PARTIALLY_FILLED
-        await self.store.settle(r.account_id, r.symbol, holding, {self.quote_currency: realised - fee}, notional)
+        cash = realised - fee
+        balances = book.balances.setdefault(r.account_id, {})
+        balances[self.quote_currency] = balances.get(self.quote_currency, 0.0) + cash
+        book.volume[r.account_id] = book.volume.get(r.account_id, 0.0) + notional
+        return Settlement(r.account_id, r.symbol, _signed(r.side, amount), price, r.leverage, cash, notional)
+
+    async def _settle(self, before: dict[tuple[str, str], PaperHolding], moves: list[Settlement]) -> None:
+        """Write what these fills did, replayed on the holdings as read (so only stored orders count)."""
+        holdings: dict[tuple[str, str], PaperHolding] = {}
+        cash: dict[str, dict[str, float]] = {}
+        volume: dict[str, float] = {}
+        for move in moves:
+            key = (move.account_id, move.symbol)
+            holding = holdings.setdefault(key, replace(before.get(key, PaperHolding())))
+            self._apply(holding, move.delta, move.price, move.leverage)
+            account = cash.setdefault(move.account_id, {})
+            account[self.quote_currency] = account.get(self.quote_currency, 0.0) + move.cash
+            volume[move.account_id] = volume.get(move.account_id, 0.0) + move.volume
+        if holdings:
+            await self.store.settle(holdings, cash, volume)
 
     @staticmethod
     def _apply(holding: PaperHolding, delta: float, price: float, leverage: float | None) -> float:
@@ -203,46 +309,51 @@ class PaperGateway:
 
     async def advance(self, bar: Bar) -> list[OrderResult]:
         """Run the symbol's resting orders through one bar; returns the orders that changed."""
-        changed: list[OrderResult] = []
-        for state in await self.store.open_orders(None, bar.symbol):
-            if bar.ts_ms < state.created_at.timestamp() * 1000 - 60_000:
-                continue  # a bar that ended before the order existed
-            async with self._lock(state.request.account_id):
+        states = [s for s in await self.store.open_orders(None, bar.symbol)
+                  if bar.ts_ms >= s.created_at.timestamp() * 1000 - 60_000]  # not bars that ended before the order
+        accounts = sorted({s.request.account_id for s in states})
+        changed: list[PaperOrderState] = []
+        async with self._locked(accounts):
+            book = await self.store.book(accounts) if states else PaperBook({}, {}, {})
+            before = {key: replace(h) for key, h in book.holdings.items()}
+            moves: list[Settlement] = []
+            for state in states:
                 resting = self._resting(state)
                 match = on_bar(resting, bar, self.volume_share)
                 moved = resting.triggered != state.triggered
                 state.triggered = resting.triggered
                 if match is not None:
-                    await self._fill(state, match)
+                    moves.append(self._fill(state, match, book))
                     state.price_source = f"bar {datetime.fromtimestamp(bar.ts_ms / 1000, UTC).isoformat()}"
                 if match is not None or moved:
-                    await self.store.save(state)
-                    changed.append(state.result(self.quote_currency))
-        return changed
+                    changed.append(state)
+            await self.store.save(changed)
+            await self._settle(before, moves)
+        return [state.result(self.quote_currency) for state in changed]
 
     async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
-        state = await self.store.find(client_order_id)
+        state = (await self.store.find_many([client_order_id])).get(client_order_id)
         return state.result(self.quote_currency) if state else None
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
-        state = await self.store.find(client_order_id)
+        state = (await self.store.find_many([client_order_id])).get(client_order_id)
         if state is None:
             return None
-        async with self._lock(state.request.account_id):
-            state = await self.store.find(client_order_id) or state
+        async with self._locked([state.request.account_id]):
+            state = (await self.store.find_many([client_order_id])).get(client_order_id) or state
             if state.status in OPEN_STATES:
                 state.status = OrderStatus.CANCELLED
-                await self.store.save(state)
+                await self.store.save([state])
         return state.result(self.quote_currency)
 
     async def open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderResult]:
-        return [s.result(self.quote_currency) for s in await self.store.open_orders(account_id, symbol)]
+        return [s.result(self.quote_currency) for s in await self.store.open_orders([account_id], symbol)]
 
     async def close(self) -> None:
         """Nothing to release: the paper exchange is the database."""
 
     async def balance(self, account_id: str) -> dict[str, float]:
-        balances, in_use, _ = await self.store.balances(account_id)
-        free = dict(balances)
-        free[self.quote_currency] = free.get(self.quote_currency, 0.0) - in_use
+        book = await self.store.book([account_id])
+        free = dict(book.balances.get(account_id, {}))
+        free[self.quote_currency] = free.get(self.quote_currency, 0.0) - book.in_use(account_id)
         return free

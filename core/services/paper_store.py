@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from beanie import PydanticObjectId
-from pymongo.errors import DuplicateKeyError
 
 from core.execution.gateway import OrderRequest
-from core.execution.paper import OPEN_STATES, PaperHolding, PaperOrderState
+from core.execution.paper import OPEN_STATES, PaperBook, PaperHolding, PaperOrderState
 from models import ExchangeAccount, PaperHoldingDoc, PaperOrder
+from models.bulk import insert_new, update_by_id
 
 _REQUEST_FIELDS = ("client_order_id", "account_id", "symbol", "side", "order_type", "amount", "price",
                    "stop_price", "reduce_only", "leverage", "margin_mode", "ref_price")
@@ -27,56 +28,55 @@ def _mutable(state: PaperOrderState) -> dict[str, Any]:
 
 
 class MongoPaperStore:
-    async def find(self, client_order_id: str) -> PaperOrderState | None:
-        order = await PaperOrder.find_one(PaperOrder.client_order_id == client_order_id)
-        return _state(order) if order else None
+    async def find_many(self, client_order_ids: Sequence[str]) -> dict[str, PaperOrderState]:
+        if len(client_order_ids) == 1:
+            found = await PaperOrder.find_one(PaperOrder.client_order_id == client_order_ids[0])
+            orders = [found] if found else []
+        else:
+            orders = await PaperOrder.find({"client_order_id": {"$in": list(client_order_ids)}}).to_list()
+        return {o.client_order_id: _state(o) for o in orders}
 
-    async def insert(self, state: PaperOrderState) -> PaperOrderState:
-        fields = {name: getattr(state.request, name) for name in _REQUEST_FIELDS}
-        order = PaperOrder(**fields, status=state.status, filled=state.filled, cost=state.cost, fee=state.fee,
-                           triggered=state.triggered, price_source=state.price_source, created_at=state.created_at)
-        try:
-            await order.insert()
-        except DuplicateKeyError:
-            existing = await self.find(state.request.client_order_id)
-            if existing is None:  # pragma: no cover - the unique index just said it exists
-                raise
-            return existing
-        return state
+    async def insert_many(self, states: Sequence[PaperOrderState]) -> set[str]:
+        if not states:
+            return set()
+        docs = [PaperOrder(**{name: getattr(s.request, name) for name in _REQUEST_FIELDS}, status=s.status,
+                           filled=s.filled, cost=s.cost, fee=s.fee, triggered=s.triggered,
+                           price_source=s.price_source, created_at=s.created_at) for s in states]
+        return await insert_new(PaperOrder, docs, "client_order_id")
 
-    async def save(self, state: PaperOrderState) -> None:
-        await PaperOrder.find_one(PaperOrder.client_order_id == state.request.client_order_id).update(
-            {"$set": _mutable(state)})
+    async def save(self, states: Sequence[PaperOrderState]) -> None:
+        for state in states:  # by client id, one at a time: nx-27017 scans in bulk updates not keyed by _id
+            await PaperOrder.find_one(PaperOrder.client_order_id == state.request.client_order_id).update(
+                {"$set": _mutable(state)})
 
-    async def open_orders(self, account_id: str | None, symbol: str | None) -> list[PaperOrderState]:
+    async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]:
         query: dict[str, Any] = {"status": {"$in": [s.value for s in OPEN_STATES]}}
-        if account_id is not None:
-            query["account_id"] = account_id
+        if account_ids is not None:
+            query["account_id"] = {"$in": list(account_ids)}
         if symbol is not None:
             query["symbol"] = symbol
         return [_state(o) for o in await PaperOrder.find(query).sort("created_at").to_list()]
 
-    async def holding(self, account_id: str, symbol: str) -> PaperHolding:
-        doc = await PaperHoldingDoc.find_one(PaperHoldingDoc.account_id == account_id,
-                                             PaperHoldingDoc.symbol == symbol)
-        return PaperHolding(doc.amount, doc.entry_price, doc.leverage) if doc else PaperHolding()
+    async def book(self, account_ids: Sequence[str]) -> PaperBook:
+        ids = [PydanticObjectId(a) for a in account_ids]
+        accounts = await ExchangeAccount.find({"_id": {"$in": ids}}).to_list()
+        holdings = await PaperHoldingDoc.find({"account_id": {"$in": list(account_ids)}}).to_list()
+        return PaperBook(holdings={(h.account_id, h.symbol): PaperHolding(h.amount, h.entry_price, h.leverage,
+                                                                          str(h.id)) for h in holdings},
+                         balances={str(a.id): dict(a.paper_balances) for a in accounts},
+                         volume={str(a.id): a.paper_volume for a in accounts})
 
-    async def settle(self, account_id: str, symbol: str, holding: PaperHolding, cash: dict[str, float],
-                     volume: float) -> None:
-        await PaperHoldingDoc.get_pymongo_collection().update_one(
-            {"account_id": account_id, "symbol": symbol},
-            {"$set": {"account_id": account_id, "symbol": symbol, "amount": holding.amount,
-                      "entry_price": holding.entry_price, "leverage": holding.leverage}},
-            upsert=True)
-        increments = {f"paper_balances.{currency}": amount for currency, amount in cash.items()}
-        await ExchangeAccount.find_one(ExchangeAccount.id == PydanticObjectId(account_id)).update(
-            {"$inc": {**increments, "paper_volume": volume}})
-
-    async def balances(self, account_id: str) -> tuple[dict[str, float], float, float]:
-        account = await ExchangeAccount.get(account_id)
-        if account is None:
-            return {}, 0.0, 0.0
-        in_use = 0.0
-        async for doc in PaperHoldingDoc.find(PaperHoldingDoc.account_id == account_id):
-            in_use += abs(doc.amount) * doc.entry_price / (doc.leverage or 1)
-        return dict(account.paper_balances), in_use, account.paper_volume
+    async def settle(self, holdings: dict[tuple[str, str], PaperHolding], cash: dict[str, dict[str, float]],
+                     volume: dict[str, float]) -> None:
+        new = [PaperHoldingDoc(account_id=account_id, symbol=symbol, amount=h.amount, entry_price=h.entry_price,
+                               leverage=h.leverage) for (account_id, symbol), h in holdings.items() if h.ref is None]
+        await insert_new(PaperHoldingDoc, new, "symbol")  # the caller holds the accounts' locks: no one else adds
+        await update_by_id(PaperHoldingDoc, {
+            PydanticObjectId(h.ref): {"$set": {"amount": h.amount, "entry_price": h.entry_price,
+                                               "leverage": h.leverage}}
+            for h in holdings.values() if h.ref is not None})
+        increments = {account_id: {f"paper_balances.{c}": v for c, v in cash.get(account_id, {}).items()}
+                      for account_id in set(cash) | set(volume)}
+        await update_by_id(ExchangeAccount, {
+            PydanticObjectId(account_id): {"$inc": {**inc, "paper_volume": volume.get(account_id, 0.0)}}
+            for account_id, inc in sorted(increments.items())})

@@ -1,0 +1,38 @@
+"""Bulk writes shared by the batch paths: insert many documents at once, keeping the ones a unique index
+already holds (an idempotent replay), and update many documents by `_id` (the form nx-27017 indexes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from beanie import Document, PydanticObjectId
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+DUPLICATE_KEY = 11000
+
+
+async def insert_new(model: type[Document], docs: Sequence[Document], key: str) -> set[str]:
+    """Insert `docs` (ids assigned here, so callers can refer to them); returns the `key` values stored. A
+    document whose unique key exists already is skipped, any other write error is raised."""
+    if not docs:
+        return set()
+    for doc in docs:
+        doc.id = PydanticObjectId()
+    try:
+        await model.insert_many(list(docs), ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        skipped = {e["index"] for e in errors}
+        return {str(getattr(doc, key)) for n, doc in enumerate(docs) if n not in skipped}
+    return {str(getattr(doc, key)) for doc in docs}
+
+
+async def update_by_id(model: type[Document], changes: Mapping[Any, dict[str, Any]]) -> None:
+    """Apply one update document per `_id`, in one round trip."""
+    if changes:
+        await model.get_pymongo_collection().bulk_write(
+            [UpdateOne({"_id": doc_id}, update) for doc_id, update in changes.items()], ordered=False)
