@@ -11,7 +11,7 @@ reduce-only market orders), so the same protective logic runs on spot and future
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +19,14 @@ from typing import Any
 import ccxt.async_support as ccxt
 
 from core.domain import OrderSide, OrderStatus
-from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderRequest, OrderResult, RateLimited
+from core.execution.gateway import (
+    CLASSIFIED,
+    OrderOutcomeUnknown,
+    OrderRejected,
+    OrderRequest,
+    OrderResult,
+    RateLimited,
+)
 
 _STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
            "expired": OrderStatus.EXPIRED, "rejected": OrderStatus.REJECTED}
@@ -192,6 +199,16 @@ class CcxtGateway:
                 raise OrderOutcomeUnknown("the exchange reported a duplicate id but has no such order") from None
             return found
         return self._result(order, request.client_order_id)
+
+    async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
+        """One after the other: they share this account's connection and its rate limiter."""
+        results: list[OrderResult | Exception] = []
+        for request in requests:
+            try:
+                results.append(await self.create_order(request))
+            except CLASSIFIED as exc:
+                results.append(exc)
+        return results
 
     async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
         market = await self._market(symbol)

@@ -12,6 +12,7 @@ A duplicate client id on create means an earlier attempt landed: gateways return
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -37,6 +38,9 @@ class RateLimited(Exception):
 
 class OrderOutcomeUnknown(Exception):
     """The request may or may not have landed (timeout, network). Reconcile by client id, never re-send."""
+
+
+CLASSIFIED = (OrderRejected, RateLimited, OrderOutcomeUnknown)  # what a batch reports per order
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,11 @@ class ExecutionGateway(Protocol):
 
     async def create_order(self, request: OrderRequest) -> OrderResult:
         """Place an order once. A repeated client id returns the order that already exists."""
+        ...
+
+    async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
+        """Place several orders (one signal's, for many accounts): per request its result, or the classified
+        error (OrderRejected, RateLimited, OrderOutcomeUnknown) it raised; anything else propagates."""
         ...
 
     async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:

@@ -43,6 +43,15 @@ class SignalScope:
 
 
 @dataclass(frozen=True)
+class Seat:
+    """One subscriber of a call: the subscription, its user and default account (None when missing)."""
+
+    sub: Subscription
+    user: User | None
+    account: ExchangeAccount | None
+
+
+@dataclass(frozen=True)
 class Verdict:
     trade: bool
     rule: str
@@ -108,26 +117,57 @@ class Decider:
         records = await provider_records(provider_ids)
         return SignalScope(signal, parsed, posted_at, price, problem, recent, names, records)
 
-    async def decide(self, scope: SignalScope, user: User, account: ExchangeAccount | None,
-                     sub: Subscription) -> Verdict:
+    async def seats(self, subs: list[Subscription]) -> list[Seat]:
+        """The subscribers of a call with their users and default accounts (two reads for all of them)."""
+        ids = sorted({s.user_id for s in subs})
+        users = {ref(u): u for u in await User.find({"_id": {"$in": [PydanticObjectId(i) for i in ids]}}).to_list()}
+        accounts = {a.user_id: a for a in await ExchangeAccount.find(
+            {"user_id": {"$in": ids}, "is_default": True}).to_list()}
+        return [Seat(sub, users.get(sub.user_id), accounts.get(sub.user_id)) for sub in subs]
+
+    async def decide_many(self, scope: SignalScope, seats: list[Seat]) -> list[Verdict]:
+        """Each subscriber's verdict on the call. What they hold, follow and lost today is read once for all."""
         now = self.clock()
-        paused = self.paused_reason(user)
-        if paused:
-            return Verdict(False, "paused", paused)
-        if account is None:
-            return Verdict(False, "account", "you have no exchange account set up")
-        if scope.price is None:
-            return Verdict(False, "price", scope.price_problem or "no market price")
+        early: dict[int, Verdict] = {}
+        for n, seat in enumerate(seats):
+            paused = self.paused_reason(seat.user) if seat.user else None
+            if paused:
+                early[n] = Verdict(False, "paused", paused)
+            elif seat.account is None:
+                early[n] = Verdict(False, "account", "you have no exchange account set up")
+            elif scope.price is None:
+                early[n] = Verdict(False, "price", scope.price_problem or "no market price")
+        users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
+        ids = sorted({ref(u) for u in users})
+        held: dict[str, list[Position]] = {}
+        for position in await Position.find({"user_id": {"$in": ids}, **OPEN}).to_list() if ids else []:
+            held.setdefault(position.user_id, []).append(position)
+        followed = await self._followed(scope, ids)
+        closed = await self._closed_today(users)
+        if scope.price is not None:
+            scope.marks.setdefault(scope.parsed.symbol, scope.price)
+        await self._mark(scope.marks, [p for positions in held.values() for p in positions])
+        verdicts = []
+        for n, seat in enumerate(seats):
+            if n in early or seat.user is None or seat.account is None:
+                verdicts.append(early.get(n) or Verdict(False, "user", "subscriber no longer exists"))
+                continue
+            user = seat.user
+            verdicts.append(self._verdict(scope, user, seat.account, seat.sub, held.get(ref(user), []),
+                                          followed.get(ref(user), set()), closed.get(ref(user), []), now))
+        return verdicts
+
+    def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, sub: Subscription,
+                 positions: list[Position], followed: set[str], closed: list[Position], now: datetime) -> Verdict:
+        assert scope.price is not None  # noqa: S101 - checked by decide_many
         profile = effective_profile(user.settings.risk, sub.overrides)
-        positions = await Position.find(Position.user_id == ref(user), OPEN).to_list()
-        resolution = await self._resolve(scope, user, positions, profile.conflicts)
+        resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
         conflict = {"action": resolution.action, "rule": resolution.rule, "reason": resolution.reason}
         if not resolution.opens:
             return Verdict(False, resolution.rule, resolution.reason, {"conflict": conflict},
                            close_position=resolution.position_id if resolution.action == "close" else None)
         kept = [p for p in positions if ref(p) != resolution.position_id]
-        scope.marks.setdefault(scope.parsed.symbol, scope.price)
-        loss, by_exchange = await self._day_loss(user, kept, scope.marks)
+        loss, by_exchange = self._loss(user, kept, closed, scope.marks)
         request = TradeRequest(
             signal=scope.parsed, profile=profile, price=scope.price,
             equity=account.paper_balances.get(scope.parsed.symbol.split("/")[-1], 0.0),
@@ -141,6 +181,38 @@ class Decider:
                            daily_limit_hit=decision.rule == "daily_loss")
         reason = decision.reason if resolution.action == "open" else f"{resolution.reason}; {decision.reason}"
         return Verdict(True, decision.rule, reason, details, close_position=resolution.position_id)
+
+    @staticmethod
+    async def _followed(scope: SignalScope, user_ids: list[str]) -> dict[str, set[str]]:
+        """Which of the providers of the symbol's recent calls each user follows (the call's own provider is
+        followed by every subscriber, so only the others are read)."""
+        others = sorted({s.provider_id for s in scope.recent} - {scope.signal.provider_id})
+        followed: dict[str, set[str]] = {}
+        if others and user_ids:
+            async for sub in Subscription.find({"user_id": {"$in": user_ids}, "provider_id": {"$in": others},
+                                                "enabled": True}):
+                followed.setdefault(sub.user_id, set()).add(sub.provider_id)
+        return followed
+
+    async def _closed_today(self, users: list[User]) -> dict[str, list[Position]]:
+        """Positions each user closed since the start of their own day."""
+        starts = {ref(u): epoch_ms(day_start(self.clock(), u.settings.timezone)) for u in users}
+        closed: dict[str, list[Position]] = {}
+        if starts:
+            async for position in Position.find({"user_id": {"$in": sorted(starts)}, "status": "closed",
+                                                 "closed_at_ms": {"$gte": min(starts.values())}}):
+                if (position.closed_at_ms or 0) >= starts[position.user_id]:
+                    closed.setdefault(position.user_id, []).append(position)
+        return closed
+
+    async def _mark(self, marks: dict[str, float], positions: list[Position]) -> None:
+        """Add the price of every symbol these positions hold to `marks` (a stop is assumed hit if unknown)."""
+        for position in positions:
+            if position.symbol not in marks:
+                try:
+                    marks[position.symbol] = (await self.prices.quote(position.symbol, self.clock())).price
+                except PriceUnavailable:
+                    continue
 
     async def calculate_for(self, user: User, account: ExchangeAccount, *, entry: float, stop: float,
                             targets: tuple[float, ...] = (), leverage: float = 1.0,
@@ -174,11 +246,9 @@ class Decider:
         why = user.paused_reason or "you paused it"
         return f"your trading is paused ({why})"
 
-    async def _resolve(self, scope: SignalScope, user: User, positions: list[Position],
-                       policy: ConflictPolicy) -> Resolution:
+    def _resolve(self, scope: SignalScope, positions: list[Position], followed: set[str],
+                 policy: ConflictPolicy) -> Resolution:
         symbol = scope.parsed.symbol
-        followed = {s.provider_id async for s in Subscription.find(Subscription.user_id == ref(user),
-                                                                      Subscription.enabled == True)}  # noqa: E712
         traded = {p.signal_id for p in positions}
         calls = [self._call(s, scope, ref(s) in traded) for s in scope.recent
                  if s.provider_id in followed and s.side is not None and s.status != "rejected"]
@@ -196,20 +266,22 @@ class Decider:
 
     async def _day_loss(self, user: User, open_positions: list[Position],
                         marks: dict[str, float]) -> tuple[float, dict[str, float]]:
+        closed = await self._closed_today([user])
+        await self._mark(marks, open_positions)
+        return self._loss(user, open_positions, closed.get(ref(user), []), marks)
+
+    def _loss(self, user: User, open_positions: list[Position], closed: list[Position],
+              marks: dict[str, float]) -> tuple[float, dict[str, float]]:
         """Today's loss (user's timezone): closed today plus open positions opened today, marked to market."""
         start_ms = epoch_ms(day_start(self.clock(), user.settings.timezone))
         net: dict[str, float] = {}
-        async for closed in Position.find(Position.user_id == ref(user), Position.status == "closed",
-                                          {"closed_at_ms": {"$gte": start_ms}}):
-            net[closed.exchange] = net.get(closed.exchange, 0.0) + closed.realized_pnl
+        for position in closed:
+            net[position.exchange] = net.get(position.exchange, 0.0) + position.realized_pnl
         for position in open_positions:
             if position.opened_at_ms >= start_ms:
                 mark = marks.get(position.symbol)
                 if mark is None:
-                    try:
-                        mark = marks[position.symbol] = (await self.prices.quote(position.symbol, self.clock())).price
-                    except PriceUnavailable:
-                        mark = position.stop_loss or position.entry_price  # unknown: assume the stop was hit
+                    mark = position.stop_loss or position.entry_price  # unknown: assume the stop was hit
                 net[position.exchange] = net.get(position.exchange, 0.0) + _pnl(position, mark) - position.fees
         by_exchange = {name: max(0.0, -value) for name, value in net.items()}
         return max(0.0, -sum(net.values())), by_exchange

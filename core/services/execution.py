@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
 from core.domain import OrderStatus, RiskProfile, Side
-from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
+from core.execution.gateway import CLASSIFIED, ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
 from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
 from core.services.notify import Notifier
@@ -38,6 +38,14 @@ def book(position: Position) -> Book:
 
 def profile_of(position: Position) -> RiskProfile:
     return RiskProfile.model_validate(position.profile) if position.profile else RiskProfile()
+
+
+def protective_leg(position: Position, leg: PlannedLeg, name: str, gateway: ExecutionGateway) -> Leg:
+    """The order for a planned stop or target, emulated when the venue does not hold that order type."""
+    return Leg(signal_id=position.signal_id, user_id=position.user_id, leg=name, symbol=position.symbol,
+               side=leg.side, amount=leg.amount, price=None, stop_price=leg.stop_price,
+               cause=f"protect {leg.amount:g} @ {leg.stop_price:g}", reduce_only=True, order_type=leg.order_type,
+               role=leg.role, position_id=ref(position), emulated=not gateway.supports(leg.order_type))
 
 
 def _base(leg: str) -> str:
@@ -67,20 +75,23 @@ class Executor:
             return None  # armed: the monitor fires it when the price reaches the trigger
         try:
             result = await self.desk.place(intent)
-        except OrderRejected as exc:
-            if exc.kind == "triggered" and intent.role == "sl" and not intent.emulated:
-                return await self._stop_passed(intent, str(exc))
-            await self.refuse(intent, str(exc), position)
-            return None
-        except RateLimited as exc:
-            await self.refuse(intent, str(exc), position)
-            return None
-        except OrderOutcomeUnknown as exc:
+        except CLASSIFIED as exc:
+            return await self.failed(intent, exc, position)
+        await self.apply(intent, result, position, why=why)
+        return result
+
+    async def failed(self, intent: OrderIntent, exc: Exception, position: Position | None = None
+                     ) -> OrderResult | None:
+        """What a classified send error means: a passed stop exits at market; a rejection (or a rate limit that
+        outlived its retries) is final and told; an unknown outcome is left UNKNOWN for the reconciler."""
+        if isinstance(exc, OrderRejected) and exc.kind == "triggered" and intent.role == "sl" and not intent.emulated:
+            return await self._stop_passed(intent, str(exc))
+        if isinstance(exc, OrderOutcomeUnknown):
             if intent.status is not OrderStatus.UNKNOWN:
                 await self.desk.transition(intent, OrderStatus.UNKNOWN, f"outcome unknown: {exc}", error=str(exc))
             return None
-        await self.apply(intent, result, position, why=why)
-        return result
+        await self.refuse(intent, str(exc), position)
+        return None
 
     async def fire(self, intent: OrderIntent, cause: str) -> OrderResult | None:
         """Send an armed (emulated) trigger now, as a market order under its own client id."""
@@ -138,7 +149,7 @@ class Executor:
         if delta > EPS:
             await self._record_fill(intent, result, delta)
         if result.status is not intent.status or delta > EPS:
-            text = cause or self._describe(result) + (f" ({why})" if why else "")
+            text = cause or self.describe(result) + (f" ({why})" if why else "")
             if result.status is intent.status:
                 await self.desk.update(intent, filled=result.filled, average_price=result.average_price,
                                        fee=result.fee)
@@ -159,18 +170,23 @@ class Executor:
             await self.sync(position)
 
     @staticmethod
-    def _describe(result: OrderResult) -> str:
+    def describe(result: OrderResult) -> str:
         if result.filled > EPS and result.average_price is not None:
             return f"{result.status.value}: {result.filled:g} @ {result.average_price:g}"
         return f"{result.status.value} on the venue"
 
-    async def _record_fill(self, intent: OrderIntent, result: OrderResult, delta: float) -> None:
+    @staticmethod
+    def fill_of(intent: OrderIntent, result: OrderResult, delta: float) -> Fill:
+        """The fill a report adds to what the intent had: `delta` more at the price that makes the new average."""
         before_cost = intent.filled * (intent.average_price or 0.0)
         price = (result.filled * (result.average_price or 0.0) - before_cost) / delta
-        fill = Fill(client_order_id=intent.client_order_id, user_id=intent.user_id, account_id=intent.account_id,
+        return Fill(client_order_id=intent.client_order_id, user_id=intent.user_id, account_id=intent.account_id,
                     symbol=intent.symbol, side=intent.side, amount=delta, price=price,
                     fee=max(0.0, result.fee - intent.fee), fee_currency=result.fee_currency,
                     trade_id=f"{result.exchange_order_id}:{result.filled:.12g}", filled_at=result.at)
+
+    async def _record_fill(self, intent: OrderIntent, result: OrderResult, delta: float) -> None:
+        fill = self.fill_of(intent, result, delta)
         try:
             await fill.insert()
         except DuplicateKeyError:
@@ -188,18 +204,18 @@ class Executor:
             fills = await Fill.find({"client_order_id": {"$in": sorted(intents)}}).sort("filled_at", "_id").to_list()
             new = [f for f in fills if f.trade_id not in fresh.applied]
             for fill in new:
-                self._fold(fresh, intents[fill.client_order_id], fill)
+                self.fold(fresh, intents[fill.client_order_id], fill)
             if not new:
                 return False
             await fresh.save()
         for name in Position.model_fields:
             setattr(position, name, getattr(fresh, name))
         for fill in new:
-            await self._tell_fill(position, intents[fill.client_order_id], fill)
+            await self.tell_fill(position, intents[fill.client_order_id], fill)
         return True
 
     @staticmethod
-    def _fold(position: Position, intent: OrderIntent, fill: Fill) -> None:
+    def fold(position: Position, intent: OrderIntent, fill: Fill) -> None:
         delta = fill.amount
         position.applied.append(fill.trade_id)
         position.fees += fill.fee
@@ -228,7 +244,7 @@ class Executor:
             position.amount, position.status, position.exit_price = 0.0, "closed", fill.price
             position.close_reason, position.closed_at_ms = reason, epoch_ms(fill.filled_at)
 
-    async def _tell_fill(self, position: Position, intent: OrderIntent, fill: Fill) -> None:
+    async def tell_fill(self, position: Position, intent: OrderIntent, fill: Fill) -> None:
         user = await User.get(position.user_id)
         if user is None or (intent.role == "entry" and intent.order_type == "market"):
             return  # a market entry is told as "Opened ..." by the trader
@@ -326,11 +342,6 @@ class Executor:
                                              }).count()
         name = leg.name if generation == 0 else f"{leg.name}.{generation + 1}"
         gateway = await self.desk.gateways.for_account(ref(account))
-        claim = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=name, symbol=position.symbol,
-                    side=leg.side, amount=leg.amount, price=None, stop_price=leg.stop_price,
-                    cause=f"protect {leg.amount:g} @ {leg.stop_price:g}", reduce_only=True,
-                    order_type=leg.order_type, role=leg.role, position_id=ref(position),
-                    emulated=not gateway.supports(leg.order_type))
-        intent = await self.desk.claim(claim, account)
+        intent = await self.desk.claim(protective_leg(position, leg, name, gateway), account)
         if intent.status is OrderStatus.PENDING:
             await self.send(intent, position)

@@ -9,6 +9,7 @@ as the gateway classified it (final rejection, or unknown outcome to reconcile).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +24,19 @@ from core.execution.ids import client_order_id
 from core.execution.lifecycle import check_transition
 from core.services.gateways import GatewayRouter
 from models import ExchangeAccount, OrderIntent
+from models.bulk import insert_new
 from models.orders import Transition
 
 LIVE = (OrderStatus.PENDING, OrderStatus.SUBMITTED, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED,
         OrderStatus.UNKNOWN)
 LIVE_QUERY = {"$in": [s.value for s in LIVE]}  # the status filter for live intents
+
+
+@dataclass
+class Submitted:
+    intent: OrderIntent
+    outcome: OrderResult | Exception | None  # the venue's report, the classified error, or None: armed / seen
+    seen: bool = False  # the intent existed before: not sent here
 
 
 @dataclass(frozen=True)
@@ -62,11 +71,10 @@ class OrderDesk:
     async def gateway(self, intent: OrderIntent) -> ExecutionGateway:
         return await self.gateways.for_account(intent.account_id)
 
-    async def claim(self, leg: Leg, account: ExchangeAccount) -> OrderIntent:
-        """The intent for this (signal, user, leg), stored now if it is new."""
+    def _intent(self, leg: Leg, account: ExchangeAccount) -> OrderIntent:
         cid = client_order_id(leg.signal_id, leg.user_id, leg.leg)
         now_ms = epoch_ms(self.clock())
-        intent = OrderIntent(
+        return OrderIntent(
             client_order_id=cid, signal_id=leg.signal_id, user_id=leg.user_id, account_id=str(account.id),
             leg=leg.leg, role=leg.role, position_id=leg.position_id, mode=account.mode, symbol=leg.symbol,
             side=leg.side, order_type=leg.order_type, amount=leg.amount, price=leg.price, stop_price=leg.stop_price,
@@ -75,6 +83,11 @@ class OrderDesk:
             history=[Transition(status=OrderStatus.PENDING, at_ms=now_ms, cause=leg.cause)],
             created_at=self.clock(), updated_at_ms=now_ms,
         )
+
+    async def claim(self, leg: Leg, account: ExchangeAccount) -> OrderIntent:
+        """The intent for this (signal, user, leg), stored now if it is new."""
+        intent = self._intent(leg, account)
+        cid = intent.client_order_id
         try:
             return await intent.insert()
         except DuplicateKeyError:
@@ -113,17 +126,58 @@ class OrderDesk:
                 return await gateway.create_order(prepared)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> None:
+    async def submit(self, legs: Sequence[tuple[Leg, ExchangeAccount]]) -> list[Submitted]:
+        """Claim and send many new legs at once (one call's orders for many users). Every intent is stored in one
+        insert before any venue call: already SUBMITTED with its rounded amount, REJECTED with the reason when
+        the venue's rules doom it, or PENDING when it is an emulated trigger (armed, not sent). Then each venue
+        gets its orders in one batch. A leg whose intent existed already is not sent: it is returned `seen`,
+        for `place` (which looks it up by client id first)."""
+        intents: list[OrderIntent] = []
+        ready: dict[str, tuple[ExecutionGateway, OrderRequest]] = {}
+        refused: dict[str, Exception] = {}
+        for leg, account in legs:
+            intent = self._intent(leg, account)
+            intents.append(intent)
+            if intent.emulated:
+                continue
+            try:
+                gateway = await self.gateway(intent)
+                prepared = await gateway.prepare(self.request(intent))
+            except OrderRejected as exc:
+                self.step(intent, OrderStatus.REJECTED, f"rejected: {exc}")
+                refused[intent.client_order_id], intent.error = exc, str(exc)
+                continue
+            intent.amount = prepared.amount
+            self.step(intent, OrderStatus.SUBMITTED, "sent to " + gateway.mode)
+            ready[intent.client_order_id] = (gateway, prepared)
+        stored = await insert_new(OrderIntent, intents, "client_order_id")
+        batches: dict[int, tuple[ExecutionGateway, list[OrderRequest]]] = {}
+        for cid, (gateway, prepared) in ready.items():
+            if cid in stored:
+                batches.setdefault(id(gateway), (gateway, []))[1].append(prepared)
+        outcomes: dict[str, OrderResult | Exception] = dict(refused)
+        for gateway, requests in batches.values():
+            for request, outcome in zip(requests, await gateway.create_orders(requests), strict=True):
+                outcomes[request.client_order_id] = outcome
+        seen = {i.client_order_id: i for i in await OrderIntent.find(
+            {"client_order_id": {"$in": [i.client_order_id for i in intents if i.client_order_id not in stored]}}
+        ).to_list()} if len(stored) < len(intents) else {}
+        return [Submitted(seen[i.client_order_id], None, seen=True) if i.client_order_id in seen
+                else Submitted(i, outcomes.get(i.client_order_id)) for i in intents]
+
+    def step(self, intent: OrderIntent, status: OrderStatus, cause: str) -> dict[str, Any]:
+        """Move the intent in memory; returns the fields to store."""
         check_transition(intent.status, status)
         now_ms = epoch_ms(self.clock())
-        step = Transition(status=status, at_ms=now_ms, cause=cause)
         intent.status, intent.updated_at_ms = status, now_ms
-        intent.history.append(step)
+        intent.history.append(Transition(status=status, at_ms=now_ms, cause=cause))
         # the whole list is $set: nx-27017 turns sub-documents into strings under $push (see README)
-        await OrderIntent.find_one(OrderIntent.id == intent.id).update(
-            {"$set": {"status": status.value, "updated_at_ms": now_ms, **fields,
-                      "history": [h.model_dump(mode="json") for h in intent.history]}}
-        )
+        return {"status": status.value, "updated_at_ms": now_ms,
+                "history": [h.model_dump(mode="json") for h in intent.history]}
+
+    async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> None:
+        changes = self.step(intent, status, cause)
+        await OrderIntent.find_one(OrderIntent.id == intent.id).update({"$set": {**changes, **fields}})
 
     async def update(self, intent: OrderIntent, **fields: Any) -> None:
         """Change fields that are not a status (e.g. fills counted while the status stays the same)."""

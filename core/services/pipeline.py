@@ -95,13 +95,13 @@ class Pipeline:
             else:
                 scope = None if isinstance(parsed, RejectedSignal) else \
                     await self.trader.decider.scope(signal, parsed, message.posted_at)
-                async for sub in Subscription.find(Subscription.provider_id == ref(provider),
-                                                   Subscription.enabled == True):  # noqa: E712
-                    if scope is None:
-                        assert isinstance(parsed, RejectedSignal)  # noqa: S101
-                        outcomes.append(await self.trader.reject_for(signal, parsed, sub))
-                    else:
-                        outcomes.append(await self.trader.open_for(scope, sub))
+                subs = await Subscription.find(Subscription.provider_id == ref(provider),
+                                               Subscription.enabled == True).to_list()  # noqa: E712
+                if scope is None:
+                    assert isinstance(parsed, RejectedSignal)  # noqa: S101
+                    outcomes = await self.trader.reject_all(signal, parsed, subs)
+                else:
+                    outcomes = await self.trader.open_all(scope, subs)
                 reason = parsed.reason if isinstance(parsed, RejectedSignal) else None
         await message.set({Message.status: "processed", Message.kind: parsed.kind, Message.reason: reason})
         return IngestResult("processed", kind=parsed.kind, reason=reason, outcomes=outcomes)

@@ -13,12 +13,14 @@ from core.execution.legs import entry_legs
 from core.market.rules import paper_rules
 from core.risk.profiles import effective_profile
 from core.services.accounts import AccountService
-from core.services.deciding import Decider, SignalScope, Verdict
+from core.services.deciding import Decider, Seat, SignalScope, Verdict
 from core.services.execution import Executor
-from core.services.notify import Notifier
+from core.services.execution_batch import BatchSender
+from core.services.notify import Note, Notifier
 from core.services.orders import Leg, OrderDesk
 from core.services.positions import PositionCloser
 from models import Decision, ExchangeAccount, OrderIntent, Position, Signal, Subscription, User
+from models.bulk import insert_new
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -46,19 +48,50 @@ class Trader:
         self.notifier = notifier
         self.accounts = accounts
         self.clock = clock
+        self.batch = BatchSender(executor)
 
-    async def open_for(self, scope: SignalScope, sub: Subscription) -> TradeOutcome:
-        user = await User.get(sub.user_id)
-        if user is None:
-            return TradeOutcome(sub.user_id, DecisionOutcome.BLOCK, "user", "subscriber no longer exists")
-        signal, parsed = scope.signal, scope.parsed
-        decision = await Decision.find_one(Decision.signal_id == ref(signal), Decision.user_id == ref(user))
-        account = await self.accounts.default_account(ref(user))
-        if decision is None:
-            verdict = await self.decider.decide(scope, user, account, sub)
-            decision = await self._record_decision(signal, user, verdict)
-            if verdict.daily_limit_hit:
-                await self._pause_for_daily_loss(user, verdict.reason)
+    async def open_all(self, scope: SignalScope, subs: list[Subscription]) -> list[TradeOutcome]:
+        """Every subscriber's trade on a new call, in bulk: decisions, positions, orders and messages are each
+        written once for all. A subscriber with work stored earlier (a resumed run) or a position to close first
+        goes step by step (`_proceed`), which picks up what exists."""
+        signal = scope.signal
+        seats = await self.decider.seats(subs)
+        ids = [ref(s.user) for s in seats if s.user is not None]
+        earlier = {d.user_id: d for d in await Decision.find(
+            {"signal_id": ref(signal), "user_id": {"$in": ids}}).to_list()} if ids else {}
+        fresh = [s for s in seats if s.user is not None and ref(s.user) not in earlier]
+        verdicts = await self.decider.decide_many(scope, fresh)
+        decided = await self._record_decisions(signal, [(s.user, v) for s, v in zip(fresh, verdicts, strict=True)
+                                                        if s.user is not None])
+        for seat, verdict in zip(fresh, verdicts, strict=True):
+            if verdict.daily_limit_hit and seat.user is not None:
+                await self._pause_for_daily_loss(seat.user, verdict.reason)
+        outcomes: dict[int, TradeOutcome] = {}
+        blocked: list[Note] = []
+        trades: list[tuple[int, Seat, Decision]] = []
+        for n, seat in enumerate(seats):
+            if seat.user is None:
+                outcomes[n] = TradeOutcome(seat.sub.user_id, DecisionOutcome.BLOCK, "user",
+                                           "subscriber no longer exists")
+                continue
+            uid = ref(seat.user)
+            decision = earlier.get(uid) or decided[uid]
+            if uid in earlier or decision.details.get("close_position"):
+                outcomes[n] = await self._proceed(scope, seat, decision)
+            elif decision.outcome is DecisionOutcome.BLOCK:
+                blocked.append(Note(seat.user, "trade_blocked", self._blocked_text(scope.parsed, decision.reason),
+                                    signal_id=ref(signal), payload={"rule": decision.rule}))
+                outcomes[n] = TradeOutcome(uid, decision.outcome, decision.rule, decision.reason)
+            else:
+                trades.append((n, seat, decision))
+        await self.notifier.notify_many(blocked)
+        outcomes.update(await self._open_many(scope, trades))
+        return [outcomes[n] for n in range(len(seats))]
+
+    async def _proceed(self, scope: SignalScope, seat: Seat, decision: Decision) -> TradeOutcome:
+        """One subscriber, step by step, from a stored decision (idempotent: every step finds what exists)."""
+        user, account, parsed, signal = seat.user, seat.account, scope.parsed, scope.signal
+        assert user is not None  # noqa: S101 - callers pass existing users
         closing = decision.details.get("close_position")
         if closing:  # a conflict said to close a position first (again on a resume: the exit leg is idempotent)
             await self.closer.close(str(closing), f"{parsed.side.value} call on {parsed.symbol}: {decision.rule}")
@@ -67,18 +100,21 @@ class Trader:
                                        signal_id=ref(signal), payload={"rule": decision.rule})
             return TradeOutcome(ref(user), decision.outcome, decision.rule, decision.reason)
         assert account is not None  # noqa: S101 - a TRADE decision needs an account
-        profile = effective_profile(user.settings.risk, sub.overrides)
+        profile = effective_profile(user.settings.risk, seat.sub.overrides)
         return await self._execute(signal, parsed, user, account, decision, profile)
 
-    async def reject_for(self, signal: Signal, rejected: RejectedSignal, sub: Subscription) -> TradeOutcome:
-        """A call that is not tradeable as written: recorded for the subscriber and told, never traded."""
-        user = await User.get(sub.user_id)
-        if user is None:
-            return TradeOutcome(sub.user_id, DecisionOutcome.BLOCK, "user", "subscriber no longer exists")
-        decision = await self._record_decision(signal, user, Verdict(False, "signal_invalid", rejected.reason))
-        await self.notifier.notify(user, "signal_rejected", self._blocked_text(rejected.draft, rejected.reason),
-                                   signal_id=ref(signal))
-        return TradeOutcome(ref(user), decision.outcome, decision.rule, decision.reason)
+    async def reject_all(self, signal: Signal, rejected: RejectedSignal, subs: list[Subscription]
+                         ) -> list[TradeOutcome]:
+        """A call that is not tradeable as written: recorded for each subscriber and told, never traded."""
+        seats = [s for s in await self.decider.seats(subs) if s.user is not None]
+        verdict = Verdict(False, "signal_invalid", rejected.reason)
+        decided = await self._record_decisions(signal, [(s.user, verdict) for s in seats if s.user is not None])
+        await self.notifier.notify_many([Note(s.user, "signal_rejected", self._blocked_text(rejected.draft,
+                                                                                            rejected.reason),
+                                              signal_id=ref(signal)) for s in seats if s.user is not None])
+        gone = [TradeOutcome(s.user_id, DecisionOutcome.BLOCK, "user", "subscriber no longer exists")
+                for s in subs if s.user_id not in decided]
+        return [TradeOutcome(uid, d.outcome, d.rule, d.reason) for uid, d in decided.items()] + gone
 
     async def after_close(self, position: Position) -> None:
         """A position closed (a stop, a target, a provider's close): pause the user if today's loss reached
@@ -100,32 +136,61 @@ class Trader:
         when = "until midnight (" + user.settings.timezone + ")" if until else "until you resume it"
         await self.notifier.notify(user, "trading_paused", f"Trading paused {when}: {reason}.")
 
-    async def _record_decision(self, signal: Signal, user: User, verdict: Verdict) -> Decision:
-        outcome = DecisionOutcome.TRADE if verdict.trade else DecisionOutcome.BLOCK
-        details = {**verdict.details, "close_position": verdict.close_position}
-        decision = Decision(signal_id=ref(signal), user_id=ref(user), provider_id=signal.provider_id,
-                            outcome=outcome, rule=verdict.rule, reason=verdict.reason, details=details,
-                            created_at=self.clock())
-        try:
-            return await decision.insert()
-        except DuplicateKeyError:  # a concurrent run decided first: follow its decision
-            found = await Decision.find_one(Decision.signal_id == ref(signal), Decision.user_id == ref(user))
-            assert found is not None  # noqa: S101
-            return found
+    async def _record_decisions(self, signal: Signal, verdicts: list[tuple[User, Verdict]]) -> dict[str, Decision]:
+        """Store the decisions (one insert); a user decided already (a concurrent run) keeps that decision."""
+        docs = [Decision(signal_id=ref(signal), user_id=ref(user), provider_id=signal.provider_id,
+                         outcome=DecisionOutcome.TRADE if v.trade else DecisionOutcome.BLOCK, rule=v.rule,
+                         reason=v.reason, details={**v.details, "close_position": v.close_position},
+                         created_at=self.clock()) for user, v in verdicts]
+        stored = await insert_new(Decision, docs, "user_id")
+        decided = {d.user_id: d for d in docs if d.user_id in stored}
+        if len(stored) < len(docs):
+            decided |= {d.user_id: d for d in await Decision.find(
+                {"signal_id": ref(signal), "user_id": {"$in": [d.user_id for d in docs if d.user_id not in stored]}}
+            ).to_list()}
+        return decided
+
+    async def _open_many(self, scope: SignalScope, trades: list[tuple[int, Seat, Decision]]
+                         ) -> dict[int, TradeOutcome]:
+        """New positions for TRADE decisions, stored in one insert, their entries sent as one batch."""
+        signal, parsed = scope.signal, scope.parsed
+        plans = []
+        for n, seat, decision in trades:
+            assert seat.user is not None and seat.account is not None  # noqa: S101 - a TRADE decision has both
+            profile = effective_profile(seat.user.settings.risk, seat.sub.overrides)
+            plans.append((n, seat, decision, profile, self._position_doc(signal, parsed, seat.user, seat.account,
+                                                                         decision, profile)))
+        stored = await insert_new(Position, [p for *_, p in plans], "user_id")
+        outcomes: dict[int, TradeOutcome] = {}
+        legs: list[tuple[Leg, ExchangeAccount, Position]] = []
+        for n, seat, decision, profile, position in plans:
+            assert seat.user is not None and seat.account is not None  # noqa: S101
+            if position.user_id in stored:
+                legs += [(leg, seat.account, position) for leg in self._entries(parsed, position, decision, profile)]
+            else:  # stored by a concurrent run: continue from it
+                outcomes[n] = await self._execute(signal, parsed, seat.user, seat.account, decision, profile)
+        touched = await self.batch.send(legs)
+        notes: list[Note] = []
+        for n, seat, decision, profile, position in plans:
+            if position.user_id not in stored:
+                continue
+            assert seat.user is not None and seat.account is not None  # noqa: S101
+            entries = [(leg.amount, leg.price) for leg, _, p in legs if p is position]
+            refused = None
+            if ref(position) in touched:  # moved step by step: read what it did
+                position = await Position.get(ref(position)) or position
+                refused = await self._refused(position)
+            outcomes[n], note = self._report(parsed, seat.user, seat.account, decision, profile, position, entries,
+                                             refused)
+            notes += [note] if note else []
+        await self.notifier.notify_many(notes)
+        return outcomes
 
     async def _execute(self, signal: Signal, parsed: NewSignal, user: User, account: ExchangeAccount,
                        decision: Decision, profile: RiskProfile) -> TradeOutcome:
+        """One subscriber step by step: every step finds what an earlier run stored (a resume)."""
         position = await self._position(signal, parsed, user, account, decision, profile)
-        rules = paper_rules(parsed.symbol)
-        price = float(decision.details["price"])
-        expires = epoch_ms(self.clock()) + int(profile.entry_expiry_h * 3_600_000)
-        for planned in entry_legs(parsed.side, parsed.entry_type, parsed.entries, position.planned_amount, profile,
-                                  rules):
-            leg = Leg(signal_id=ref(signal), user_id=ref(user), leg=planned.name, symbol=parsed.symbol,
-                      side=planned.side, amount=planned.amount, price=planned.price or price,
-                      cause="sized from signal", order_type=planned.order_type, role="entry",
-                      position_id=ref(position), leverage=position.leverage, margin_mode=profile.margin_mode,
-                      expires_at_ms=None if planned.order_type == "market" else expires)
+        for leg in self._entries(parsed, position, decision, profile):
             intent = await self.desk.claim(leg, account)
             if intent.status is OrderStatus.PENDING:
                 await self.executor.send(intent, position)
@@ -134,25 +199,55 @@ class Trader:
         position = await Position.get(ref(position)) or position
         intents = await OrderIntent.find(OrderIntent.position_id == ref(position), OrderIntent.role == "entry"
                                          ).to_list()
-        refused = [i for i in intents if i.status is OrderStatus.REJECTED]
-        if refused and len(refused) == len(intents):
-            reason = f"order refused: {refused[0].error}"
-            return TradeOutcome(ref(user), DecisionOutcome.BLOCK, "exchange", reason)
-        if position.status == "open":
-            await self.notifier.notify(user, "trade_opened", self._opened_text(parsed, position, account.mode),
-                                       signal_id=ref(signal), payload={"position_id": ref(position)})
-        elif position.status == "pending":
-            resting = ", ".join(f"{i.amount:g} @ {i.price:g}" for i in intents if i.status is not OrderStatus.REJECTED)
-            await self.notifier.notify(user, "entry_placed",
-                                       f"Placed {parsed.side.value.upper()} {parsed.symbol} entries: {resting} "
-                                       f"({account.mode}); they expire in {profile.entry_expiry_h:g} h.",
-                                       signal_id=ref(signal), payload={"position_id": ref(position)})
-        return TradeOutcome(ref(user), DecisionOutcome.TRADE, decision.rule, decision.reason)
+        live = [(i.amount, i.price) for i in intents if i.status is not OrderStatus.REJECTED]
+        outcome, note = self._report(parsed, user, account, decision, profile, position, live,
+                                     await self._refused(position))
+        if note:
+            await self.notifier.notify(note.user, note.kind, note.text, signal_id=note.signal_id, payload=note.payload)
+        return outcome
 
-    async def _position(self, signal: Signal, parsed: NewSignal, user: User, account: ExchangeAccount,
-                        decision: Decision, profile: RiskProfile) -> Position:
+    async def _refused(self, position: Position) -> str | None:
+        """Why the position's entries were all refused (None if any was not)."""
+        intents = await OrderIntent.find(OrderIntent.position_id == ref(position), OrderIntent.role == "entry"
+                                         ).to_list()
+        refused = [i for i in intents if i.status is OrderStatus.REJECTED]
+        return f"order refused: {refused[0].error}" if refused and len(refused) == len(intents) else None
+
+    def _report(self, parsed: NewSignal, user: User, account: ExchangeAccount, decision: Decision,
+                profile: RiskProfile, position: Position, entries: list[tuple[float, float | None]],
+                refused: str | None) -> tuple[TradeOutcome, Note | None]:
+        """The trade's outcome and what the user is told: opened, entries resting, or refused."""
+        if refused:
+            return TradeOutcome(ref(user), DecisionOutcome.BLOCK, "exchange", refused), None
+        outcome = TradeOutcome(ref(user), DecisionOutcome.TRADE, decision.rule, decision.reason)
+        payload = {"position_id": ref(position)}
+        if position.status == "open":
+            return outcome, Note(user, "trade_opened", self._opened_text(parsed, position, account.mode),
+                                 signal_id=position.signal_id, payload=payload)
+        if position.status == "pending":
+            resting = ", ".join(f"{amount:g} @ {price:g}" for amount, price in entries if price is not None)
+            return outcome, Note(user, "entry_placed",
+                                 f"Placed {parsed.side.value.upper()} {parsed.symbol} entries: {resting} "
+                                 f"({account.mode}); they expire in {profile.entry_expiry_h:g} h.",
+                                 signal_id=position.signal_id, payload=payload)
+        return outcome, None
+
+    def _entries(self, parsed: NewSignal, position: Position, decision: Decision, profile: RiskProfile) -> list[Leg]:
+        rules = paper_rules(parsed.symbol)
+        price = float(decision.details["price"])
+        expires = epoch_ms(self.clock()) + int(profile.entry_expiry_h * 3_600_000)
+        return [Leg(signal_id=position.signal_id, user_id=position.user_id, leg=planned.name, symbol=parsed.symbol,
+                    side=planned.side, amount=planned.amount, price=planned.price or price, cause="sized from signal",
+                    order_type=planned.order_type, role="entry", position_id=ref(position),
+                    leverage=position.leverage, margin_mode=profile.margin_mode,
+                    expires_at_ms=None if planned.order_type == "market" else expires)
+                for planned in entry_legs(parsed.side, parsed.entry_type, parsed.entries, position.planned_amount,
+                                          profile, rules)]
+
+    def _position_doc(self, signal: Signal, parsed: NewSignal, user: User, account: ExchangeAccount,
+                      decision: Decision, profile: RiskProfile) -> Position:
         plan = decision.details.get("plan", {})
-        position = Position(
+        return Position(
             user_id=ref(user), account_id=ref(account), signal_id=ref(signal), provider_id=signal.provider_id,
             mode=account.mode, exchange=account.exchange, symbol=parsed.symbol, side=parsed.side,
             planned_amount=float(decision.details["amount"]), entry_price=float(decision.details["price"]),
@@ -160,6 +255,10 @@ class Trader:
             stop_loss=plan.get("stop"), take_profits=list(plan.get("targets", [])),
             profile=profile.model_dump(mode="json"), opened_at=self.clock(), opened_at_ms=epoch_ms(self.clock()),
         )
+
+    async def _position(self, signal: Signal, parsed: NewSignal, user: User, account: ExchangeAccount,
+                        decision: Decision, profile: RiskProfile) -> Position:
+        position = self._position_doc(signal, parsed, user, account, decision, profile)
         try:
             return await position.insert()
         except DuplicateKeyError:

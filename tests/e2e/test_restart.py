@@ -66,6 +66,9 @@ class Killing:
     async def create_order(self, request: Any) -> Any:
         return await self._plan.around(lambda: self._inner.create_order(request))
 
+    async def create_orders(self, requests: Any) -> Any:
+        return await self._plan.around(lambda: self._inner.create_orders(requests))
+
     async def cancel_order(self, client_order_id: str, symbol: str) -> Any:
         return await self._plan.around(lambda: self._inner.cancel_order(client_order_id, symbol))
 

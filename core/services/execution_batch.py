@@ -1,0 +1,111 @@
+"""Sending many fresh legs at once: one call's entries (then stops and targets) for every subscriber.
+
+The common outcomes are applied in bulk: an order filled in full (fill recorded, intent moved, position folded
+in memory and stored whole) or resting untouched. Everything else for a position (a refusal, an unknown
+outcome, a partial fill, a leg whose intent existed already) goes through the step-by-step `Executor`, which
+re-reads the position, so the two never write the same position in one batch. Positions that filled get their
+protective legs in a second batch the same way.
+"""
+
+from __future__ import annotations
+
+from core.domain import OrderStatus
+from core.execution.gateway import OrderResult
+from core.execution.legs import protective_legs
+from core.market.rules import paper_rules
+from core.services.execution import EPS, Executor, book, profile_of, protective_leg
+from core.services.orders import Leg, Submitted
+from models import ExchangeAccount, Fill, OrderIntent, Position
+from models.bulk import insert_new, replace_all, update_by_id
+from models.refs import ref
+
+Send = tuple[Leg, ExchangeAccount, Position]
+
+
+def _simple(sent: Submitted) -> bool:
+    """Filled in full, resting untouched, or armed: what the bulk path applies."""
+    if sent.seen:
+        return False
+    outcome = sent.outcome
+    if outcome is None:
+        return sent.intent.status is OrderStatus.PENDING  # an emulated trigger, armed
+    if not isinstance(outcome, OrderResult):
+        return False
+    if outcome.status is OrderStatus.FILLED:
+        return abs(outcome.filled - sent.intent.amount) <= EPS * max(1.0, sent.intent.amount)
+    return outcome.status in (OrderStatus.OPEN, OrderStatus.SUBMITTED) and outcome.filled <= EPS
+
+
+class BatchSender:
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+        self.desk = executor.desk
+
+    async def send(self, legs: list[Send]) -> set[str]:
+        """Send the legs; returns the ids of positions the step-by-step path moved (re-read those)."""
+        if not legs:
+            return set()
+        sent = await self.desk.submit([(leg, account) for leg, account, _ in legs])
+        positions: dict[str, Position] = {}
+        accounts: dict[str, ExchangeAccount] = {}
+        grouped: dict[str, list[Submitted]] = {}
+        for (_, account, position), item in zip(legs, sent, strict=True):
+            positions[ref(position)], accounts[ref(position)] = position, account
+            grouped.setdefault(ref(position), []).append(item)
+        stepwise = {pid for pid, items in grouped.items() if not all(_simple(s) for s in items)}
+        quick = [(s, positions[pid]) for pid, items in grouped.items() if pid not in stepwise for s in items]
+        moved = await self._apply(quick)
+        for pid in sorted(stepwise):
+            for item in grouped[pid]:
+                await self._one(item, positions[pid])
+        protect = [positions[pid] for pid in moved if positions[pid].status == "open"]
+        return stepwise | await self.send(await self._protective(protect, accounts))
+
+    async def _one(self, item: Submitted, position: Position) -> None:
+        if item.seen:
+            await self.executor.send(item.intent, position)
+        elif isinstance(item.outcome, Exception):
+            await self.executor.failed(item.intent, item.outcome, position)
+        elif item.outcome is not None:
+            await self.executor.apply(item.intent, item.outcome, position)
+
+    async def _apply(self, quick: list[tuple[Submitted, Position]]) -> list[str]:
+        """Record the simple outcomes in three writes (fills, intents, positions); returns the positions that
+        filled. The order is the step-by-step one (fill, intent, position), so a crash in between is repaired
+        the same way (the reconciler's report folds the recorded fill in)."""
+        fills: list[tuple[Fill, OrderIntent, Position]] = []
+        changes: dict[object, dict[str, object]] = {}
+        for item, position in quick:
+            intent, result = item.intent, item.outcome
+            if not isinstance(result, OrderResult):
+                continue
+            delta = result.filled - intent.filled
+            if delta > EPS:
+                fills.append((Executor.fill_of(intent, result, delta), intent, position))
+            update: dict[str, object] = {}
+            if result.status is not intent.status:
+                update = self.desk.step(intent, result.status, Executor.describe(result))
+            intent.filled, intent.average_price, intent.fee = result.filled, result.average_price, result.fee
+            changes[intent.id] = {"$set": {**update, "exchange_order_id": result.exchange_order_id,
+                                           "filled": result.filled, "average_price": result.average_price,
+                                           "fee": result.fee}}
+        await insert_new(Fill, [fill for fill, _, _ in fills], "trade_id")
+        await update_by_id(OrderIntent, changes)
+        moved: dict[str, Position] = {}
+        for fill, intent, position in fills:
+            Executor.fold(position, intent, fill)
+            moved[ref(position)] = position
+        await replace_all(Position, list(moved.values()))
+        for fill, intent, position in fills:
+            await self.executor.tell_fill(position, intent, fill)
+        return list(moved)
+
+    async def _protective(self, positions: list[Position], accounts: dict[str, ExchangeAccount]) -> list[Send]:
+        """The stop and targets of positions that just filled (new positions: none exist yet)."""
+        legs: list[Send] = []
+        for position in positions:
+            account = accounts[ref(position)]
+            gateway = await self.desk.gateways.for_account(ref(account))
+            for leg in protective_legs(book(position), profile_of(position), paper_rules(position.symbol)):
+                legs.append((protective_leg(position, leg, leg.name, gateway), account, position))
+        return legs
