@@ -108,8 +108,9 @@ class PaperStore(Protocol):
 
     async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]: ...
 
-    async def book(self, account_ids: Sequence[str]) -> PaperBook:
-        """The accounts' holdings (every symbol), balances and traded volume (no reservations)."""
+    async def book(self, account_ids: Sequence[str], balances: bool = True) -> PaperBook:
+        """The accounts' holdings (every symbol), and their balances and traded volume unless `balances` is False
+        (no reservations)."""
         ...
 
     async def settle(self, holdings: dict[tuple[str, str], PaperHolding], cash: dict[str, dict[str, float]],
@@ -158,9 +159,9 @@ class PaperGateway:
                 await stack.enter_async_context(self._locks.setdefault(account_id, asyncio.Lock()))
             yield
 
-    async def _book(self, account_ids: Sequence[str]) -> PaperBook:
-        book = await self.store.book(account_ids)
-        for order in await self.store.open_orders(account_ids, None):
+    async def _book(self, account_ids: Sequence[str], funds: bool = True) -> PaperBook:
+        book = await self.store.book(account_ids, funds)
+        for order in await self.store.open_orders(account_ids, None) if funds else []:
             if not order.request.reduce_only:
                 r = order.request
                 book.reserved[r.account_id] = book.reserved.get(r.account_id, 0.0) + self._margin(r, order.remaining)
@@ -177,29 +178,29 @@ class PaperGateway:
         return result
 
     async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
-        """Place a batch of orders: one result (or the reason it was refused) per request, in order."""
-        existing = await self.store.find_many([r.client_order_id for r in requests])
-        out: dict[str, OrderResult | Exception] = {cid: s.result(self.quote_currency) for cid, s in existing.items()}
+        """Place a batch of orders: one result (or the reason it was refused) per request, in order. A client id
+        the exchange has seen already answers with that order (found by the unique index on insert)."""
+        out: dict[str, OrderResult | Exception] = {}
         now = self.clock()
         quotes: dict[str, Quote | Exception] = {}
-        for symbol in sorted({r.symbol for r in requests if r.client_order_id not in existing}):
+        for symbol in sorted({r.symbol for r in requests}):
             try:
                 quotes[symbol] = await self.prices.quote(symbol, now)
             except PriceUnavailable as exc:
                 quotes[symbol] = OrderRejected(str(exc))
-        fresh = [r for r in requests if r.client_order_id not in out]
-        accounts = sorted({r.account_id for r in fresh})
+        accounts = sorted({r.account_id for r in requests})
         async with self._locked(accounts):
-            book = await self._book(accounts) if fresh else PaperBook({}, {}, {})
+            # only orders that may open or fill at once need balances and reservations; stops and targets do not
+            funds = any(not r.reduce_only or r.order_type in ("market", "limit") for r in requests)
+            book = await self._book(accounts, funds)
             before = {key: replace(h) for key, h in book.holdings.items()}
             states: list[PaperOrderState] = []
             moves: dict[str, list[Settlement]] = {}
-            for request in fresh:
+            for request in requests:
                 quote = quotes[request.symbol]
-                if isinstance(quote, Exception):
-                    out[request.client_order_id] = quote
-                    continue
                 try:
+                    if isinstance(quote, Exception):
+                        raise quote
                     state, moved = self._open(request, quote, book, now)
                 except OrderRejected as exc:
                     out[request.client_order_id] = exc
@@ -207,13 +208,12 @@ class PaperGateway:
                 states.append(state)
                 moves[request.client_order_id] = moved
             stored = await self.store.insert_many(states)
-            if len(stored) < len(states):  # another process placed some of these ids first: theirs stand
-                found = await self.store.find_many([s.request.client_order_id for s in states
-                                                    if s.request.client_order_id not in stored])
-                out.update({cid: s.result(self.quote_currency) for cid, s in found.items()})
             await self._settle(before, [m for cid in stored for m in moves[cid]])
-            out.update({s.request.client_order_id: s.result(self.quote_currency) for s in states
-                        if s.request.client_order_id in stored})
+            out.update({s.request.client_order_id: s.result(self.quote_currency) for s in states})
+            # a client id stored before (a repeat, or a race) answers with that order, not with this attempt
+            repeats = [r.client_order_id for r in requests if r.client_order_id not in stored]
+            out.update({cid: s.result(self.quote_currency) for cid, s in (await self.store.find_many(repeats)).items()}
+                       if repeats else {})
         return [out[r.client_order_id] for r in requests]
 
     def _open(self, request: OrderRequest, quote: Quote, book: PaperBook,

@@ -38,7 +38,7 @@ class SignalScope:
     price_problem: str | None
     recent: list[Signal]
     names: dict[str, str]
-    records: dict[str, ProviderRecord]
+    records: dict[str, ProviderRecord] | None = None  # read only when a decision needs them (_load_records)
     marks: dict[str, float] = field(default_factory=dict)  # prices read for this signal, shared by its users
 
 
@@ -102,7 +102,9 @@ class Decider:
         self.prices = prices
         self.clock = clock
 
-    async def scope(self, signal: Signal, parsed: NewSignal, posted_at: datetime) -> SignalScope:
+    async def scope(self, signal: Signal, parsed: NewSignal, posted_at: datetime, provider: Provider) -> SignalScope:
+        """What every subscriber's decision on this call shares: the price, the symbol's recent calls and the
+        names of their providers (`provider` posted this one)."""
         price, problem = None, None
         try:
             price = (await self.prices.quote(parsed.symbol, self.clock())).price
@@ -111,11 +113,24 @@ class Decider:
         since = signal.created_at - RECENT_LIMIT
         recent = await Signal.find(Signal.kind == "signal", Signal.symbol == parsed.symbol,
                                    Signal.created_at >= since).to_list()
-        provider_ids = {s.provider_id for s in recent} | {signal.provider_id}
-        ids = [PydanticObjectId(p) for p in provider_ids]
-        names = {ref(p): p.name async for p in Provider.find({"_id": {"$in": ids}})}
-        records = await provider_records(provider_ids)
-        return SignalScope(signal, parsed, posted_at, price, problem, recent, names, records)
+        names = {ref(provider): provider.name}
+        others = [PydanticObjectId(p) for p in sorted({s.provider_id for s in recent} - set(names))]
+        if others:
+            names |= {ref(p): p.name async for p in Provider.find({"_id": {"$in": others}})}
+        return SignalScope(signal, parsed, posted_at, price, problem, recent, names)
+
+    @staticmethod
+    async def _load_records(scope: SignalScope, profiles: list[RiskProfile], held: list[Position]) -> None:
+        """Read the providers' records when a decision can use them: a conflict with an earlier call or a held
+        position on the symbol, or kelly sizing."""
+        if scope.records is not None:
+            return
+        conflicts = any(ref(s) != ref(scope.signal) for s in scope.recent) or \
+            any(p.symbol == scope.parsed.symbol for p in held)
+        if conflicts or any(p.sizing_mode == "kelly" for p in profiles):
+            scope.records = await provider_records({s.provider_id for s in scope.recent} | {scope.signal.provider_id})
+        else:
+            scope.records = {}
 
     async def seats(self, subs: list[Subscription]) -> list[Seat]:
         """The subscribers of a call with their users and default accounts (two reads for all of them)."""
@@ -147,20 +162,23 @@ class Decider:
         if scope.price is not None:
             scope.marks.setdefault(scope.parsed.symbol, scope.price)
         await self._mark(scope.marks, [p for positions in held.values() for p in positions])
+        profiles = {n: effective_profile(s.user.settings.risk, s.sub.overrides) for n, s in enumerate(seats)
+                    if n not in early and s.user is not None}
+        await self._load_records(scope, list(profiles.values()), [p for ps in held.values() for p in ps])
         verdicts = []
         for n, seat in enumerate(seats):
             if n in early or seat.user is None or seat.account is None:
                 verdicts.append(early.get(n) or Verdict(False, "user", "subscriber no longer exists"))
                 continue
             user = seat.user
-            verdicts.append(self._verdict(scope, user, seat.account, seat.sub, held.get(ref(user), []),
+            verdicts.append(self._verdict(scope, user, seat.account, seat.sub, profiles[n], held.get(ref(user), []),
                                           followed.get(ref(user), set()), closed.get(ref(user), []), now))
         return verdicts
 
     def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, sub: Subscription,
-                 positions: list[Position], followed: set[str], closed: list[Position], now: datetime) -> Verdict:
-        assert scope.price is not None  # noqa: S101 - checked by decide_many
-        profile = effective_profile(user.settings.risk, sub.overrides)
+                 profile: RiskProfile, positions: list[Position], followed: set[str], closed: list[Position],
+                 now: datetime) -> Verdict:
+        assert scope.price is not None and scope.records is not None  # noqa: S101 - set by decide_many
         resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
         conflict = {"action": resolution.action, "rule": resolution.rule, "reason": resolution.reason}
         if not resolution.opens:
@@ -255,7 +273,7 @@ class Decider:
         held = [Holding(ref(p), p.signal_id, p.provider_id, scope.names.get(p.provider_id, "a provider"), p.side,
                         p.opened_at) for p in positions if p.symbol == symbol]
         new = self._call(scope.signal, scope, False)
-        return resolve(new, calls, held, policy, scope.records)
+        return resolve(new, calls, held, policy, scope.records or {})
 
     @staticmethod
     def _call(signal: Signal, scope: SignalScope, traded: bool) -> Call:

@@ -245,9 +245,11 @@ class Executor:
             position.close_reason, position.closed_at_ms = reason, epoch_ms(fill.filled_at)
 
     async def tell_fill(self, position: Position, intent: OrderIntent, fill: Fill) -> None:
-        user = await User.get(position.user_id)
-        if user is None or (intent.role == "entry" and intent.order_type == "market"):
+        if intent.role == "entry" and intent.order_type == "market":
             return  # a market entry is told as "Opened ..." by the trader
+        user = await User.get(position.user_id)
+        if user is None:
+            return
         verb = {"entry": "Bought" if intent.side.value == "buy" else "Sold", "sl": "Stop-loss filled:",
                 "tp": f"Target {intent.leg[2:].split('.')[0]} filled:", "exit": "Closed:"}.get(intent.role, "Filled")
         text = f"{verb} {fill.amount:g} {position.symbol} @ {fill.price:g} ({intent.mode.value})."

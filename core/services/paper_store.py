@@ -57,9 +57,9 @@ class MongoPaperStore:
             query["symbol"] = symbol
         return [_state(o) for o in await PaperOrder.find(query).sort("created_at").to_list()]
 
-    async def book(self, account_ids: Sequence[str]) -> PaperBook:
+    async def book(self, account_ids: Sequence[str], balances: bool = True) -> PaperBook:
         ids = [PydanticObjectId(a) for a in account_ids]
-        accounts = await ExchangeAccount.find({"_id": {"$in": ids}}).to_list()
+        accounts = await ExchangeAccount.find({"_id": {"$in": ids}}).to_list() if balances else []
         holdings = await PaperHoldingDoc.find({"account_id": {"$in": list(account_ids)}}).to_list()
         return PaperBook(holdings={(h.account_id, h.symbol): PaperHolding(h.amount, h.entry_price, h.leverage,
                                                                           str(h.id)) for h in holdings},

@@ -94,7 +94,7 @@ class Pipeline:
                 reason = await self.updates.apply(signal, parsed, message)
             else:
                 scope = None if isinstance(parsed, RejectedSignal) else \
-                    await self.trader.decider.scope(signal, parsed, message.posted_at)
+                    await self.trader.decider.scope(signal, parsed, message.posted_at, provider)
                 subs = await Subscription.find(Subscription.provider_id == ref(provider),
                                                Subscription.enabled == True).to_list()  # noqa: E712
                 if scope is None:

@@ -56,15 +56,12 @@ class Trader:
         goes step by step (`_proceed`), which picks up what exists."""
         signal = scope.signal
         seats = await self.decider.seats(subs)
-        ids = [ref(s.user) for s in seats if s.user is not None]
-        earlier = {d.user_id: d for d in await Decision.find(
-            {"signal_id": ref(signal), "user_id": {"$in": ids}}).to_list()} if ids else {}
-        fresh = [s for s in seats if s.user is not None and ref(s.user) not in earlier]
-        verdicts = await self.decider.decide_many(scope, fresh)
-        decided = await self._record_decisions(signal, [(s.user, v) for s, v in zip(fresh, verdicts, strict=True)
-                                                        if s.user is not None])
-        for seat, verdict in zip(fresh, verdicts, strict=True):
-            if verdict.daily_limit_hit and seat.user is not None:
+        known = [s for s in seats if s.user is not None]
+        verdicts = await self.decider.decide_many(scope, known)
+        decided, new = await self._record_decisions(signal, [(s.user, v) for s, v in zip(known, verdicts, strict=True)
+                                                             if s.user is not None])
+        for seat, verdict in zip(known, verdicts, strict=True):
+            if verdict.daily_limit_hit and seat.user is not None and ref(seat.user) in new:
                 await self._pause_for_daily_loss(seat.user, verdict.reason)
         outcomes: dict[int, TradeOutcome] = {}
         blocked: list[Note] = []
@@ -75,8 +72,8 @@ class Trader:
                                            "subscriber no longer exists")
                 continue
             uid = ref(seat.user)
-            decision = earlier.get(uid) or decided[uid]
-            if uid in earlier or decision.details.get("close_position"):
+            decision = decided[uid]
+            if uid not in new or decision.details.get("close_position"):  # decided before: a resumed run
                 outcomes[n] = await self._proceed(scope, seat, decision)
             elif decision.outcome is DecisionOutcome.BLOCK:
                 blocked.append(Note(seat.user, "trade_blocked", self._blocked_text(scope.parsed, decision.reason),
@@ -108,7 +105,7 @@ class Trader:
         """A call that is not tradeable as written: recorded for each subscriber and told, never traded."""
         seats = [s for s in await self.decider.seats(subs) if s.user is not None]
         verdict = Verdict(False, "signal_invalid", rejected.reason)
-        decided = await self._record_decisions(signal, [(s.user, verdict) for s in seats if s.user is not None])
+        decided, _ = await self._record_decisions(signal, [(s.user, verdict) for s in seats if s.user is not None])
         await self.notifier.notify_many([Note(s.user, "signal_rejected", self._blocked_text(rejected.draft,
                                                                                             rejected.reason),
                                               signal_id=ref(signal)) for s in seats if s.user is not None])
@@ -136,8 +133,10 @@ class Trader:
         when = "until midnight (" + user.settings.timezone + ")" if until else "until you resume it"
         await self.notifier.notify(user, "trading_paused", f"Trading paused {when}: {reason}.")
 
-    async def _record_decisions(self, signal: Signal, verdicts: list[tuple[User, Verdict]]) -> dict[str, Decision]:
-        """Store the decisions (one insert); a user decided already (a concurrent run) keeps that decision."""
+    async def _record_decisions(self, signal: Signal, verdicts: list[tuple[User, Verdict]]
+                                ) -> tuple[dict[str, Decision], set[str]]:
+        """Store the decisions (one insert): each user's decision, and the users whose decision is new here (one
+        decided before, by an earlier or concurrent run, keeps that decision)."""
         docs = [Decision(signal_id=ref(signal), user_id=ref(user), provider_id=signal.provider_id,
                          outcome=DecisionOutcome.TRADE if v.trade else DecisionOutcome.BLOCK, rule=v.rule,
                          reason=v.reason, details={**v.details, "close_position": v.close_position},
@@ -148,7 +147,7 @@ class Trader:
             decided |= {d.user_id: d for d in await Decision.find(
                 {"signal_id": ref(signal), "user_id": {"$in": [d.user_id for d in docs if d.user_id not in stored]}}
             ).to_list()}
-        return decided
+        return decided, stored
 
     async def _open_many(self, scope: SignalScope, trades: list[tuple[int, Seat, Decision]]
                          ) -> dict[int, TradeOutcome]:
