@@ -12,6 +12,7 @@ from core.execution.ids import client_order_id
 from core.market.prices import StaticPriceSource
 from core.risk.profiles import ProfileError
 from core.services import risk_settings
+from core.services.deciding import provider_records
 from models import Decision, OrderIntent, Position, Provider, User
 from models.refs import ref
 from tests.conftest import FakeClock
@@ -173,3 +174,20 @@ async def test_the_calculator_uses_the_users_balance_positions_and_profile(servi
     assert result.binding_rule == "risk_pct" and result.quantity == pytest.approx(0.9998)
     # today's loss room (5% = 499.93, less the 1.35 fee already lost today) fits 4 such 99.98 risks
     assert result.rr == [2.0] and result.positions_allowed == 4
+
+
+async def test_provider_records_count_trades_that_closed_through_the_pipeline(
+        services: Services, prices: StaticPriceSource) -> None:
+    """A closed position holds no coins any more (amount 0): its return is measured on what entered."""
+    _, alpha, beta = await setup(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+    prices.prices["BTC/USDT"] = 42_400.0
+    await services.pipeline.ingest(raw("Close #BTCUSDT", message_id=2))
+
+    [position] = await Position.find_all().to_list()
+    assert position.status == "closed" and position.amount == 0 and position.entered == pytest.approx(0.08)
+    records = await provider_records({ref(alpha), ref(beta)})
+    alpha_record = records[ref(alpha)]
+    assert (alpha_record.closed_trades, alpha_record.wins) == (1, 1)
+    assert alpha_record.avg_win_pct == pytest.approx(position.realized_pnl / (0.08 * position.entry_price) * 100)
+    assert records[ref(beta)].closed_trades == 0
