@@ -7,11 +7,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from beanie import Document, PydanticObjectId
-from beanie.odm.utils.dump import get_dict
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
 DUPLICATE_KEY = 11000
+
+
+def stored_form(doc: Document) -> dict[str, Any]:
+    """The document as BSON takes it. Pydantic's own dump: the same fields Beanie's encoder writes for our
+    models (no Decimal, no Link; enums are str enums, datetimes stay dates) at a fraction of its cost, which
+    matters when a call writes thousands of documents."""
+    data: dict[str, Any] = doc.model_dump(by_alias=True)
+    return data
 
 
 async def insert_new(model: type[Document], docs: Sequence[Document], key: str) -> set[str]:
@@ -22,7 +29,7 @@ async def insert_new(model: type[Document], docs: Sequence[Document], key: str) 
     for doc in docs:
         doc.id = PydanticObjectId()
     try:
-        await model.insert_many(list(docs), ordered=False)
+        await model.get_pymongo_collection().insert_many([stored_form(doc) for doc in docs], ordered=False)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
         if any(e.get("code") != DUPLICATE_KEY for e in errors):
@@ -43,4 +50,4 @@ async def replace_all(model: type[Document], docs: Sequence[Document]) -> None:
     """Store these documents whole (a full save keeps datetimes as dates on nx-27017), in one round trip."""
     if docs:
         await model.get_pymongo_collection().bulk_write(
-            [ReplaceOne({"_id": doc.id}, get_dict(doc, to_db=True)) for doc in docs], ordered=False)
+            [ReplaceOne({"_id": doc.id}, stored_form(doc)) for doc in docs], ordered=False)

@@ -105,7 +105,7 @@ class BatchSender:
         legs: list[Send] = []
         for position in positions:
             account = accounts[ref(position)]
-            gateway = await self.desk.gateways.for_account(ref(account))
+            gateway = await self.desk.gateways.route(account)
             for leg in protective_legs(book(position), profile_of(position), paper_rules(position.symbol)):
                 legs.append((protective_leg(position, leg, leg.name, gateway), account, position))
         return legs

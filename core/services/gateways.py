@@ -31,6 +31,13 @@ class GatewayRouter:
         account = await ExchangeAccount.find_one(ExchangeAccount.id == PydanticObjectId(account_id))
         if account is None:
             raise OrderRejected("the exchange account no longer exists", "auth")
+        return await self.route(account)
+
+    async def route(self, account: ExchangeAccount) -> ExecutionGateway:
+        """The gateway of an account already read (no second read of it)."""
+        account_id = str(account.id)
+        if account_id in self._connected:
+            return self._connected[account_id]
         if account.mode is TradeMode.PAPER:
             self._paper_accounts.add(account_id)
             return self.paper

@@ -141,7 +141,7 @@ class OrderDesk:
             if intent.emulated:
                 continue
             try:
-                gateway = await self.gateway(intent)
+                gateway = await self.gateways.route(account)
                 prepared = await gateway.prepare(self.request(intent))
             except OrderRejected as exc:
                 self.step(intent, OrderStatus.REJECTED, f"rejected: {exc}")
