@@ -18,6 +18,7 @@ from models import (
     Message,
     Notification,
     OrderIntent,
+    PaperHoldingDoc,
     PaperOrder,
     Position,
     Signal,
@@ -184,3 +185,30 @@ async def test_an_interrupted_message_resumes_without_a_second_order(services: S
     rebuilt = await Position.find_one(Position.user_id == second.user_id)  # rebuilt from its recorded fill
     assert rebuilt is not None and rebuilt.status == "open" and rebuilt.amount == pytest.approx(0.08)
     assert (await Message.find_one()).status == "processed"  # type: ignore[union-attr]
+
+
+async def test_a_batch_with_a_refused_order_and_a_paused_user_keeps_each_users_outcome(services: Services) -> None:
+    """One call, three subscribers handled in one batch: the paper exchange refuses one user's entry (their
+    margin is in use), one user is paused, one trades. Each outcome and message stays that user's own."""
+    trades, refused, paused = await subscribed_users(services, 3)
+    account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(refused))
+    assert account is not None
+    await PaperHoldingDoc(account_id=ref(account), symbol="ETH/USDT", amount=5.0, entry_price=2_000.0,
+                          leverage=1.0).insert()  # 10,000 of margin in use: nothing is free
+    await paused.set({User.trading_paused: True, User.paused_reason: "you paused it"})
+
+    result = await services.pipeline.ingest(raw())
+
+    by_user = {o.user_id: o for o in result.outcomes}
+    assert by_user[ref(trades)].outcome is DecisionOutcome.TRADE
+    assert by_user[ref(refused)].outcome is DecisionOutcome.BLOCK and by_user[ref(refused)].rule == "exchange"
+    assert by_user[ref(refused)].reason.startswith("order refused: insufficient funds: the order needs 338.00 USDT")
+    assert by_user[ref(paused)].rule == "paused"
+    positions = {p.user_id: p async for p in Position.find_all()}
+    assert positions[ref(trades)].status == "open" and positions[ref(trades)].amount == pytest.approx(0.08)
+    assert positions[ref(refused)].status == "cancelled" and ref(paused) not in positions
+    kinds = {(n.user_id, n.kind) async for n in Notification.find_all()}
+    assert kinds == {(ref(trades), "trade_opened"), (ref(refused), "order_rejected"),
+                     (ref(paused), "trade_blocked")}
+    assert await OrderIntent.find(OrderIntent.user_id == ref(refused)).count() == 1  # the entry only, REJECTED
+    assert await PaperOrder.count() == 4  # the trader's entry, stop and two targets
