@@ -12,7 +12,6 @@ from core.domain import DecisionOutcome, NewSignal, OrderStatus, RejectedSignal,
 from core.execution.legs import entry_legs
 from core.market.rules import paper_rules
 from core.risk.profiles import effective_profile
-from core.services.accounts import AccountService
 from core.services.deciding import Decider, Seat, SignalScope, Verdict
 from core.services.execution import Executor
 from core.services.execution_batch import BatchSender
@@ -34,19 +33,22 @@ class TradeOutcome:
     reason: str
 
 
+def _gone(sub: Subscription) -> TradeOutcome:
+    return TradeOutcome(sub.user_id, DecisionOutcome.BLOCK, "user", "subscriber no longer exists")
+
+
 def _upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
 class Trader:
     def __init__(self, *, desk: OrderDesk, executor: Executor, decider: Decider, closer: PositionCloser,
-                 notifier: Notifier, accounts: AccountService, clock: Clock) -> None:
+                 notifier: Notifier, clock: Clock) -> None:
         self.desk = desk
         self.executor = executor
         self.decider = decider
         self.closer = closer
         self.notifier = notifier
-        self.accounts = accounts
         self.clock = clock
         self.batch = BatchSender(executor)
 
@@ -68,8 +70,7 @@ class Trader:
         trades: list[tuple[int, Seat, Decision]] = []
         for n, seat in enumerate(seats):
             if seat.user is None:
-                outcomes[n] = TradeOutcome(seat.sub.user_id, DecisionOutcome.BLOCK, "user",
-                                           "subscriber no longer exists")
+                outcomes[n] = _gone(seat.sub)
                 continue
             uid = ref(seat.user)
             decision = decided[uid]
@@ -109,9 +110,8 @@ class Trader:
         await self.notifier.notify_many([Note(s.user, "signal_rejected", self._blocked_text(rejected.draft,
                                                                                             rejected.reason),
                                               signal_id=ref(signal)) for s in seats if s.user is not None])
-        gone = [TradeOutcome(s.user_id, DecisionOutcome.BLOCK, "user", "subscriber no longer exists")
-                for s in subs if s.user_id not in decided]
-        return [TradeOutcome(uid, d.outcome, d.rule, d.reason) for uid, d in decided.items()] + gone
+        return [TradeOutcome(s.user_id, d.outcome, d.rule, d.reason) if (d := decided.get(s.user_id)) else _gone(s)
+                for s in subs]
 
     async def after_close(self, position: Position) -> None:
         """A position closed (a stop, a target, a provider's close): pause the user if today's loss reached
