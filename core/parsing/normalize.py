@@ -18,7 +18,7 @@ _CIRCLED = {**{0x2780 + i: str(i + 1) for i in range(10)},  # ➀..➉
             **{0x2460 + i: str(i + 1) for i in range(20)}}  # ①..⑳
 _KEYCAP = re.compile(r"([0-9])\uFE0F?\u20E3")
 _KEYCAP_TEN = "\U0001F51F"
-# one C-level pass: circled digits -> digits, invisible marks removed, odd spaces -> space, dashes -> '-'
+# circled digits -> digits, invisible marks removed, odd spaces -> space, dashes -> '-'
 _TABLE: dict[int, str | None] = {
     **_CIRCLED,
     **dict.fromkeys([0xFE0E, 0xFE0F, 0x2060, 0x00AD, *range(0x200B, 0x2010), *range(0x202A, 0x202F)]),
@@ -30,19 +30,21 @@ _MD_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\([^()\s]{1,500}\)")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w.])@\w+")
 _MARKUP = re.compile(r"\*\*|__|`+|~~|\|\||(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+# each form starts a word; the leading class and the look-behind let the scan skip to digits and 'T'
 _DATE_TIME = re.compile(
-    r"\b\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{1,2}(?::\d{1,2})?(?:\.\d+)?Z?)?"  # 2026-2-27, ISO stamps
-    r"|\b\d{1,2}\.\d{1,2}\.\d{4}\b"  # 27.02.2026
-    r"|\bT?\d{1,2}:\d{1,2}(?::\d{1,2})?(?:\s?(?:UTC|GMT|[AP]M))?\b"  # 13:00, T7:0:0 UTC
+    r"[\dT](?<!\w[\dT])(?:"
+    r"(?<=\d)\d{3}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{1,2}(?::\d{1,2})?(?:\.\d+)?Z?)?"  # 2026-2-27, ISO stamps
+    r"|(?<=\d)\d?\.\d{1,2}\.\d{4}\b"  # 27.02.2026
+    r"|(?:(?<=T)\d{1,2}|(?<=\d)\d?):\d{1,2}(?::\d{1,2})?(?:\s?(?:UTC|GMT|[AP]M))?\b)"  # 13:00, T7:0:0 UTC
 )
 # Labels glued to what precedes them when line breaks were lost: "SHORTLeverage", "10xEntry", "54.45SL"
 _GLUED = re.compile(  # starts with the upper-case letter, which keeps the scan fast
     r"([A-Z])(?<=[A-Za-z0-9%$][A-Z])(?=[a-z]{2}|(?<=[0-9%$][A-Z])(?:L|P|ARGETS?|TOP|NTRY|EVERAGE)\b)"
 )
 # cheap checks that start with a literal character, so the scan is fast when there is nothing to do
-_DATE_HINTS = (re.compile(r":(?<=\d:)\d"), re.compile(r"-(?<=\d{4}-)\d"), re.compile(r"\.(?<=\d\.)\d{4}\b"))
-_SPECIAL = re.compile("[" + "".join(chr(c) for c in range(0x2780, 0x2794)) + "\u2460-\u2473\ufe0e\ufe0f\u2060"
-                      "\u00ad\u200b-\u200f\u202a-\u202e\u00a0\t\u202f\u205f\u3000\u2000-\u200a\u2013\u2014\u2212]")
+_DATE_HINT = re.compile(r"[-:.](?:(?<=\d:)\d|(?<=\d{4}-)\d|(?<=\d\.)\d{4}\b)")
+_SPECIAL = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
+_REPLACEMENT = {chr(c): to or "" for c, to in _TABLE.items()}
 _TP_GLUED_HINT = re.compile(r"[Tt][Pp]\d{2,}\.\d")
 # "TP41.3100" = TP4 1.3100 (label, index and price glued): split when the digit is the next TP number
 _TP_LABEL = re.compile(r"\b(TP|Tp|tp)(\d+(?:\.\d+)?)")
@@ -72,8 +74,10 @@ def normalize(text: str) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\u20e3" in text or _KEYCAP_TEN in text:
         text = _KEYCAP.sub(r"\1)", text.replace(_KEYCAP_TEN, "10)"))
-    if _SPECIAL.search(text):
-        text = text.translate(_TABLE)
+    special = _SPECIAL.findall(text)
+    if special:  # str.translate with a table walks every character in Python; replace only what is there
+        for char in set(special):
+            text = text.replace(char, _REPLACEMENT[char])
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "<" in text:
@@ -84,7 +88,7 @@ def normalize(text: str) -> str:
         text = _HANDLE.sub(" ", text)
     if "*" in text or "__" in text or "`" in text or "~~" in text or "||" in text:
         text = _MARKUP.sub("", text)
-    if any(hint.search(text) for hint in _DATE_HINTS):
+    if _DATE_HINT.search(text):
         text = _DATE_TIME.sub(" ", text)
     if _CYRILLIC.search(text):
         text = _MIXED_TOKEN.sub(_fix_mixed, text)

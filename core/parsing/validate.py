@@ -33,7 +33,10 @@ def problem_with(signal: NewSignal) -> str | None:
     anchors = signal.entries or ((float(reference),) if reference else ())
     if not anchors:
         return None  # market entry without a quoted price: levels are checked against the live price later
-    typo = _far_level(signal, sum(anchors) / len(anchors))
+    anchor = sum(anchors) / len(anchors)
+    if anchor <= 0:
+        return f"the quoted entry price ({_fmt(anchor)}) is zero or negative"
+    typo = _far_level(signal, anchor)
     if typo:
         return typo
     if not signal.entries:

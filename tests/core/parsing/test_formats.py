@@ -192,6 +192,8 @@ def test_a_results_post_quoting_targets_is_not_a_new_signal() -> None:
          "target 2 (21000) is more than 10x away from the entry (2000): a typo?"),
         ("PROMPT/USDT Short Entry: 0.03670 (CMP) TP1: 0.003510 SL: 0.04044",
          "target 1 (0.00351) is more than 10x away from the entry (0.0367): a typo?"),
+        # found by mutating a corpus message: a market entry quoting 0 used to divide by zero
+        ("ENA/USDT Short Entry: 0.0 cmp TP1: 0.09190 SL: 0.10825", "the quoted entry price (0) is zero or negative"),
     ],
 )
 def test_inconsistent_calls_are_rejected_with_a_reason(text: str, reason: str) -> None:
