@@ -15,13 +15,15 @@ from core.parsing.lexicon import (
     COLON,
     INTERESTING,
     LEVERAGE,
-    NUMBER,
     PHRASES,
     RANGE_WORDS,
+    RU_LONG,
+    RU_SHORT,
     THOUSANDS,
     TOKEN,
     TP_INDEXED,
     WEAK_ENTRY_WORDS,
+    is_number,
     side_of_word,
     to_number,
 )
@@ -109,11 +111,21 @@ class _Tokens:
 
 def _price_token(tokens: _Tokens, k: int) -> bool:
     word = tokens.lower[k]
-    if not word[0].isdigit() or not NUMBER.fullmatch(word):
+    if not word[0].isdigit() or not is_number(word):
         return False
     if k > 0 and tokens.lower[k - 1] == "#":
         return False  # "#0941" is an id
     return not (k + 1 < tokens.count and tokens.lower[k + 1] == "%")
+
+
+def _closer_look(word: str) -> bool:
+    """A word outside the lexicon that may still matter: 'x10' / 'х5' (leverage), 'tp2', 'лонг…' / 'шорт…'."""
+    first = word[0]
+    if first == "t":
+        return word.startswith("tp") and TP_INDEXED.fullmatch(word) is not None
+    if first in "xх":
+        return len(word) > 1 and word[1].isdigit()
+    return word.startswith((RU_LONG, RU_SHORT))
 
 
 def _is_index(tokens: _Tokens, k: int) -> bool:
@@ -179,11 +191,16 @@ class _Collector:
                 i += 1
                 continue
             first = low[0]
-            if first.isalpha() and low not in interesting and first not in closer:
-                self.word()  # the common case: a word that is neither a label nor a side
-                i += 1
-            else:
-                i = self.step(i)
+            if first.isalpha():
+                if low not in interesting and (first not in closer or not _closer_look(low)):
+                    self.word()  # the common case: a word that is neither a label nor a side
+                    i += 1
+                    continue
+            elif first.isdigit():  # no label starts with a digit
+                self.blank_run = 0
+                i = self.numeric(i, low)
+                continue
+            i = self.step(i)
         draft = self.draft
         draft.market_outside = any(abs(m - s) <= MARKET_NEAR for m in self.market_at for s in self.side_at)
         return draft
@@ -245,7 +262,7 @@ class _Collector:
         return i + 1
 
     def numeric(self, i: int, low: str) -> int:
-        if NUMBER.fullmatch(low):
+        if is_number(low):
             return self.number(i)
         lev = LEVERAGE.fullmatch(low)
         if lev is not None:
@@ -301,7 +318,7 @@ class _Collector:
             lev = LEVERAGE.fullmatch(before)
             if lev is not None:
                 return  # the range's lower bound was recorded with its own x
-            if NUMBER.fullmatch(before):
+            if is_number(before):
                 value = to_number(before)
                 cur = self.current
                 if cur is not None and cur.values and cur.values[-1].number == value:
@@ -330,13 +347,13 @@ class _Collector:
         lower = self.tokens.lower
         text = lower[i] + "%"
         # "5-10%" / "25-30%" written without spaces is one range; "-7%" keeps its sign
-        if i >= 2 and lower[i - 1] == "-" and NUMBER.fullmatch(lower[i - 2]) \
+        if i >= 2 and lower[i - 1] == "-" and is_number(lower[i - 2]) \
                 and f"{lower[i - 2]}-{text}" in self.tokens.text:
             text = lower[i - 2] + "-" + text
             cur = self.current
             if cur is not None and cur.values and cur.values[-1].number == to_number(lower[i - 2]):
                 cur.values.pop()
-        elif i >= 1 and lower[i - 1] in ("-", "+") and (i < 2 or not NUMBER.fullmatch(lower[i - 2])):
+        elif i >= 1 and lower[i - 1] in ("-", "+") and (i < 2 or not is_number(lower[i - 2])):
             text = lower[i - 1] + text
         if self.current is not None and self.current.kind == "stop":
             self.current.percents.append(text)

@@ -45,6 +45,16 @@ CHECKS = frozenset({"✅", "☑", "✔"})
 # few symbols that matter. Everything else (spaces, emojis, other punctuation) is skipped by findall.
 TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)*[^\W\d_]*|\n|[-~:=$#%()./@+✅☑✔_]")
 NUMBER = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
+
+
+def is_number(word: str) -> bool:
+    """NUMBER.fullmatch(word), with the common shapes ('42000', '0.0367') answered without the regex."""
+    if word.isdecimal():  # what \d matches
+        return True
+    head, dot, tail = word.partition(".")
+    if dot and "," not in head:
+        return head.isdecimal() and tail.isdecimal()
+    return NUMBER.fullmatch(word) is not None
 LEVERAGE = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)")
 THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)k")
 TP_INDEXED = re.compile(r"tp(\d{1,2})")

@@ -12,11 +12,12 @@ from core.parsing.updates import detect_update, update_details
 from core.parsing.validate import problem_with
 
 MAX_CHARS = 8000
+_NO_CONTEXT = ParseContext()
 
 
 def parse(text: str, context: ParseContext | None = None) -> ParseResult:
-    context = context or ParseContext()
-    if not text or not text.strip():
+    context = context or _NO_CONTEXT
+    if not text or text.isspace():
         return Noise("empty message")
     clean = normalize(text[:MAX_CHARS])
     quote = "BTC" if context.prices_in_satoshis else context.default_quote

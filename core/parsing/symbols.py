@@ -19,6 +19,7 @@ NOT_TICKERS = frozenset({
 
 _SEPARATED = re.compile(rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{2,15}})\s*[/|]\s*({_QUOTE_ALT})(?![A-Za-z0-9])", re.IGNORECASE)
 _GLUED = re.compile(rf"(?<![A-Za-z0-9])([A-Z0-9]{{2,15}}?)({_QUOTE_ALT})(?:[-_.]?PERP|\.P|-SWAP|M)?(?![A-Za-z0-9])")
+_GLUED_REACH = 32  # base 15 + quote 5 + suffix 5 + the look-ahead, with room to spare
 _DASH_PERP = re.compile(r"(?<![A-Za-z0-9])([A-Z0-9]{2,15})-PERP(?![A-Za-z0-9])")
 _TAGGED = re.compile(r"(?<![\w#$])[#$]([A-Za-z][A-Za-z0-9]{1,14})(?![A-Za-z0-9])")
 # a bare upper-case ticker right next to a side word: "BTC short now", "LONG on ETH", "XRP LONG"
@@ -26,10 +27,12 @@ _BESIDE_SIDE = re.compile(
     r"(?<![\w#$/])([A-Z][A-Z0-9]{1,9})\s+(?i:long|short|buy|sell)\b"
     r"|\b(?i:long|short|buy|sell)\s+(?:(?i:on|in)\s+)?([A-Z][A-Z0-9]{1,9})(?![\w/])"
 )
+_LABEL_WORDS = ("pair", "coin", "symbol", "name", "ticker", "instrument", "инструмент", "тикер", "монета")
 _LABELLED = re.compile(
-    r"(?:pair|coin|symbol|name|ticker|instrument|инструмент|тикер|монета)\s*[:=\-]?\s*[#$]?([A-Za-z0-9]{2,15})\b",
+    rf"(?:{'|'.join(_LABEL_WORDS)})\s*[:=\-]?\s*[#$]?([A-Za-z0-9]{{2,15}})\b",
     re.IGNORECASE,
 )
+_SIDE_WORDS = ("long", "short", "buy", "sell")
 
 
 def _base_ok(base: str) -> bool:
@@ -44,27 +47,32 @@ def _pair(base: str, quote: str | None, default_quote: str) -> str:
     return f"{base}/{(quote or default_quote).upper()}"
 
 
+def _first_pair(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    return next((match for match in pattern.finditer(text) if _base_ok(match.group(1))), None)
+
+
 def find_symbol(text: str, default_quote: str = "USDT") -> str | None:
     """The first pair written with its quote; else a #tag/$tag or labelled ticker with the default quote."""
-    best: tuple[int, str] | None = None
-    for pattern in (_SEPARATED, _GLUED):
-        for match in pattern.finditer(text):
-            if _base_ok(match.group(1)):
-                if best is None or match.start() < best[0]:
-                    best = (match.start(), _pair(match.group(1), match.group(2), default_quote))
-                break
-    if best is not None:
-        return best[1]
-    perp = _DASH_PERP.search(text)
+    separated = _first_pair(_SEPARATED, text) if "/" in text or "|" in text else None
+    # a glued pair wins only if it starts first, and a match reads at most _GLUED_REACH characters from its start
+    glued = _first_pair(_GLUED, text if separated is None else text[:separated.start() + _GLUED_REACH])
+    if glued is not None and (separated is None or glued.start() < separated.start()):
+        return _pair(glued.group(1), glued.group(2), default_quote)
+    if separated is not None:
+        return _pair(separated.group(1), separated.group(2), default_quote)
+    perp = _DASH_PERP.search(text) if "-PERP" in text else None
     if perp and _base_ok(perp.group(1)):
         return _pair(perp.group(1), None, default_quote)
-    for match in _TAGGED.finditer(text):
+    for match in _TAGGED.finditer(text) if "#" in text or "$" in text else ():
         tag = match.group(1)
         if (tag.isupper() or tag.upper() in ALIASES) and _base_ok(tag) and len(tag) <= 10:
             return _pair(tag, None, default_quote)
-    labelled = _LABELLED.search(text)
+    lower = text.lower()  # the last two patterns scan slowly: run them only when their words are there
+    labelled = _LABELLED.search(text) if any(word in lower for word in _LABEL_WORDS) else None
     if labelled and labelled.group(1).isupper() and _base_ok(labelled.group(1)):
         return _pair(labelled.group(1), None, default_quote)
+    if not any(word in lower for word in _SIDE_WORDS):
+        return None
     for beside in _BESIDE_SIDE.finditer(text):
         ticker = beside.group(1) or beside.group(2)
         if _base_ok(ticker):

@@ -8,9 +8,9 @@ from core.domain import UpdateAction
 
 _N = r"[\d.,]+"
 _LOSS = r"(?:[\s-]?loss)?"
-# (action, pattern) on lower-cased text. Every pattern starts with a literal word, which keeps the scan
-# fast; the leftmost match in the message is the primary action, and at the same position the earlier
-# (more specific) pattern wins, e.g. "closed at stoploss" (sl_hit) before "closed" (close).
+# (action, pattern) on lower-cased text. Every pattern starts with a literal word (see _by_lead); the leftmost
+# match in the message is the primary action, and at the same position the earlier (more specific) pattern wins,
+# e.g. "closed at stoploss" (sl_hit) before "closed" (close).
 _PATTERNS: tuple[tuple[UpdateAction, str], ...] = (
     (UpdateAction.OTHER, r"all\s+entry\s+targets?\s+(?:achieved|hit|reached|filled|done)"),
     (UpdateAction.OTHER, r"entered\s+(?:the\s+)?entry\s+zone"),
@@ -31,7 +31,8 @@ _PATTERNS: tuple[tuple[UpdateAction, str], ...] = (
     (UpdateAction.TP_HIT, r"tp\s*\d+\s+(?:hit|reached|done)"),
     (UpdateAction.TP_HIT, r"take[\s-]?profit\s+target\s*\d+\s*✅"),
     (UpdateAction.MOVE_SL, rf"move\s+(?:the\s+)?(?:sl|stop{_LOSS})"),
-    (UpdateAction.MOVE_SL, rf"(?:sl|stop{_LOSS})\s+(?:to|at|on)\s+(?:entry|break[\s-]?even|be)\b"),
+    (UpdateAction.MOVE_SL, r"sl\s+(?:to|at|on)\s+(?:entry|break[\s-]?even|be)\b"),
+    (UpdateAction.MOVE_SL, rf"stop{_LOSS}\s+(?:to|at|on)\s+(?:entry|break[\s-]?even|be)\b"),
     (UpdateAction.MOVE_SL, r"set\s+(?:sl\s+(?:to\s+)?)?(?:be|break[\s-]?even)\b"),
     (UpdateAction.CANCEL, r"cancel(?:led|ed|ing)?\b"),
     (UpdateAction.CANCEL, r"don'?t\s+(?:enter|open)"),
@@ -46,43 +47,68 @@ _PATTERNS: tuple[tuple[UpdateAction, str], ...] = (
     (UpdateAction.CLOSE, r"exit\s+(?:now|all|the\s+trade)"),
     (UpdateAction.CLOSE, r"closing\s+(?:all|the\s+trade|position)"),
     (UpdateAction.CLOSE, r"close\s*$"),
-    (UpdateAction.TP_HIT, r"(?:тейк|цель)\s*\d*\s+(?:взят|достигнут)"),
-    (UpdateAction.SL_HIT, r"(?:выбило|сработал)\s+(?:по\s+)?стоп"),
-    (UpdateAction.MOVE_SL, r"(?:стоп|sl)\s+(?:в|на)\s+(?:безубыток|бу|точку\s+входа)"),
+    (UpdateAction.TP_HIT, r"тейк\s*\d*\s+(?:взят|достигнут)"),
+    (UpdateAction.TP_HIT, r"цель\s*\d*\s+(?:взят|достигнут)"),
+    (UpdateAction.SL_HIT, r"выбило\s+(?:по\s+)?стоп"),
+    (UpdateAction.SL_HIT, r"сработал\s+(?:по\s+)?стоп"),
+    (UpdateAction.MOVE_SL, r"стоп\s+(?:в|на)\s+(?:безубыток|бу|точку\s+входа)"),
+    (UpdateAction.MOVE_SL, r"sl\s+(?:в|на)\s+(?:безубыток|бу|точку\s+входа)"),
     (UpdateAction.MOVE_SL, r"перевод\w*\s+(?:стоп|sl)"),
     (UpdateAction.CANCEL, r"отмен\w*"),
     (UpdateAction.CLOSE, r"закр\w*"),
 )
-_COMPILED = tuple((action, re.compile(pattern, re.MULTILINE)) for action, pattern in _PATTERNS)
+_LEAD = re.compile(r"[a-zа-яё']+")
+
+
+def _lead_word(pattern: str) -> str:
+    """The literal word every match of `pattern` starts with."""
+    lead = _LEAD.match(pattern)
+    if lead is None:
+        raise ValueError(f"update pattern must start with a literal word: {pattern}")
+    word = lead.group(0)
+    return word[:-1] if pattern[len(word):len(word) + 1] in ("?", "*", "{") else word
+
+
+def _by_lead() -> tuple[tuple[str, re.Pattern[str], tuple[int, ...]], ...]:
+    """One scan per lead word: 'lead' at a word start, then the patterns' rests as numbered alternatives.
+
+    A message without the lead skips the scan; the literal prefix keeps the scan fast otherwise.
+    """
+    groups: dict[str, list[int]] = {}
+    for index, (_, pattern) in enumerate(_PATTERNS):
+        groups.setdefault(_lead_word(pattern), []).append(index)
+    compiled = []
+    for lead, indexes in groups.items():
+        rests = "|".join(f"({_PATTERNS[i][1][len(lead):]})" for i in indexes)
+        regex = re.compile(f"{lead}(?<![^\\W_]{lead})(?:{rests})", re.MULTILINE)
+        compiled.append((lead, regex, tuple(indexes)))
+    return tuple(compiled)
+
+
+_SCANS = _by_lead()
 _OPENING_CLOSE = re.compile(r"\s*close\b")
 _TARGET = re.compile(r"\b(?:tp|target)\s*(\d{1,2})\b", re.IGNORECASE)
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _NEW_STOP = re.compile(r"\b(?:sl|stop(?:[\s-]?loss)?)\s+(?:to|at)\s+\$?(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
-def _word_start(text: str, pattern: re.Pattern[str]) -> int | None:
-    """Position of the first match that starts a word, or None."""
-    position = 0
-    while True:
-        match = pattern.search(text, position)
-        if match is None:
-            return None
-        start = match.start()
-        if start == 0 or not text[start - 1].isalnum():
-            return start
-        position = start + 1
-
-
 def detect_update(text: str) -> UpdateAction | None:
+    """The action of the leftmost pattern matching at the start of a word; on a tie, the one listed first."""
     low = text.lower()
-    best: tuple[int, UpdateAction] | None = None
-    for action, pattern in _COMPILED:
-        start = _word_start(low, pattern)
-        if start is not None and (best is None or start < best[0]):
-            best = (start, action)
-    if best is None and _OPENING_CLOSE.match(low):  # a message that starts with "Close ..."
+    best: tuple[int, int] | None = None
+    for lead, scan, indexes in _SCANS:
+        if lead not in low:
+            continue
+        match = scan.search(low)
+        if match is not None and match.lastindex:
+            found = (match.start(), indexes[match.lastindex - 1])
+            if best is None or found < best:
+                best = found
+    if best is not None:
+        return _PATTERNS[best[1]][0]
+    if _OPENING_CLOSE.match(low):  # a message that starts with "Close ..."
         return UpdateAction.CLOSE
-    return best[1] if best else None
+    return None
 
 
 def update_details(action: UpdateAction, text: str) -> tuple[int | None, float | None, float | None]:
