@@ -64,7 +64,10 @@ class Draft:
     trailing: str | None = None
 
     def first(self, kind: str) -> Section | None:
-        return next((s for s in self.sections if s.kind == kind and (s.values or s.percents or s.market)), None)
+        for section in self.sections:
+            if section.kind == kind and (section.values or section.percents or section.market):
+                return section
+        return None
 
     def all(self, kind: str) -> list[Section]:
         return [s for s in self.sections if s.kind == kind]
@@ -196,6 +199,10 @@ class _Collector:
                     self.word()  # the common case: a word that is neither a label nor a side
                     i += 1
                     continue
+            elif low == "\n":
+                self.newline()
+                i += 1
+                continue
             elif first.isdigit():  # no label starts with a digit
                 self.blank_run = 0
                 i = self.numeric(i, low)

@@ -28,8 +28,8 @@ _TABLE: dict[int, str | None] = {
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 _MD_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\([^()\s]{1,500}\)")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_HANDLE = re.compile(r"(?<![\w.])@\w+")
-_MARKUP = re.compile(r"\*\*|__|`+|~~|\|\||(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+_HANDLE = re.compile(r"@(?<![\w.]@)\w+")
+_MARKUP = re.compile(r"\*\*|__|`+|~~|\|\||\*(?<![\w*]\*)(?=\S)|\*(?<=\S\*)(?![\w*])")
 # each form starts a word; the leading class and the look-behind let the scan skip to digits and 'T'
 _DATE_TIME = re.compile(
     r"[\dT](?<!\w[\dT])(?:"
@@ -42,10 +42,11 @@ _GLUED = re.compile(  # starts with the upper-case letter, which keeps the scan 
     r"([A-Z])(?<=[A-Za-z0-9%$][A-Z])(?=[a-z]{2}|(?<=[0-9%$][A-Z])(?:L|P|ARGETS?|TOP|NTRY|EVERAGE)\b)"
 )
 # cheap checks that start with a literal character, so the scan is fast when there is nothing to do
-_DATE_HINT = re.compile(r"[-:.](?:(?<=\d:)\d|(?<=\d{4}-)\d|(?<=\d\.)\d{4}\b)")
+_DATE_HINT = re.compile(r"[-:.](?:(?<=\d{4}-)\d|(?<=\d\.)\d{1,2}\.\d{4}\b"
+                        r"|(?:(?<=\b\d:)|(?<=\b\d\d:)|(?<=T\d:)|(?<=T\d\d:))\d)")
 _SPECIAL = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
 _REPLACEMENT = {chr(c): to or "" for c, to in _TABLE.items()}
-_TP_GLUED_HINT = re.compile(r"[Tt][Pp]\d{2,}\.\d")
+_TP_GLUED_HINT = re.compile(r"[Pp](?<=[Tt][Pp])\d{2,}\.\d")
 # "TP41.3100" = TP4 1.3100 (label, index and price glued): split when the digit is the next TP number
 _TP_LABEL = re.compile(r"\b(TP|Tp|tp)(\d+(?:\.\d+)?)")
 
@@ -67,17 +68,27 @@ def _split_glued_targets(text: str) -> str:
     return "".join(parts) + text[last:]
 
 
-def normalize(text: str) -> str:
+def _unicode(text: str) -> str:
+    """Composed form, keycap and circled digits, invisible marks, odd spaces and dashes."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\u20e3" in text or _KEYCAP_TEN in text:
         text = _KEYCAP.sub(r"\1)", text.replace(_KEYCAP_TEN, "10)"))
     special = _SPECIAL.findall(text)
     if special:  # str.translate with a table walks every character in Python; replace only what is there
         for char in set(special):
             text = text.replace(char, _REPLACEMENT[char])
+    return text
+
+
+def normalize(text: str) -> str:
+    ascii_only = text.isascii()  # then only the tab of the character clean-up can be there
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if not ascii_only:
+        text = _unicode(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "](" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "<" in text:
@@ -90,9 +101,10 @@ def normalize(text: str) -> str:
         text = _MARKUP.sub("", text)
     if _DATE_HINT.search(text):
         text = _DATE_TIME.sub(" ", text)
-    if _CYRILLIC.search(text):
+    if not ascii_only and _CYRILLIC.search(text):
         text = _MIXED_TOKEN.sub(_fix_mixed, text)
-    text = _GLUED.sub(r" \1", text)
+    if _GLUED.search(text):  # a search costs half a sub that finds nothing
+        text = _GLUED.sub(r" \1", text)
     if _TP_GLUED_HINT.search(text):
         text = _split_glued_targets(text)
     return text
