@@ -22,11 +22,14 @@ def parse(text: str, context: ParseContext | None = None) -> ParseResult:
     clean = normalize(text[:MAX_CHARS])
     quote = "BTC" if context.prices_in_satoshis else context.default_quote
     symbol = find_symbol(clean, quote)
-    draft = collect(clean)
-    signal, missing = build_signal(draft, symbol, context.default_leverage, clean) if symbol else (None, "")
+    signal, missing, result_marks = None, "", 0
+    if symbol is not None:  # without a pair only an update can come out, and that needs no fields
+        draft = collect(clean)
+        signal, missing = build_signal(draft, symbol, context.default_leverage, clean)
+        result_marks = draft.checks_after_numbers
     complete = signal is not None and bool(signal.take_profits or signal.stop_loss is not None)
     # a complete call is a new signal unless prices carry ✅ marks (a result report quoting the levels)
-    update = detect_update(clean) if not complete or draft.checks_after_numbers else None
+    update = detect_update(clean) if not complete or result_marks else None
     if update is not None:
         action = update
         target, new_stop, percentage = update_details(action, clean)
