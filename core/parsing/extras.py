@@ -53,10 +53,8 @@ def read_extras(text: str) -> dict[str, str]:
     lower = text.lower()
     found: dict[str, str] = {}
     for name, triggers, pattern, value in _TAGS:
-        for trigger in triggers:
-            if trigger in lower:
-                match = pattern.search(lower)
-                if match is not None:
-                    found[name] = value(match)
-                break
+        if any(t in lower for t in triggers):
+            match = pattern.search(lower)
+            if match is not None:
+                found[name] = value(match)
     return found

@@ -17,8 +17,6 @@ from core.parsing.lexicon import (
     LEVERAGE,
     PHRASES,
     RANGE_WORDS,
-    RU_LONG,
-    RU_SHORT,
     THOUSANDS,
     TOKEN,
     TP_INDEXED,
@@ -64,10 +62,7 @@ class Draft:
     trailing: str | None = None
 
     def first(self, kind: str) -> Section | None:
-        for section in self.sections:
-            if section.kind == kind and (section.values or section.percents or section.market):
-                return section
-        return None
+        return next((s for s in self.sections if s.kind == kind and (s.values or s.percents or s.market)), None)
 
     def all(self, kind: str) -> list[Section]:
         return [s for s in self.sections if s.kind == kind]
@@ -119,16 +114,6 @@ def _price_token(tokens: _Tokens, k: int) -> bool:
     if k > 0 and tokens.lower[k - 1] == "#":
         return False  # "#0941" is an id
     return not (k + 1 < tokens.count and tokens.lower[k + 1] == "%")
-
-
-def _closer_look(word: str) -> bool:
-    """A word outside the lexicon that may still matter: 'x10' / 'х5' (leverage), 'tp2', 'лонг…' / 'шорт…'."""
-    first = word[0]
-    if first == "t":
-        return word.startswith("tp") and TP_INDEXED.fullmatch(word) is not None
-    if first in "xх":
-        return len(word) > 1 and word[1].isdigit()
-    return word.startswith((RU_LONG, RU_SHORT))
 
 
 def _is_index(tokens: _Tokens, k: int) -> bool:
@@ -194,20 +179,11 @@ class _Collector:
                 i += 1
                 continue
             first = low[0]
-            if first.isalpha():
-                if low not in interesting and (first not in closer or not _closer_look(low)):
-                    self.word()  # the common case: a word that is neither a label nor a side
-                    i += 1
-                    continue
-            elif low == "\n":
-                self.newline()
+            if first.isalpha() and low not in interesting and first not in closer:
+                self.word()  # the common case: a word that is neither a label nor a side
                 i += 1
-                continue
-            elif first.isdigit():  # no label starts with a digit
-                self.blank_run = 0
-                i = self.numeric(i, low)
-                continue
-            i = self.step(i)
+            else:
+                i = self.step(i)
         draft = self.draft
         draft.market_outside = any(abs(m - s) <= MARKET_NEAR for m in self.market_at for s in self.side_at)
         return draft

@@ -45,6 +45,9 @@ CHECKS = frozenset({"✅", "☑", "✔"})
 # few symbols that matter. Everything else (spaces, emojis, other punctuation) is skipped by findall.
 TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)*[^\W\d_]*|\n|[-~:=$#%()./@+✅☑✔_]")
 NUMBER = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
+LEVERAGE = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)")
+THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)k")
+TP_INDEXED = re.compile(r"tp(\d{1,2})")
 
 
 def is_number(word: str) -> bool:
@@ -55,9 +58,6 @@ def is_number(word: str) -> bool:
     if dot and "," not in head:
         return head.isdecimal() and tail.isdecimal()
     return NUMBER.fullmatch(word) is not None
-LEVERAGE = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)")
-THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)k")
-TP_INDEXED = re.compile(r"tp(\d{1,2})")
 
 
 # words worth a closer look; every other word only counts as prose

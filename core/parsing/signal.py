@@ -6,8 +6,6 @@ from core.domain import EntryType, NewSignal, Side
 from core.parsing.extras import read_extras
 from core.parsing.fields import Draft, Section, entry_is_range
 
-_SIDES = {side.value: side for side in Side}
-
 
 def _entry_section(draft: Draft) -> Section | None:
     return draft.first("entry") or draft.first("weak_entry")
@@ -57,7 +55,7 @@ def side_of(draft: Draft, entries: tuple[float, ...], reference: float | None,
             targets: tuple[float, ...], stop: float | str | None) -> tuple[Side | None, bool]:
     """(side, implied). A written side word wins; otherwise the levels decide when they agree."""
     if draft.sides:
-        return _SIDES[draft.sides[0]], False
+        return Side(draft.sides[0]), False
     anchor = (sum(entries) / len(entries)) if entries else reference
     votes: set[Side] = set()
     numeric_stop = stop if isinstance(stop, float) else None

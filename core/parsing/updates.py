@@ -76,6 +76,8 @@ def _by_lead() -> tuple[tuple[str, re.Pattern[str], tuple[int, ...]], ...]:
     """
     groups: dict[str, list[int]] = {}
     for index, (_, pattern) in enumerate(_PATTERNS):
+        if re.compile(pattern).groups:
+            raise ValueError(f"update patterns use (?:...) only, the scans number their own groups: {pattern}")
         groups.setdefault(_lead_word(pattern), []).append(index)
     compiled = []
     for lead, indexes in groups.items():
