@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from beanie import PydanticObjectId
+from pydantic import BaseModel
 
 from core.clock import Clock, day_start, epoch_ms
 from core.domain import ConflictPolicy, NewSignal, RiskProfile, Side
@@ -62,6 +63,15 @@ class Verdict:
 
 
 OPEN = {"status": {"$in": list(ACTIVE)}}  # resting entries count as exposure too
+
+
+class ClosedResult(BaseModel):
+    """What today's loss needs of a closed position (read as a projection: a busy day holds many)."""
+
+    user_id: str
+    exchange: str
+    realized_pnl: float = 0.0
+    closed_at_ms: int | None = None
 
 
 def exposure(position: Position) -> Exposure:
@@ -131,12 +141,14 @@ class Decider:
 
     @staticmethod
     async def _load_records(scope: SignalScope, profiles: list[RiskProfile], held: list[Position]) -> None:
-        """Read the providers' records when a decision can use them: a conflict with an earlier call or a held
-        position on the symbol, or kelly sizing."""
+        """Read the providers' records when a decision can use them: kelly sizing, or a conflict (an earlier call
+        or a held position on the symbol) for a user whose policy compares providers' performance."""
         if scope.records is not None:
             return
-        conflicts = any(ref(s) != ref(scope.signal) for s in scope.recent) or \
-            any(p.symbol == scope.parsed.symbol for p in held)
+        compares = any(p.conflicts.same_side == "best-performer" or p.conflicts.opposite == "follow-best-performer"
+                       for p in profiles)
+        conflicts = compares and (any(ref(s) != ref(scope.signal) for s in scope.recent)
+                                  or any(p.symbol == scope.parsed.symbol for p in held))
         if conflicts or any(p.sizing_mode == "kelly" for p in profiles):
             scope.records = await provider_records({s.provider_id for s in scope.recent} | {scope.signal.provider_id})
         else:
@@ -186,7 +198,7 @@ class Decider:
         return verdicts
 
     def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, sub: Subscription,
-                 profile: RiskProfile, positions: list[Position], followed: set[str], closed: list[Position],
+                 profile: RiskProfile, positions: list[Position], followed: set[str], closed: list[ClosedResult],
                  now: datetime) -> Verdict:
         assert scope.price is not None and scope.records is not None  # noqa: S101 - set by decide_many
         resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
@@ -222,13 +234,14 @@ class Decider:
                 followed.setdefault(sub.user_id, set()).add(sub.provider_id)
         return followed
 
-    async def _closed_today(self, users: list[User]) -> dict[str, list[Position]]:
+    async def _closed_today(self, users: list[User]) -> dict[str, list[ClosedResult]]:
         """Positions each user closed since the start of their own day."""
         starts = {ref(u): epoch_ms(day_start(self.clock(), u.settings.timezone)) for u in users}
-        closed: dict[str, list[Position]] = {}
+        closed: dict[str, list[ClosedResult]] = {}
         if starts:
             async for position in Position.find({"user_id": {"$in": sorted(starts)}, "status": "closed",
-                                                 "closed_at_ms": {"$gte": min(starts.values())}}):
+                                                 "closed_at_ms": {"$gte": min(starts.values())}}
+                                                ).project(ClosedResult):
                 if (position.closed_at_ms or 0) >= starts[position.user_id]:
                     closed.setdefault(position.user_id, []).append(position)
         return closed
@@ -298,7 +311,7 @@ class Decider:
         await self._mark(marks, open_positions)
         return self._loss(user, open_positions, closed.get(ref(user), []), marks)
 
-    def _loss(self, user: User, open_positions: list[Position], closed: list[Position],
+    def _loss(self, user: User, open_positions: list[Position], closed: list[ClosedResult],
               marks: dict[str, float]) -> tuple[float, dict[str, float]]:
         """Today's loss (user's timezone): closed today plus open positions opened today, marked to market."""
         start_ms = epoch_ms(day_start(self.clock(), user.settings.timezone))

@@ -191,3 +191,27 @@ async def test_provider_records_count_trades_that_closed_through_the_pipeline(
     assert (alpha_record.closed_trades, alpha_record.wins) == (1, 1)
     assert alpha_record.avg_win_pct == pytest.approx(position.realized_pnl / (0.08 * position.entry_price) * 100)
     assert records[ref(beta)].closed_trades == 0
+
+
+async def test_follow_best_performer_reads_the_providers_records_through_the_pipeline(
+        services: Services, prices: StaticPriceSource) -> None:
+    """Alpha closed a winning trade; the user holds Beta's long. Alpha's opposite call wins on record and
+    replaces it. Without the policy the same call is skipped (and no record is needed)."""
+    user, _, _ = await setup(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+    prices.prices["BTC/USDT"] = 42_400.0
+    await services.pipeline.ingest(raw("Close #BTCUSDT", message_id=2))
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42300-42500 TP1 43500 SL 41500 10x", channel=BETA,
+                                       message_id=3))
+    await risk_settings.update_profile(user, {"conflicts": {"opposite": "follow-best-performer"}})
+
+    result = await services.pipeline.ingest(raw("BTC/USDT SHORT entry 42400 TP1 41000 SL 43000 10x", message_id=4))
+
+    [outcome] = result.outcomes
+    assert outcome.outcome is DecisionOutcome.TRADE and outcome.rule != "opposite:skip"
+    decision = (await Decision.find(Decision.user_id == ref(user)).sort("-_id").to_list())[0]
+    conflict = decision.details["conflict"]
+    assert conflict["rule"] == "opposite:follow-best-performer" and conflict["action"] == "replace"
+    assert "Alpha: +" in conflict["reason"] and "Beta: no closed trades" in conflict["reason"]
+    sides = sorted([(p.side.value, p.status) async for p in Position.find_all()])
+    assert sides == [("long", "closed"), ("long", "closed"), ("short", "open")]
