@@ -121,8 +121,8 @@ async def build_services(
         desk = OrderDesk(gateways, clock)
         executor = Executor(desk, notifier, clock)
         closer = PositionCloser(executor, notifier, clock)
-        trader = Trader(desk=desk, executor=executor, decider=Decider(price_source, clock), closer=closer,
-                        notifier=notifier, clock=clock)
+        trader = Trader(desk=desk, executor=executor, decider=Decider(price_source, clock, gateways.balance_of),
+                        closer=closer, notifier=notifier, clock=clock)
         pipeline = Pipeline(trader)
         feed = price_source if isinstance(price_source, ReplayPriceSource) else QuoteBars(price_source)
         monitor = Monitor(executor, feed, paper, clock, on_closed=trader.after_close)

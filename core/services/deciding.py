@@ -6,6 +6,9 @@ for every subscriber of a call (price, recent calls on the symbol, provider reco
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +17,7 @@ from beanie import PydanticObjectId
 from pydantic import BaseModel
 
 from core.clock import Clock, day_start, epoch_ms
-from core.domain import ConflictPolicy, NewSignal, RiskProfile, Side
+from core.domain import ConflictPolicy, NewSignal, RiskProfile, Side, TradeMode
 from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import paper_rules
 from core.resolve.conflicts import Call, Holding, Resolution, resolve
@@ -27,7 +30,9 @@ from models import ExchangeAccount, Position, Provider, Signal, Subscription, Us
 from models.orders import ACTIVE
 from models.refs import ref
 
+logger = logging.getLogger(__name__)
 RECENT_LIMIT = timedelta(days=1)  # the longest conflict window a profile may set
+VenueBalance = Callable[[ExchangeAccount], Awaitable[dict[str, float]]]  # a testnet/live account's free balances
 
 
 @dataclass
@@ -118,9 +123,33 @@ async def provider_records(provider_ids: set[str]) -> dict[str, ProviderRecord]:
 
 
 class Decider:
-    def __init__(self, prices: PriceSource, clock: Clock) -> None:
+    def __init__(self, prices: PriceSource, clock: Clock, venue_balance: VenueBalance | None = None) -> None:
         self.prices = prices
         self.clock = clock
+        self.venue_balance = venue_balance
+
+    async def balances(self, account: ExchangeAccount) -> dict[str, float]:
+        """What sizing reads: a paper account's stored balances; a testnet or live account's free balances on
+        its exchange, read now (it raises when the exchange does not answer)."""
+        if account.mode is TradeMode.PAPER or self.venue_balance is None:
+            return dict(account.paper_balances)
+        return await self.venue_balance(account)
+
+    async def _all_balances(self, accounts: list[ExchangeAccount]) -> dict[str, dict[str, float] | str]:
+        """Every account's balances (the venues are asked concurrently), or why they could not be read."""
+        found: dict[str, dict[str, float] | str] = {
+            ref(a): dict(a.paper_balances) for a in accounts if a.mode is TradeMode.PAPER}
+        remote = [a for a in accounts if ref(a) not in found]
+        answers = await asyncio.gather(*(self.balances(a) for a in remote), return_exceptions=True)
+        for account, answer in zip(remote, answers, strict=True):
+            if isinstance(answer, dict):
+                found[ref(account)] = answer
+                continue
+            if not isinstance(answer, Exception):
+                raise answer  # a cancellation or a kill: not the venue's answer
+            logger.warning("balance of account %s: %s", ref(account), answer)
+            found[ref(account)] = f"your {account.exchange} balance could not be read ({answer}); not trading blind"
+        return found
 
     async def scope(self, signal: Signal, parsed: NewSignal, posted_at: datetime, provider: Provider) -> SignalScope:
         """What every subscriber's decision on this call shares: the price, the symbol's recent calls and the
@@ -174,6 +203,12 @@ class Decider:
                 early[n] = Verdict(False, "account", "you have no exchange account set up")
             elif scope.price is None:
                 early[n] = Verdict(False, "price", scope.price_problem or "no market price")
+        balances = await self._all_balances(list({ref(s.account): s.account for n, s in enumerate(seats)
+                                                  if n not in early and s.account is not None}.values()))
+        for n, seat in enumerate(seats):
+            problem = balances.get(ref(seat.account)) if n not in early and seat.account is not None else None
+            if isinstance(problem, str):
+                early[n] = Verdict(False, "account", problem)
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
         held: dict[str, list[Position]] = {}
@@ -192,14 +227,16 @@ class Decider:
             if n in early or seat.user is None or seat.account is None:
                 verdicts.append(early.get(n) or Verdict(False, "user", "subscriber no longer exists"))
                 continue
-            user = seat.user
-            verdicts.append(self._verdict(scope, user, seat.account, seat.sub, profiles[n], held.get(ref(user), []),
-                                          followed.get(ref(user), set()), closed.get(ref(user), []), now))
+            user, funds = seat.user, balances[ref(seat.account)]
+            assert isinstance(funds, dict)  # noqa: S101 - an unreadable balance decided early
+            verdicts.append(self._verdict(scope, user, seat.account, funds, seat.sub, profiles[n],
+                                          held.get(ref(user), []), followed.get(ref(user), set()),
+                                          closed.get(ref(user), []), now))
         return verdicts
 
-    def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, sub: Subscription,
-                 profile: RiskProfile, positions: list[Position], followed: set[str], closed: list[ClosedResult],
-                 now: datetime) -> Verdict:
+    def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, funds: dict[str, float],
+                 sub: Subscription, profile: RiskProfile, positions: list[Position], followed: set[str],
+                 closed: list[ClosedResult], now: datetime) -> Verdict:
         assert scope.price is not None and scope.records is not None  # noqa: S101 - set by decide_many
         resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
         conflict = {"action": resolution.action, "rule": resolution.rule, "reason": resolution.reason}
@@ -210,7 +247,7 @@ class Decider:
         loss, by_exchange = self._loss(user, kept, closed, scope.marks)
         request = TradeRequest(
             signal=scope.parsed, profile=profile, price=scope.price,
-            equity=account.paper_balances.get(scope.parsed.symbol.split("/")[-1], 0.0),
+            equity=funds.get(scope.parsed.symbol.split("/")[-1], 0.0),
             rules=paper_rules(scope.parsed.symbol), now=now, posted_at=scope.posted_at,
             exchange=account.exchange, open_positions=tuple(exposure(p) for p in kept), day_loss=loss,
             day_loss_by_exchange=by_exchange, provider=scope.records.get(scope.signal.provider_id, ProviderRecord()))
@@ -262,9 +299,9 @@ class Decider:
         positions = await Position.find(Position.user_id == ref(user), OPEN).to_list()
         loss, _ = await self._day_loss(user, positions, {})
         quote = symbol.split("/")[-1] if symbol else "USDT"
-        return calculate(balance=account.paper_balances.get(quote, 0.0), entry=entry, stop=stop, targets=targets,
-                         leverage=leverage, profile=user.settings.risk,
-                         rules=paper_rules(symbol) if symbol else FREE_MARKET,
+        balance = (await self.balances(account)).get(quote, 0.0)
+        return calculate(balance=balance, entry=entry, stop=stop, targets=targets, leverage=leverage,
+                         profile=user.settings.risk, rules=paper_rules(symbol) if symbol else FREE_MARKET,
                          open_positions=tuple(exposure(p) for p in positions), day_loss=loss)
 
     async def daily_limit_reason(self, user: User, account: ExchangeAccount, profile: dict[str, Any]) -> str | None:
@@ -272,9 +309,13 @@ class Decider:
         rules = RiskProfile.model_validate(profile) if profile else user.settings.risk
         positions = await Position.find(Position.user_id == ref(user), OPEN).to_list()
         loss, _ = await self._day_loss(user, positions, {})
-        equity = account.paper_balances.get("USDT", 0.0) + loss
-        limits = [v for v in (rules.daily_loss_pct * equity / 100 if rules.daily_loss_pct else None,
-                              rules.daily_loss_amount) if v is not None]
+        try:
+            equity: float | None = (await self.balances(account)).get("USDT", 0.0) + loss
+        except Exception as exc:  # the next call's decision blocks on an unreadable balance anyway
+            logger.warning("daily limit of %s: the %% limit is skipped, balance unreadable: %s", ref(user), exc)
+            equity = None
+        limits = [v for v in (rules.daily_loss_pct * equity / 100 if rules.daily_loss_pct and equity is not None
+                              else None, rules.daily_loss_amount) if v is not None]
         if limits and loss >= min(limits):
             return f"today's loss {loss:,.2f} reached your daily limit {min(limits):,.2f}"
         return None

@@ -49,6 +49,10 @@ class GatewayRouter:
         gateway = self._connected[account_id] = await self.connect(account)
         return gateway
 
+    async def balance_of(self, account: ExchangeAccount) -> dict[str, float]:
+        """The account's free balances on its venue (raises as the gateway classifies a failure)."""
+        return await (await self.route(account)).balance(str(account.id))
+
     async def close(self) -> None:
         for gateway in self._connected.values():
             await gateway.close()
