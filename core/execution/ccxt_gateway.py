@@ -10,9 +10,11 @@ reduce-only market orders), so the same protective logic runs on spot and future
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +30,7 @@ from core.execution.gateway import (
     RateLimited,
 )
 
+logger = logging.getLogger(__name__)
 _STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
            "expired": OrderStatus.EXPIRED, "rejected": OrderStatus.REJECTED}
 
@@ -70,6 +73,11 @@ async def _mapped(action: str) -> AsyncIterator[None]:
             raise OrderRejected(f"insufficient funds on the exchange ({_short(exc)})", "funds") from None
         # an error we cannot classify: assume it may have landed
         raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({_short(exc)})") from None
+
+
+def _fees(order: dict[str, Any]) -> list[dict[str, Any]]:
+    fees: list[dict[str, Any]] = order.get("fees") or ([order["fee"]] if order.get("fee") else [])
+    return fees
 
 
 def _short(exc: BaseException) -> str:
@@ -198,7 +206,7 @@ class CcxtGateway:
             if found is None:
                 raise OrderOutcomeUnknown("the exchange reported a duplicate id but has no such order") from None
             return found
-        return self._result(order, request.client_order_id)
+        return await self._report(order, request.client_order_id, symbol)
 
     async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
         """One after the other: they share this account's connection and its rate limiter."""
@@ -219,7 +227,7 @@ class CcxtGateway:
             if "does not exist" in str(exc).lower() or "unknown order" in str(exc).lower():
                 return None
             raise
-        return self._result(order, client_order_id)
+        return await self._report(order, client_order_id, market["symbol"])
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
         market = await self._market(symbol)
@@ -229,7 +237,7 @@ class CcxtGateway:
                                                          {"clientOrderId": client_order_id})
         except (OrderRejected, OrderOutcomeUnknown):
             return await self.fetch_order(client_order_id, symbol)  # filled or never there: say which
-        return self._result(order, client_order_id)
+        return await self._report(order, client_order_id, market["symbol"])
 
     async def open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderResult]:
         await self._market(symbol or "BTC/USDT")
@@ -245,14 +253,44 @@ class CcxtGateway:
         return {currency: float(value) for currency, value in (balances.get("free") or {}).items()
                 if value is not None}
 
+    async def _report(self, order: dict[str, Any], client_order_id: str, symbol: str) -> OrderResult:
+        """The order as the engine sees it. An order answer with fills but no fee (Binance futures always, spot
+        once the order is fetched later) gets its fee from the order's trades; when they cannot be read the fee
+        stays 0 and a warning is logged (the order's outcome is known either way)."""
+        result = self._result(order, client_order_id)
+        if result.filled <= 0 or any(f.get("cost") is not None for f in _fees(order)):
+            return result
+        try:
+            trades = await self._order_trades(str(order.get("id")), symbol)
+        except ccxt.BaseError as exc:
+            logger.warning("fee of order %s unknown: its trades could not be read (%s)", client_order_id, _short(exc))
+            return result
+        fees = [t["fee"] for t in trades if t.get("fee") and t["fee"].get("cost") is not None]
+        if not fees:
+            return result
+        currency = fees[0].get("currency") or self.quote
+        if any((f.get("currency") or self.quote) != currency for f in fees):
+            logger.warning("fees of order %s are in several currencies; only %s is counted", client_order_id, currency)
+        fee = sum(float(f["cost"]) for f in fees if (f.get("currency") or self.quote) == currency)
+        return replace(result, fee=fee, fee_currency=currency)
+
+    async def _order_trades(self, order_id: str, symbol: str) -> list[dict[str, Any]]:
+        """The trades that filled one order (ccxt's fetchOrderTrades, or its trade list filtered by order id
+        where that is spot-only, as on Binance futures)."""
+        try:
+            trades: list[dict[str, Any]] = await self.exchange.fetch_order_trades(order_id, symbol)
+        except ccxt.NotSupported:
+            trades = await self.exchange.fetch_my_trades(symbol, None, None, {"orderId": order_id})
+        return [t for t in trades if str(t.get("order")) == order_id]
+
     def _result(self, order: dict[str, Any], client_order_id: str) -> OrderResult:
         filled = float(order.get("filled") or 0.0)
         status = _STATUS.get(order.get("status") or "", OrderStatus.OPEN)
         if status is OrderStatus.OPEN and filled > 0:
             status = OrderStatus.PARTIALLY_FILLED
-        fees = order.get("fees") or ([order["fee"]] if order.get("fee") else [])
+        fees = _fees(order)
         fee = sum(float(f.get("cost") or 0.0) for f in fees)
-        currency = next((f.get("currency") for f in fees if f.get("currency")), self.quote)
+        currency = str(next((f.get("currency") for f in fees if f.get("currency")), self.quote))
         stamp = order.get("timestamp") or order.get("lastTradeTimestamp")
         at = datetime.fromtimestamp(stamp / 1000, UTC) if stamp else datetime.now(UTC)
         symbol = str(order.get("symbol") or "").split(":")[0]

@@ -2,10 +2,11 @@
 served by aiohttp so the real ccxt client runs against it. Requests are HMAC-verified like Binance does.
 
 Supported: exchangeInfo, ticker/24hr (its time is `clock_ms`), klines (1m rows a test sets), order create
-(MARKET, LIMIT) / fetch / cancel by client id, openOrders, account balances, futures leverage, marginType and
-position mode. Resting limits fill when a test moves the
-price (`set_price`). Faults are injected per call (`inject`): drop the connection before or after the order
-is processed, rate limit (HTTP 429, -1003), exchange unavailable (503), insufficient balance, bad key.
+(MARKET, LIMIT) / fetch / cancel by client id, openOrders, the account's trades by order id (myTrades,
+userTrades, with commissions), account balances, futures leverage, marginType and position mode. Resting
+limits fill when a test moves the price (`set_price`). Faults are injected per call (`inject`): drop the
+connection before or after the order is processed, rate limit (HTTP 429, -1003), exchange unavailable (503),
+insufficient balance, bad key.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class FakeOrder:
     status: str = "NEW"
     executed: float = 0.0
     quote: float = 0.0
+    trades: list[dict[str, Any]] = field(default_factory=list)  # one per fill, with its commission
 
     def as_json(self) -> dict[str, Any]:
         common = {"symbol": self.symbol, "orderId": self.order_id, "clientOrderId": self.client_id,
@@ -127,6 +129,13 @@ class FakeBinance:
             self.balances["USDT"] -= sign * cost
         self.balances["USDT"] -= cost * FEE_RATE
         order.executed, order.quote, order.status = order.qty, order.quote + cost, "FILLED"
+        order.trades.append({"symbol": order.symbol, "id": next(self._ids), "orderId": order.order_id,
+                             "side": order.side, "price": f"{price:.8f}", "qty": f"{amount:.8f}",
+                             "quoteQty": f"{cost:.8f}", "commission": f"{cost * FEE_RATE:.8f}",
+                             "commissionAsset": "USDT", "time": self.clock_ms, "buyer": order.side == "BUY",
+                             "maker": order.type == "LIMIT", "isBuyer": order.side == "BUY",
+                             "isMaker": order.type == "LIMIT", "realizedPnl": "0", "marginAsset": "USDT",
+                             "positionSide": "BOTH"})
 
     # -- the HTTP side ---------------------------------------------------------------------------------------
 
@@ -140,6 +149,8 @@ class FakeBinance:
             app.router.add_get(f"{prefix}/order", self._fetch)
             app.router.add_delete(f"{prefix}/order", self._cancel)
             app.router.add_get(f"{prefix}/openOrders", self._open_orders(futures))
+        app.router.add_get("/api/v3/myTrades", self._trades)
+        app.router.add_get("/fapi/v1/userTrades", self._trades)
         app.router.add_get("/api/v3/account", self._spot_account)
         app.router.add_get("/fapi/v3/account", self._futures_account)
         app.router.add_get("/fapi/v2/account", self._futures_account)
@@ -262,6 +273,11 @@ class FakeBinance:
                                       and o.status in ("NEW", "PARTIALLY_FILLED")
                                       and (symbol is None or o.symbol == symbol)])
         return handler
+
+    async def _trades(self, request: web.Request) -> web.Response:
+        p = request[PARAMS]
+        return web.json_response([t for o in self.orders.values() if o.symbol == p["symbol"]
+                                  and str(o.order_id) == p.get("orderId", str(o.order_id)) for t in o.trades])
 
     async def _spot_account(self, request: web.Request) -> web.Response:
         return web.json_response({"canTrade": True, "canWithdraw": False, "canDeposit": True,

@@ -98,3 +98,19 @@ async def test_stop_orders_are_not_held_on_ccxt(fake_binance: tuple[FakeBinance,
         assert refused.value.kind == "unsupported"
     finally:
         await gateway.close()
+
+
+async def test_a_fill_whose_trades_cannot_be_read_is_still_reported_with_a_warning(
+        fake_binance: tuple[FakeBinance, str], caplog: pytest.LogCaptureFixture) -> None:
+    """The order landed and filled: its outcome must come back even when the fee lookup fails."""
+    fake, url = fake_binance
+    gateway = ccxt_gateway(url, futures=True)
+    try:
+        fake.inject("/fapi/v1/userTrades", "unavailable")
+        result = await gateway.create_order(buy(leverage=5))
+        assert result.status is OrderStatus.FILLED and result.filled == pytest.approx(0.01) and result.fee == 0
+        assert f"fee of order {CID} unknown" in caplog.text
+        fetched = await gateway.fetch_order(CID, "BTC/USDT")  # a later report reads it
+        assert fetched is not None and fetched.fee == pytest.approx(0.01 * 42_250 * 0.001)
+    finally:
+        await gateway.close()

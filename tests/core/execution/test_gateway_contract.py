@@ -9,6 +9,7 @@ import pytest
 from core.domain import OrderSide, OrderStatus
 from core.execution.gateway import OrderRejected, OrderRequest
 from tests.core.execution.conftest import Venue
+from tests.fakes.binance import FEE_RATE
 
 _ids = itertools.count(1)
 
@@ -84,3 +85,24 @@ async def test_balance_reports_the_quote_currency(venue: Venue) -> None:
     await venue.gateway.create_order(await venue.gateway.prepare(order(venue)))
     after = (await venue.gateway.balance(venue.account_id))["USDT"]
     assert before == pytest.approx(10_000.0) and after < before
+
+
+def fee_rates(venue: Venue) -> tuple[float, float]:
+    """(taker, maker) fee rates of the venue under test."""
+    return (0.0004, 0.0002) if venue.fake is None else (FEE_RATE, FEE_RATE)
+
+
+async def test_fills_report_their_fee_when_placed_and_when_fetched_later(venue: Venue) -> None:
+    """Binance's futures order answers carry no fee, and a spot order fetched after it filled has no fills in
+    it: the ccxt gateway reads the order's trades then (a market fill and a resting limit filled later)."""
+    taker, maker = fee_rates(venue)
+    market = await venue.gateway.create_order(await venue.gateway.prepare(order(venue)))
+    assert market.fee == pytest.approx(0.01 * 42_250 * taker) and market.fee_currency == "USDT"
+    again = await venue.gateway.fetch_order(market.client_order_id, "BTC/USDT")
+    assert again is not None and again.fee == pytest.approx(market.fee)
+
+    request = await venue.gateway.prepare(order(venue, "limit", price=41_000.0))
+    assert (await venue.gateway.create_order(request)).fee == 0
+    await venue.move("BTC/USDT", 40_900.0)
+    done = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT")
+    assert done is not None and done.fee == pytest.approx(0.01 * 41_000 * maker)
