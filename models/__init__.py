@@ -3,7 +3,7 @@
 from beanie import Document
 
 from models.events import AuditEvent, Notification
-from models.market import Candle
+from models.market import Candle, MonitorCursor
 from models.orders import Fill, OrderIntent, Position
 from models.paper import PaperHoldingDoc, PaperOrder
 from models.providers import Provider, Subscription
@@ -13,10 +13,11 @@ from models.users import ExchangeAccount, User
 ALL_DOCUMENTS: list[type[Document]] = [
     User, ExchangeAccount, Provider, Subscription, Message, Signal, Decision,
     OrderIntent, Fill, Position, Notification, AuditEvent, PaperOrder, PaperHoldingDoc,
-    Candle,
+    Candle, MonitorCursor,
 ]
 
 __all__ = [
-    "ALL_DOCUMENTS", "AuditEvent", "Candle", "Decision", "ExchangeAccount", "Fill", "Message", "Notification",
+    "ALL_DOCUMENTS", "AuditEvent", "Candle", "Decision", "ExchangeAccount", "Fill", "Message", "MonitorCursor",
+    "Notification",
     "OrderIntent", "PaperHoldingDoc", "PaperOrder", "Position", "Provider", "Signal", "Subscription", "User",
 ]

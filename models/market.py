@@ -1,9 +1,10 @@
 """The market-data cache: OHLCV candles fetched from an exchange, one document per (source, symbol, timeframe,
-open time). Candles are immutable once closed, so a cached one is never fetched again."""
+open time). Candles are immutable once closed, so a cached one is never fetched again. And the monitor's
+cursor: the last bar it ran per symbol, so a restart neither runs a bar twice nor skips the ones it missed."""
 
 from __future__ import annotations
 
-from beanie import Document
+from beanie import Document, Indexed
 from pymongo import ASCENDING, IndexModel
 
 
@@ -22,3 +23,11 @@ class Candle(Document):
         name = "candles"
         indexes = [IndexModel([("source", ASCENDING), ("symbol", ASCENDING), ("timeframe", ASCENDING),
                                ("ts_ms", ASCENDING)], unique=True)]
+
+
+class MonitorCursor(Document):
+    symbol: Indexed(str, unique=True)  # type: ignore[valid-type]
+    last_bar_ms: int  # open time of the last bar the monitor ran through the orders and positions
+
+    class Settings:
+        name = "monitor_cursors"

@@ -5,6 +5,7 @@ Per symbol with live orders or positions, for each new bar: the paper exchange m
 reaches them (a stop first cancels its sibling targets: one-cancels-the-other); positions track their best
 price, and trailing / break-even rules tighten the stop; unfilled entries expire, and are cancelled when a
 target or the stop trades before them. Closed positions are handed to `on_closed` (daily-loss pause).
+The last bar run per symbol is stored (`MonitorCursor`): after a restart the feed continues from it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from core.market.prices import BarFeed, PriceUnavailable
 from core.market.rules import paper_rules
 from core.services.execution import Executor, book, profile_of
 from core.services.orders import LIVE_QUERY
-from models import OrderIntent, Position
+from models import MonitorCursor, OrderIntent, Position
 from models.orders import ACTIVE
 from models.refs import ref
 
@@ -57,15 +58,30 @@ class Monitor:
         symbols = sorted({i.symbol for i in live} | {p.symbol for p in positions})
         for symbol in symbols:
             try:
-                bars = await self.feed.bars(symbol, self._last_bar.get(symbol), self.clock())
+                bars = await self.feed.bars(symbol, await self._since(symbol), self.clock())
             except PriceUnavailable as exc:
                 logger.warning("monitor: no bars for %s: %s", symbol, exc)
                 continue
             for bar in bars:
                 await self._on_bar(bar, report)
-                self._last_bar[symbol] = bar.ts_ms
+                await self._ran(bar)
                 report.bars += 1
         return report
+
+    async def _since(self, symbol: str) -> int | None:
+        """The last bar run for the symbol: in memory, else as stored by an earlier run (None: never run)."""
+        if symbol not in self._last_bar:
+            cursor = await MonitorCursor.find_one(MonitorCursor.symbol == symbol)
+            if cursor is not None:
+                self._last_bar[symbol] = cursor.last_bar_ms
+        return self._last_bar.get(symbol)
+
+    async def _ran(self, bar: Bar) -> None:
+        """Store the cursor after the bar's work: a crash in between runs that one bar again (its fills are
+        idempotent, triggers re-check the price), never skips it."""
+        self._last_bar[bar.symbol] = bar.ts_ms
+        await MonitorCursor.get_pymongo_collection().update_one(
+            {"symbol": bar.symbol}, {"$set": {"last_bar_ms": bar.ts_ms}}, upsert=True)
 
     async def _on_bar(self, bar: Bar, report: TickReport) -> None:
         changed = {r.client_order_id: r for r in await self.paper.advance(bar)}

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from core.app import Services
-from core.domain import OrderStatus, RawMessage
+from core.domain import Bar, OrderStatus, RawMessage
 from core.market.prices import StaticPriceSource
 from core.services import risk_settings
+from core.services.monitor import Monitor
 from models import Notification, OrderIntent, Position, User
 from models.refs import ref
 from tests.conftest import FakeClock
@@ -204,3 +205,40 @@ async def test_a_provider_cancel_removes_unfilled_entries(
     [note] = await Notification.find(Notification.kind == "provider_cancel").to_list()
     assert note.text == ("Provider update on your BTC/USDT position (cancel): unfilled entries cancelled; "
                          "the 0.04 that filled stays open with its stop and targets.")
+
+
+class MinuteBars:
+    """A feed with one flat bar per minute: every bar after `since_ms` up to now (the latest one without it)."""
+
+    def __init__(self, price: float) -> None:
+        self.price = price
+        self.asked: list[int | None] = []
+
+    async def bars(self, symbol: str, since_ms: int | None, now: datetime) -> list[Bar]:
+        self.asked.append(since_ms)
+        last = int(now.timestamp() * 1000) // 60_000 * 60_000
+        first = last if since_ms is None else since_ms + 60_000
+        return [Bar(symbol, ts, self.price, self.price, self.price, self.price, 1e9)
+                for ts in range(first, last + 1, 60_000)]
+
+
+async def test_after_a_restart_the_monitor_continues_from_the_last_bar_it_ran(
+        services: Services, clock: FakeClock) -> None:
+    """A new monitor (a restarted process: nothing in memory) neither runs the last bar again nor skips the
+    bars that opened while it was down."""
+    await trader(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 TP2 44000 SL 41000 10x"))
+    feed = MinuteBars(42_250.0)
+
+    def started() -> Monitor:
+        old = services.monitor
+        return Monitor(old.executor, feed, old.paper, clock, on_closed=old.on_closed)
+
+    first = await started().tick()
+    assert first.bars == 1 and feed.asked == [None]
+
+    clock.advance(minutes=3)
+    again = await started().tick()
+
+    assert again.bars == 3  # the three minutes it missed; the bar it ran before is not run again
+    assert feed.asked[1] == int(clock.now.timestamp() * 1000) // 60_000 * 60_000 - 3 * 60_000
