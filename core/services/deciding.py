@@ -153,7 +153,7 @@ class Decider:
             if not isinstance(answer, Exception):
                 raise answer  # a cancellation or a kill: not the venue's answer
             logger.warning("balance of account %s: %s", ref(account), answer)
-            found[ref(account)] = f"your {account.exchange} balance could not be read ({answer}); not trading blind"
+            found[ref(account)] = f"your {account.exchange} balance could not be read, so nothing is sized: {answer}"
         return found
 
     async def scope(self, signal: Signal, parsed: NewSignal, posted_at: datetime, provider: Provider) -> SignalScope:

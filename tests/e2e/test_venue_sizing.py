@@ -82,6 +82,22 @@ async def test_an_exchange_that_refuses_the_balance_read_blocks_the_trade_with_t
 
     [outcome] = result.outcomes
     assert outcome.outcome is DecisionOutcome.BLOCK and outcome.rule == "account"
-    assert outcome.reason.startswith("your binance balance could not be read (the exchange refused the API key")
-    assert outcome.reason.endswith("not trading blind")
+    assert outcome.reason.startswith("your binance balance could not be read, so nothing is sized: the exchange "
+                                     "refused the API key (binance {\"code\": -2015")
     assert await OrderIntent.count() == 0 and fake.order_posts() == 0
+
+
+async def test_a_live_account_without_opt_in_is_blocked_before_any_exchange_call(
+        venue_services: tuple[Services, FakeBinance]) -> None:
+    services, fake = venue_services
+    user = await subscribe_testnet_user(services)
+    await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(user), ExchangeAccount.is_default == True  # noqa: E712
+                                   ).update({"$set": {"mode": TradeMode.LIVE.value}})
+
+    result = await services.pipeline.ingest(call())
+
+    [outcome] = result.outcomes
+    assert (outcome.outcome, outcome.rule) == (DecisionOutcome.BLOCK, "account")
+    assert outcome.reason == ("your binance balance could not be read, so nothing is sized: live trading is not "
+                              "switched on for this account (opt in on the dashboard first)")
+    assert fake.calls == [] and await OrderIntent.count() == 0
