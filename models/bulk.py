@@ -1,16 +1,23 @@
 """Bulk writes shared by the batch paths: insert many documents at once, keeping the ones a unique index
-already holds (an idempotent replay), and update many documents by `_id` (the form nx-27017 indexes)."""
+already holds (an idempotent replay), update many documents by `_id` (the form nx-27017 indexes), and run
+writes that must land together in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from beanie import Document, PydanticObjectId
 from pymongo import ReplaceOne, UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import BulkWriteError, OperationFailure
 
+logger = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
+ILLEGAL_OPERATION = 20  # a standalone mongod's answer to a transaction
+T = TypeVar("T")
+_transactions = {"supported": True}
 
 
 def stored_form(doc: Document) -> dict[str, Any]:
@@ -39,11 +46,30 @@ async def insert_new(model: type[Document], docs: Sequence[Document], key: str) 
     return {str(getattr(doc, key)) for doc in docs}
 
 
-async def update_by_id(model: type[Document], changes: Mapping[Any, dict[str, Any]]) -> None:
+async def update_by_id(model: type[Document], changes: Mapping[Any, dict[str, Any]],
+                       session: AsyncClientSession | None = None) -> None:
     """Apply one update document per `_id`, in one round trip."""
     if changes:
         await model.get_pymongo_collection().bulk_write(
-            [UpdateOne({"_id": doc_id}, update) for doc_id, update in changes.items()], ordered=False)
+            [UpdateOne({"_id": doc_id}, update) for doc_id, update in changes.items()], ordered=False,
+            session=session)
+
+
+async def in_transaction(model: type[Document], body: Callable[[AsyncClientSession | None], Awaitable[T]]) -> T:
+    """Run `body` in one transaction on the model's database (a replica set, or the embedded server): all of its
+    writes land or none does. pymongo retries it on a transient transaction error. A standalone MongoDB has no
+    transactions: there the writes run in order without one (logged once)."""
+    if _transactions["supported"]:
+        client = model.get_pymongo_collection().database.client
+        try:
+            async with client.start_session() as session:
+                return await session.with_transaction(body)
+        except OperationFailure as exc:
+            if exc.code != ILLEGAL_OPERATION:
+                raise
+            _transactions["supported"] = False  # nothing was written: the first write was refused
+            logger.warning("this MongoDB has no transactions (%s): related writes run one after the other", exc)
+    return await body(None)
 
 
 async def replace_all(model: type[Document], docs: Sequence[Document]) -> None:

@@ -10,13 +10,15 @@ cancelled when nothing is.
 
 Orders are placed in batches (`create_orders`, one signal's orders for many users): the accounts' holdings,
 balances and reserved margin are read once into a `PaperBook`, every order is checked and matched against it in
-memory, and the new orders and the settlements are written in bulk. `create_order` is a batch of one.
+memory, and the new orders and the settlements are written in one transaction (`PaperStore.write`: all or
+nothing, so a crash never leaves a filled order without its holding and balance). `create_order` is a batch
+of one.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -97,25 +99,34 @@ class PaperBook:
                    for (account, _), h in self.holdings.items() if account == account_id)
 
 
+@dataclass
+class Moves:
+    """What a batch's fills do to the store: these holdings as they are now, `cash` added to the accounts'
+    balances and `volume` to their traded volume."""
+
+    holdings: dict[tuple[str, str], PaperHolding]
+    cash: dict[str, dict[str, float]]
+    volume: dict[str, float]
+
+
+Settle = Callable[[set[str]], "Moves | None"]  # the moves of the new orders stored (by client id)
+
+
 class PaperStore(Protocol):
     async def find_many(self, client_order_ids: Sequence[str]) -> dict[str, PaperOrderState]: ...
 
-    async def insert_many(self, states: Sequence[PaperOrderState]) -> set[str]:
-        """Store new orders; returns the client ids stored (an id that exists already is left as it is)."""
+    async def write(self, new: Sequence[PaperOrderState], changed: Sequence[PaperOrderState],
+                    settle: Settle) -> set[str]:
+        """All or nothing, as an exchange's matching engine commits: store the `new` orders, the `changed` ones
+        and `settle(stored)` (what their fills did). A new order whose client id is held already is left as it
+        is and not settled; returns the client ids of the new orders stored."""
         ...
-
-    async def save(self, states: Sequence[PaperOrderState]) -> None: ...
 
     async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]: ...
 
     async def book(self, account_ids: Sequence[str], balances: bool = True) -> PaperBook:
         """The accounts' holdings (every symbol), and their balances and traded volume unless `balances` is False
         (no reservations)."""
-        ...
-
-    async def settle(self, holdings: dict[tuple[str, str], PaperHolding], cash: dict[str, dict[str, float]],
-                     volume: dict[str, float]) -> None:
-        """Store these holdings, add `cash` to the accounts' balances and `volume` to their traded volume."""
         ...
 
 
@@ -207,8 +218,8 @@ class PaperGateway:
                     continue
                 states.append(state)
                 moves[request.client_order_id] = moved
-            stored = await self.store.insert_many(states)
-            await self._settle(before, [m for cid in stored for m in moves[cid]])
+            stored = await self.store.write(
+                states, [], lambda ids: self._settlement(before, [m for cid in ids for m in moves[cid]]))
             out.update({s.request.client_order_id: s.result(self.quote_currency) for s in states})
             # a client id stored before (a repeat, or a race) answers with that order, not with this attempt
             repeats = [r.client_order_id for r in requests if r.client_order_id not in stored]
@@ -274,8 +285,8 @@ class PaperGateway:
         book.volume[r.account_id] = book.volume.get(r.account_id, 0.0) + notional
         return Settlement(r.account_id, r.symbol, _signed(r.side, amount), price, r.leverage, cash, notional)
 
-    async def _settle(self, before: dict[tuple[str, str], PaperHolding], moves: list[Settlement]) -> None:
-        """Write what these fills did, replayed on the holdings as read (so only stored orders count)."""
+    def _settlement(self, before: dict[tuple[str, str], PaperHolding], moves: list[Settlement]) -> Moves | None:
+        """What these fills did, replayed on the holdings as read (so only stored orders count)."""
         holdings: dict[tuple[str, str], PaperHolding] = {}
         cash: dict[str, dict[str, float]] = {}
         volume: dict[str, float] = {}
@@ -286,8 +297,7 @@ class PaperGateway:
             account = cash.setdefault(move.account_id, {})
             account[self.quote_currency] = account.get(self.quote_currency, 0.0) + move.cash
             volume[move.account_id] = volume.get(move.account_id, 0.0) + move.volume
-        if holdings:
-            await self.store.settle(holdings, cash, volume)
+        return Moves(holdings, cash, volume) if holdings else None
 
     @staticmethod
     def _apply(holding: PaperHolding, delta: float, price: float, leverage: float | None) -> float:
@@ -327,8 +337,7 @@ class PaperGateway:
                     state.price_source = f"bar {datetime.fromtimestamp(bar.ts_ms / 1000, UTC).isoformat()}"
                 if match is not None or moved:
                     changed.append(state)
-            await self.store.save(changed)
-            await self._settle(before, moves)
+            await self.store.write([], changed, lambda _: self._settlement(before, moves))
         return [state.result(self.quote_currency) for state in changed]
 
     async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
@@ -343,7 +352,7 @@ class PaperGateway:
             state = (await self.store.find_many([client_order_id])).get(client_order_id) or state
             if state.status in OPEN_STATES:
                 state.status = OrderStatus.CANCELLED
-                await self.store.save([state])
+                await self.store.write([], [state], lambda _: None)
         return state.result(self.quote_currency)
 
     async def open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderResult]:

@@ -1,4 +1,5 @@
-"""MongoDB storage for the paper exchange: its orders (unique client id), holdings and account balances."""
+"""MongoDB storage for the paper exchange: its orders (unique client id), holdings and account balances. Each
+batch (new orders, changed orders, what their fills did) is written in one transaction."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from beanie import PydanticObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import BulkWriteError
 
 from core.execution.gateway import OrderRequest
-from core.execution.paper import OPEN_STATES, PaperBook, PaperHolding, PaperOrderState
+from core.execution.paper import OPEN_STATES, Moves, PaperBook, PaperHolding, PaperOrderState, Settle
 from models import ExchangeAccount, PaperHoldingDoc, PaperOrder
-from models.bulk import insert_new, update_by_id
+from models.bulk import DUPLICATE_KEY, in_transaction, stored_form, update_by_id
 
 _REQUEST_FIELDS = ("client_order_id", "account_id", "symbol", "side", "order_type", "amount", "price",
                    "stop_price", "reduce_only", "leverage", "margin_mode", "ref_price")
@@ -36,18 +39,44 @@ class MongoPaperStore:
             orders = await PaperOrder.find({"client_order_id": {"$in": list(client_order_ids)}}).to_list()
         return {o.client_order_id: _state(o) for o in orders}
 
-    async def insert_many(self, states: Sequence[PaperOrderState]) -> set[str]:
-        if not states:
-            return set()
-        docs = [PaperOrder(**{name: getattr(s.request, name) for name in _REQUEST_FIELDS}, status=s.status,
-                           filled=s.filled, cost=s.cost, fee=s.fee, triggered=s.triggered,
-                           price_source=s.price_source, created_at=s.created_at) for s in states]
-        return await insert_new(PaperOrder, docs, "client_order_id")
+    async def write(self, new: Sequence[PaperOrderState], changed: Sequence[PaperOrderState],
+                    settle: Settle) -> set[str]:
+        held: set[str] = set()  # client ids found stored already (a repeat): not inserted, not settled
+        while True:
+            fresh = [s for s in new if s.request.client_order_id not in held]
+            stored = {s.request.client_order_id for s in fresh}
+            moves = settle(stored)
 
-    async def save(self, states: Sequence[PaperOrderState]) -> None:
-        for state in states:  # by client id, one at a time: nx-27017 scans in bulk updates not keyed by _id
-            await PaperOrder.find_one(PaperOrder.client_order_id == state.request.client_order_id).update(
-                {"$set": _mutable(state)})
+            async def body(session: AsyncClientSession | None, fresh: list[PaperOrderState] = fresh,
+                           moves: Moves | None = moves) -> None:
+                await self._write(fresh, changed, moves, session)
+
+            try:
+                await in_transaction(PaperOrder, body)
+                return stored
+            except BulkWriteError as exc:
+                if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                    raise
+                found = set(await self.find_many([s.request.client_order_id for s in fresh]))
+                if not found - held:
+                    raise  # a duplicate that cannot be found: not a repeat, do not loop
+                held |= found
+
+    async def _write(self, new: Sequence[PaperOrderState], changed: Sequence[PaperOrderState], moves: Moves | None,
+                     session: AsyncClientSession | None) -> None:
+        orders = PaperOrder.get_pymongo_collection()
+        if new:
+            docs = [PaperOrder(**{name: getattr(s.request, name) for name in _REQUEST_FIELDS}, status=s.status,
+                               filled=s.filled, cost=s.cost, fee=s.fee, triggered=s.triggered,
+                               price_source=s.price_source, created_at=s.created_at) for s in new]
+            for doc in docs:
+                doc.id = PydanticObjectId()
+            await orders.insert_many([stored_form(doc) for doc in docs], session=session)
+        for state in changed:  # by client id, one at a time: nx-27017 scans in bulk updates not keyed by _id
+            await orders.update_one({"client_order_id": state.request.client_order_id}, {"$set": _mutable(state)},
+                                    session=session)
+        if moves is not None:
+            await self._settle(moves, session)
 
     async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]:
         query: dict[str, Any] = {"status": {"$in": [s.value for s in OPEN_STATES]}}
@@ -66,17 +95,20 @@ class MongoPaperStore:
                          balances={str(a.id): dict(a.paper_balances) for a in accounts},
                          volume={str(a.id): a.paper_volume for a in accounts})
 
-    async def settle(self, holdings: dict[tuple[str, str], PaperHolding], cash: dict[str, dict[str, float]],
-                     volume: dict[str, float]) -> None:
+    @staticmethod
+    async def _settle(moves: Moves, session: AsyncClientSession | None) -> None:
         new = [PaperHoldingDoc(account_id=account_id, symbol=symbol, amount=h.amount, entry_price=h.entry_price,
-                               leverage=h.leverage) for (account_id, symbol), h in holdings.items() if h.ref is None]
-        await insert_new(PaperHoldingDoc, new, "symbol")  # the caller holds the accounts' locks: no one else adds
+                               leverage=h.leverage) for (account_id, symbol), h in moves.holdings.items()
+               if h.ref is None]
+        if new:  # the caller holds the accounts' locks: no one else adds them
+            await PaperHoldingDoc.get_pymongo_collection().insert_many([stored_form(doc) for doc in new],
+                                                                       session=session)
         await update_by_id(PaperHoldingDoc, {
             PydanticObjectId(h.ref): {"$set": {"amount": h.amount, "entry_price": h.entry_price,
                                                "leverage": h.leverage}}
-            for h in holdings.values() if h.ref is not None})
-        increments = {account_id: {f"paper_balances.{c}": v for c, v in cash.get(account_id, {}).items()}
-                      for account_id in set(cash) | set(volume)}
+            for h in moves.holdings.values() if h.ref is not None}, session)
+        increments = {account_id: {f"paper_balances.{c}": v for c, v in moves.cash.get(account_id, {}).items()}
+                      for account_id in set(moves.cash) | set(moves.volume)}
         await update_by_id(ExchangeAccount, {
-            PydanticObjectId(account_id): {"$inc": {**inc, "paper_volume": volume.get(account_id, 0.0)}}
-            for account_id, inc in sorted(increments.items())})
+            PydanticObjectId(account_id): {"$inc": {**inc, "paper_volume": moves.volume.get(account_id, 0.0)}}
+            for account_id, inc in sorted(increments.items())}, session)

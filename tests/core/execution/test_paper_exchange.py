@@ -6,11 +6,14 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from bson.errors import InvalidId
 
 from core.domain import Bar, OrderSide, OrderStatus
 from core.execution.costs import Costs, FixedFee, FixedSlippage, PercentageFee
 from core.execution.gateway import OrderRejected, OrderRequest
-from core.execution.paper import PaperGateway
+from core.execution.paper import Moves, PaperGateway, PaperHolding, PaperOrderState
+from core.services.paper_store import MongoPaperStore
+from models import PaperHoldingDoc, PaperOrder, bulk
 from tests.conftest import FakeClock
 from tests.core.execution.conftest import Venue, paper_venue
 
@@ -142,3 +145,33 @@ async def test_fixed_fee_and_insufficient_margin_counts_open_positions(db: str, 
     with pytest.raises(OrderRejected, match="insufficient funds") as refused:
         await venue.gateway.create_order(req(venue, BUY, amount=0.1))  # 422.5 more; 154 free
     assert refused.value.kind == "funds"
+
+
+async def test_a_batch_is_written_all_or_nothing(db: str, clock: FakeClock) -> None:
+    """A failure after the order is written (here: the balance update names an account id that is not one)
+    rolls the whole batch back on the real server: no order without its holding and balance, or the reverse."""
+    venue = await paper_venue(clock)
+    request = req(venue, BUY)
+    state = PaperOrderState(request, OrderStatus.FILLED, clock(), filled=0.1, cost=4_225.0)
+    moves = Moves({(venue.account_id, "BTC/USDT"): PaperHolding(0.1, 42_250.0, 10.0)}, {"not-an-id": {"USDT": -1.0}},
+                  {})
+    store = MongoPaperStore()
+
+    with pytest.raises(InvalidId):
+        await store.write([state], [], lambda stored: moves)
+
+    assert await PaperOrder.count() == 0 and await PaperHoldingDoc.count() == 0
+    assert await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT") is None
+
+
+async def test_without_transactions_the_batch_is_still_written_in_order(
+        db: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A standalone MongoDB has no transactions: the same writes run one after the other, repeats included."""
+    monkeypatch.setitem(bulk._transactions, "supported", False)
+    venue = await paper_venue(clock)
+    request = req(venue, BUY)
+    first = await venue.gateway.create_order(request)
+    again = await venue.gateway.create_order(request)
+    assert first.status is OrderStatus.FILLED and again.filled == first.filled and await PaperOrder.count() == 1
+    balance = (await venue.gateway.balance(venue.account_id))["USDT"]
+    assert balance == pytest.approx(10_000 - first.fee - 0.1 * 42_250 / 10)  # one fill settled, not two
