@@ -4,6 +4,7 @@ batch (new orders, changed orders, what their fills did) is written in one trans
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -45,14 +46,8 @@ class MongoPaperStore:
         while True:
             fresh = [s for s in new if s.request.client_order_id not in held]
             stored = {s.request.client_order_id for s in fresh}
-            moves = settle(stored)
-
-            async def body(session: AsyncClientSession | None, fresh: list[PaperOrderState] = fresh,
-                           moves: Moves | None = moves) -> None:
-                await self._write(fresh, changed, moves, session)
-
             try:
-                await in_transaction(PaperOrder, body)
+                await in_transaction(PaperOrder, partial(self._write, fresh, changed, settle(stored)))
                 return stored
             except BulkWriteError as exc:
                 if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
