@@ -4,20 +4,17 @@ writes that must land together in one transaction."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from beanie import Document, PydanticObjectId
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.errors import BulkWriteError
 
-logger = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
-ILLEGAL_OPERATION = 20  # a standalone mongod's answer to a transaction
 T = TypeVar("T")
-_transactions = {"supported": True}
+_transactions: dict[str, bool | None] = {"supported": None}  # learned from the server's hello
 
 
 def stored_form(doc: Document) -> dict[str, Any]:
@@ -55,21 +52,24 @@ async def update_by_id(model: type[Document], changes: Mapping[Any, dict[str, An
             session=session)
 
 
+async def transactions(model: type[Document]) -> bool:
+    """Whether the model's server has isolated transactions: a replica set member or a mongos says so in
+    `hello`. A standalone MongoDB has none, and the embedded nx-27017 (which reports neither) runs every
+    session on one SQLite connection: one session's abort there rolls back the others' writes (measured), so
+    it is treated as having none. Asked once per process."""
+    if _transactions["supported"] is None:
+        hello = await model.get_pymongo_collection().database.client.admin.command("hello")
+        _transactions["supported"] = "setName" in hello or hello.get("msg") == "isdbgrid"
+    return bool(_transactions["supported"])
+
+
 async def in_transaction(model: type[Document], body: Callable[[AsyncClientSession | None], Awaitable[T]]) -> T:
-    """Run `body` in one transaction on the model's database (a replica set, or the embedded server): all of its
-    writes land or none does. pymongo retries it on a transient transaction error. A standalone MongoDB has no
-    transactions: there the writes run in order without one (logged once)."""
-    if _transactions["supported"]:
-        client = model.get_pymongo_collection().database.client
-        try:
-            async with client.start_session() as session:
-                return await session.with_transaction(body)
-        except OperationFailure as exc:
-            if exc.code != ILLEGAL_OPERATION:
-                raise
-            _transactions["supported"] = False  # nothing was written: the first write was refused
-            logger.warning("this MongoDB has no transactions (%s): related writes run one after the other", exc)
-    return await body(None)
+    """Run `body` in one transaction where the server has them (all of its writes land or none does; pymongo
+    retries it on a transient transaction error), else with no session: its writes then run in order."""
+    if not await transactions(model):
+        return await body(None)
+    async with model.get_pymongo_collection().database.client.start_session() as session:
+        return await session.with_transaction(body)
 
 
 async def replace_all(model: type[Document], docs: Sequence[Document]) -> None:

@@ -10,9 +10,9 @@ cancelled when nothing is.
 
 Orders are placed in batches (`create_orders`, one signal's orders for many users): the accounts' holdings,
 balances and reserved margin are read once into a `PaperBook`, every order is checked and matched against it in
-memory, and the new orders and the settlements are written in one transaction (`PaperStore.write`: all or
-nothing, so a crash never leaves a filled order without its holding and balance). `create_order` is a batch
-of one.
+memory, and the new orders and the settlements are written together (`PaperStore.write`: in one transaction
+where the database has them, so a crash never leaves a filled order without its holding and balance).
+`create_order` is a batch of one.
 """
 
 from __future__ import annotations
@@ -117,9 +117,9 @@ class PaperStore(Protocol):
 
     async def write(self, new: Sequence[PaperOrderState], changed: Sequence[PaperOrderState],
                     settle: Settle) -> set[str]:
-        """All or nothing, as an exchange's matching engine commits: store the `new` orders, the `changed` ones
-        and `settle(stored)` (what their fills did). A new order whose client id is held already is left as it
-        is and not settled; returns the client ids of the new orders stored."""
+        """Store the `new` orders, the `changed` ones and `settle(stored)` (what their fills did), all or nothing
+        where the database has transactions. A new order whose client id is held already is left as it is and
+        not settled; returns the client ids of the new orders stored."""
         ...
 
     async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]: ...

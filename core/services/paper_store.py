@@ -1,5 +1,6 @@
 """MongoDB storage for the paper exchange: its orders (unique client id), holdings and account balances. Each
-batch (new orders, changed orders, what their fills did) is written in one transaction."""
+batch (new orders, changed orders, what their fills did) is written in one transaction where the server has
+isolated transactions (a replica set), else in order (see `models.bulk.transactions`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pymongo.errors import BulkWriteError
 from core.execution.gateway import OrderRequest
 from core.execution.paper import OPEN_STATES, Moves, PaperBook, PaperHolding, PaperOrderState, Settle
 from models import ExchangeAccount, PaperHoldingDoc, PaperOrder
-from models.bulk import DUPLICATE_KEY, in_transaction, stored_form, update_by_id
+from models.bulk import DUPLICATE_KEY, in_transaction, insert_new, stored_form, update_by_id
 
 _REQUEST_FIELDS = ("client_order_id", "account_id", "symbol", "side", "order_type", "amount", "price",
                    "stop_price", "reduce_only", "leverage", "margin_mode", "ref_price")
@@ -45,11 +46,9 @@ class MongoPaperStore:
         held: set[str] = set()  # client ids found stored already (a repeat): not inserted, not settled
         while True:
             fresh = [s for s in new if s.request.client_order_id not in held]
-            stored = {s.request.client_order_id for s in fresh}
             try:
-                await in_transaction(PaperOrder, partial(self._write, fresh, changed, settle(stored)))
-                return stored
-            except BulkWriteError as exc:
+                return await in_transaction(PaperOrder, partial(self._write, fresh, changed, settle))
+            except BulkWriteError as exc:  # only in a transaction: a repeat aborted it, nothing was written
                 if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
                     raise
                 found = set(await self.find_many([s.request.client_order_id for s in fresh]))
@@ -57,21 +56,29 @@ class MongoPaperStore:
                     raise  # a duplicate that cannot be found: not a repeat, do not loop
                 held |= found
 
-    async def _write(self, new: Sequence[PaperOrderState], changed: Sequence[PaperOrderState], moves: Moves | None,
-                     session: AsyncClientSession | None) -> None:
+    async def _write(self, new: Sequence[PaperOrderState], changed: Sequence[PaperOrderState], settle: Settle,
+                     session: AsyncClientSession | None) -> set[str]:
+        """The batch's writes, in order. Without a transaction a repeated client id is skipped where it stands
+        (the others are stored and settled); in one, it aborts the whole (the caller retries without it)."""
         orders = PaperOrder.get_pymongo_collection()
-        if new:
-            docs = [PaperOrder(**{name: getattr(s.request, name) for name in _REQUEST_FIELDS}, status=s.status,
-                               filled=s.filled, cost=s.cost, fee=s.fee, triggered=s.triggered,
-                               price_source=s.price_source, created_at=s.created_at) for s in new]
+        docs = [PaperOrder(**{name: getattr(s.request, name) for name in _REQUEST_FIELDS}, status=s.status,
+                           filled=s.filled, cost=s.cost, fee=s.fee, triggered=s.triggered,
+                           price_source=s.price_source, created_at=s.created_at) for s in new]
+        if session is None:
+            stored = await insert_new(PaperOrder, docs, "client_order_id")
+        else:
             for doc in docs:
                 doc.id = PydanticObjectId()
-            await orders.insert_many([stored_form(doc) for doc in docs], session=session)
+            if docs:
+                await orders.insert_many([stored_form(doc) for doc in docs], session=session)
+            stored = {doc.client_order_id for doc in docs}
         for state in changed:  # by client id, one at a time: nx-27017 scans in bulk updates not keyed by _id
             await orders.update_one({"client_order_id": state.request.client_order_id}, {"$set": _mutable(state)},
                                     session=session)
+        moves = settle(stored)
         if moves is not None:
             await self._settle(moves, session)
+        return stored
 
     async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]:
         query: dict[str, Any] = {"status": {"$in": [s.value for s in OPEN_STATES]}}
