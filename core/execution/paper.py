@@ -109,7 +109,7 @@ class Moves:
     volume: dict[str, float]
 
 
-Settle = Callable[[set[str]], "Moves | None"]  # the moves of the new orders stored (by client id)
+Settle = Callable[[set[str]], Moves | None]  # the moves of the new orders stored (by client id)
 
 
 class PaperStore(Protocol):

@@ -128,23 +128,25 @@ class Decider:
         self.clock = clock
         self.venue_balance = venue_balance
 
-    def _stored(self, account: ExchangeAccount) -> bool:
-        return account.mode is TradeMode.PAPER or self.venue_balance is None
+    def _venue(self, account: ExchangeAccount) -> VenueBalance | None:
+        """Where a testnet or live account's balances are read; None: a paper account's are the stored ones."""
+        return None if account.mode is TradeMode.PAPER else self.venue_balance
 
     async def balances(self, account: ExchangeAccount) -> dict[str, float]:
         """What sizing reads: a paper account's stored balances; a testnet or live account's free balances on
         its exchange, read now (it raises when the exchange does not answer)."""
-        if self._stored(account) or self.venue_balance is None:
-            return dict(account.paper_balances)
-        return await self.venue_balance(account)
+        venue = self._venue(account)
+        return dict(account.paper_balances) if venue is None else await venue(account)
 
     async def _all_balances(self, accounts: list[ExchangeAccount]) -> dict[str, dict[str, float] | str]:
         """Every account's balances (only the venues are asked, concurrently), or why they could not be read."""
         found: dict[str, dict[str, float] | str] = {}
-        remote = [a for a in accounts if not self._stored(a)]
+        remote: list[ExchangeAccount] = []
         for account in accounts:
-            if self._stored(account):
+            if self._venue(account) is None:
                 found[ref(account)] = await self.balances(account)
+            else:
+                remote.append(account)
         answers = await asyncio.gather(*(self.balances(a) for a in remote), return_exceptions=True)
         for account, answer in zip(remote, answers, strict=True):
             if isinstance(answer, dict):
