@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Final
 
-_SPAN = r"\d{1,2} ?(?:m|min|h|hr|d|w)\b"
-_TIMEFRAME = re.compile(rf"\b(?:time ?frame|tf|chart)\s*[:=-]?\s*({_SPAN})|⏱\s*({_SPAN})")
-_HORIZON = re.compile(r"\b(short|mid|long)[ -]term\b")
-_CONFIDENCE = re.compile(r"\b(?:confidence|accuracy|probability)\s*(?:level)?\s*[:=-]?\s*"
+_SPAN: Final = r"\d{1,2} ?(?:m|min|h|hr|d|w)\b"
+_TIMEFRAME: Final = re.compile(rf"\b(?:time ?frame|tf|chart)\s*[:=-]?\s*({_SPAN})|⏱\s*({_SPAN})")
+_HORIZON: Final = re.compile(r"\b(short|mid|long)[ -]term\b")
+_CONFIDENCE: Final = re.compile(r"\b(?:confidence|accuracy|probability)\s*(?:level)?\s*[:=-]?\s*"
                          r"(?:(\d{1,3}(?:[.,]\d+)?) ?%|(\d{1,2}) ?/ ?10\b|(high|medium|low)\b)")
-_RISK = re.compile(r"\brisk(?: level| of the (?:signal|trade))?\s*[:=-]?\s*(\d{1,2} ?/ ?10|high|medium|low)\b"
+_RISK: Final = re.compile(r"\brisk(?: level| of the (?:signal|trade))?\s*[:=-]?\s*(\d{1,2} ?/ ?10|high|medium|low)\b"
                    r"|\b(high|medium|low)[ -]risk\b|\b(risky)\b")
-_BREAK_EVEN = re.compile(r"\b(?:move|set|put)\s+(?:the\s+)?(?:sl|stop(?:[ -]loss)?)\s+(?:to\s+)?"
+_BREAK_EVEN: Final = re.compile(r"\b(?:move|set|put)\s+(?:the\s+)?(?:sl|stop(?:[ -]loss)?)\s+(?:to\s+)?"
                          r"(?:entry|be|break[ -]?even)(?:\s+after\s+(?:tp|target)\s*\d)?")
-_WORD_CONFIDENCE = {"high": "80", "medium": "60", "low": "40"}
+_WORD_CONFIDENCE: Final = {"high": "80", "medium": "60", "low": "40"}
 
 
 def _timeframe(match: re.Match[str]) -> str:
@@ -40,7 +41,7 @@ def _risk(match: re.Match[str]) -> str:
     return (value or word or ("high" if risky else "")).replace(" ", "")
 
 
-_TAGS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+_TAGS: Final[tuple[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Match[str]], str]], ...]] = (
     ("timeframe", ("frame", "tf", "chart", "⏱"), _TIMEFRAME, _timeframe),
     ("horizon", ("term",), _HORIZON, lambda m: m.group(1) + "-term"),
     ("confidence", ("confiden", "accura", "probab"), _CONFIDENCE, _confidence),
@@ -49,8 +50,8 @@ _TAGS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], Callable[[re.Match[str
 )
 
 
-def read_extras(text: str) -> dict[str, str]:
-    lower = text.lower()
+def read_extras(lower: str) -> dict[str, str]:
+    """The tags in lower-cased text."""
     found: dict[str, str] = {}
     for name, triggers, pattern, value in _TAGS:
         if any(t in lower for t in triggers):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Final
 
 from core.parsing.lexicon import (
     CHECKS,
@@ -26,13 +27,13 @@ from core.parsing.lexicon import (
     to_number,
 )
 
-_RANGE_LABEL = re.compile(r"zone|between|around|range|area", re.IGNORECASE)
-PROSE_WORDS = 6  # a label followed by this many words before any number is prose ("our last entry and it...")
-MARKET_NEAR = 2  # a market word counts outside an entry label only this close to a side word ("Open LONG now")
-MARKET_WORDS = 1  # ... and inside an entry section only this soon after the label ("Entry at CMP")
-MAX_INDEX = 30
-_INERT = frozenset({":", "(", ")", "$", "=", "+", "/", ".", "#", "%"})
-TRAILING_TOKENS = 40
+_RANGE_LABEL: Final = re.compile(r"zone|between|around|range|area", re.IGNORECASE)
+PROSE_WORDS: Final = 6  # a label followed by this many words before any number is prose ("our last entry and it...")
+MARKET_NEAR: Final = 2  # a market word counts outside an entry label only this close to a side word ("Open LONG now")
+MARKET_WORDS: Final = 1  # ... and inside an entry section only this soon after the label ("Entry at CMP")
+MAX_INDEX: Final = 30
+_INERT: Final = frozenset({":", "(", ")", "$", "=", "+", "/", ".", "#", "%"})
+TRAILING_TOKENS: Final = 40
 
 
 @dataclass(slots=True)
@@ -71,9 +72,9 @@ class Draft:
 class _Tokens:
     """The lower-cased token list and the small look-arounds the rules need."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text.lower()
-        self.lower: list[str] = TOKEN.findall(self.text)
+    def __init__(self, lower: str) -> None:
+        self.text = lower
+        self.lower: list[str] = TOKEN.findall(lower)
         self.count = len(self.lower)
 
     def phrase_at(self, i: int) -> tuple[str, int] | None:
@@ -127,8 +128,8 @@ def _is_index(tokens: _Tokens, k: int) -> bool:
 
 
 class _Collector:
-    def __init__(self, text: str) -> None:
-        self.tokens = _Tokens(text)
+    def __init__(self, lower: str) -> None:
+        self.tokens = _Tokens(lower)
         self.draft = Draft()
         self.current: Section | None = None
         self.indexed_next = False
@@ -344,9 +345,9 @@ class _Collector:
         return i + 2
 
 
-def collect(text: str) -> Draft:
-    """One pass over the tokens; numbers go to the section of the label before them."""
-    return _Collector(text).run()
+def collect(lower: str) -> Draft:
+    """One pass over the tokens of lower-cased text; numbers go to the section of the label before them."""
+    return _Collector(lower).run()
 
 
 def entry_is_range(section: Section) -> bool:

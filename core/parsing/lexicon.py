@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
-COLON = ":"  # a phrase element that matches ':' or '='
+COLON: Final = ":"  # a phrase element that matches ':' or '='
 
-_PHRASES: dict[str, tuple[str, ...]] = {
+_PHRASES: Final[dict[str, tuple[str, ...]]] = {
     "ign_rest": ("trailing configuration", "use trailing", "trailing stop", "confluences", "confluence",
                  "published by", "this message cannot", "manage your risk", "copy signals"),
     "ign": ("average entry price", "avg entry price", "avg entry", "expected profit", "last price", "wallet size",
@@ -26,7 +27,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 # first word -> [(phrase words, kind)], longest phrase first
-PHRASES: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+PHRASES: Final[dict[str, list[tuple[tuple[str, ...], str]]]] = {}
 for _kind, _phrases in _PHRASES.items():
     for _phrase in _phrases:
         _words = tuple(_phrase.split())
@@ -34,20 +35,20 @@ for _kind, _phrases in _PHRASES.items():
 for _candidates in PHRASES.values():
     _candidates.sort(key=lambda item: -len(item[0]))
 
-LONG_WORDS = frozenset({"long", "longs", "buy", "buying", "покупка", "bullish"})
-SHORT_WORDS = frozenset({"short", "shorts", "sell", "selling", "продажа", "bearish", "bearsish"})
+LONG_WORDS: Final = frozenset({"long", "longs", "buy", "buying", "покупка", "bullish"})
+SHORT_WORDS: Final = frozenset({"short", "shorts", "sell", "selling", "продажа", "bearish", "bearsish"})
 RU_LONG, RU_SHORT = "лонг", "шорт"
-WEAK_ENTRY_WORDS = frozenset({"at", "here", "from", "@"})
-RANGE_WORDS = frozenset({"-", "_", "~", "to"})
-CHECKS = frozenset({"✅", "☑", "✔"})
+WEAK_ENTRY_WORDS: Final = frozenset({"at", "here", "from", "@"})
+RANGE_WORDS: Final = frozenset({"-", "_", "~", "to"})
+CHECKS: Final = frozenset({"✅", "☑", "✔"})
 
 # Tokens: alphanumeric runs (with decimals and a letter suffix: "10.0x", "1.5k", "tp1"), line breaks and the
 # few symbols that matter. Everything else (spaces, emojis, other punctuation) is skipped by findall.
-TOKEN = re.compile(r"[^\W_]+(?:[.,]\d+)*[^\W\d_]*|\n|[-~:=$#%()./@+✅☑✔_]")
-NUMBER = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
-LEVERAGE = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)")
-THOUSANDS = re.compile(r"(\d+(?:\.\d+)?)k")
-TP_INDEXED = re.compile(r"tp(\d{1,2})")
+TOKEN: Final = re.compile(r"[^\W_]+(?:[.,]\d+)*[^\W\d_]*|\n|[-~:=$#%()./@+✅☑✔_]")
+NUMBER: Final = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
+LEVERAGE: Final = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)")
+THOUSANDS: Final = re.compile(r"(\d+(?:\.\d+)?)k")
+TP_INDEXED: Final = re.compile(r"tp(\d{1,2})")
 
 
 def is_number(word: str) -> bool:
@@ -61,8 +62,8 @@ def is_number(word: str) -> bool:
 
 
 # words worth a closer look; every other word only counts as prose
-INTERESTING = frozenset(PHRASES) | LONG_WORDS | SHORT_WORDS | WEAK_ENTRY_WORDS | {"to"}
-CLOSER_LOOK_INITIALS = frozenset("xхtлш")
+INTERESTING: Final = frozenset(PHRASES) | LONG_WORDS | SHORT_WORDS | WEAK_ENTRY_WORDS | {"to"}
+CLOSER_LOOK_INITIALS: Final = frozenset("xхtлш")
 
 
 def side_of_word(word: str) -> str | None:

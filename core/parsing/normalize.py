@@ -4,51 +4,51 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
 # Cyrillic letters that look like Latin ones; applied only inside tokens that also hold Latin letters or digits
-_HOMOGLYPHS = str.maketrans("АВЕКМНОРСТХУаеорсухі", "ABEKMHOPCTXYaeopcyxi")
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-_MIXED_TOKEN = re.compile(
+_HOMOGLYPHS: Final = str.maketrans("АВЕКМНОРСТХУаеорсухі", "ABEKMHOPCTXYaeopcyxi")
+_CYRILLIC: Final = re.compile(r"[А-Яа-яЁё]")
+_MIXED_TOKEN: Final = re.compile(
     r"[A-Za-z0-9А-Яа-яЁё/]*(?:[A-Za-z0-9/][А-Яа-яЁё]|[А-Яа-яЁё][A-Za-z0-9/])[A-Za-z0-9А-Яа-яЁё/]*"
 )
-_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+_LATIN_OR_DIGIT: Final = re.compile(r"[A-Za-z0-9]")
 
-_CIRCLED = {**{0x2780 + i: str(i + 1) for i in range(10)},  # ➀..➉
+_CIRCLED: Final = {**{0x2780 + i: str(i + 1) for i in range(10)},  # ➀..➉
             **{0x278A + i: str(i + 1) for i in range(10)},  # ➊..➓
             **{0x2460 + i: str(i + 1) for i in range(20)}}  # ①..⑳
-_KEYCAP = re.compile(r"([0-9])\uFE0F?\u20E3")
-_KEYCAP_TEN = "\U0001F51F"
+_KEYCAP: Final = re.compile(r"([0-9])\uFE0F?\u20E3")
+_KEYCAP_TEN: Final = "\U0001F51F"
 # circled digits -> digits, invisible marks removed, odd spaces -> space, dashes -> '-'
-_TABLE: dict[int, str | None] = {
+_TABLE: Final[dict[int, str | None]] = {
     **_CIRCLED,
     **dict.fromkeys([0xFE0E, 0xFE0F, 0x2060, 0x00AD, *range(0x200B, 0x2010), *range(0x202A, 0x202F)]),
     **dict.fromkeys([0x00A0, 0x0009, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200B)], " "),
     **dict.fromkeys([0x2013, 0x2014, 0x2212], "-"),
 }
-_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
-_MD_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\([^()\s]{1,500}\)")
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_HANDLE = re.compile(r"@(?<![\w.]@)\w+")
-_MARKUP = re.compile(r"\*\*|__|`+|~~|\|\||\*(?<![\w*]\*)(?=\S)|\*(?<=\S\*)(?![\w*])")
+_HTML_TAG: Final = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+_MD_LINK: Final = re.compile(r"\[([^\[\]\n]{1,200})\]\([^()\s]{1,500}\)")
+_URL: Final = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_HANDLE: Final = re.compile(r"@(?<![\w.]@)\w+")
+_MARKUP: Final = re.compile(r"\*\*|__|`+|~~|\|\||\*(?<![\w*]\*)(?=\S)|\*(?<=\S\*)(?![\w*])")
 # each form starts a word; the leading class and the look-behind let the scan skip to digits and 'T'
-_DATE_TIME = re.compile(
+_DATE_TIME: Final = re.compile(
     r"[\dT](?<!\w[\dT])(?:"
     r"(?<=\d)\d{3}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{1,2}(?::\d{1,2})?(?:\.\d+)?Z?)?"  # 2026-2-27, ISO stamps
     r"|(?<=\d)\d?\.\d{1,2}\.\d{4}\b"  # 27.02.2026
     r"|(?:(?<=T)\d{1,2}|(?<=\d)\d?):\d{1,2}(?::\d{1,2})?(?:\s?(?:UTC|GMT|[AP]M))?\b)"  # 13:00, T7:0:0 UTC
 )
 # Labels glued to what precedes them when line breaks were lost: "SHORTLeverage", "10xEntry", "54.45SL"
-_GLUED = re.compile(  # starts with the upper-case letter, which keeps the scan fast
+_GLUED: Final = re.compile(  # starts with the upper-case letter, which keeps the scan fast
     r"([A-Z])(?<=[A-Za-z0-9%$][A-Z])(?=[a-z]{2}|(?<=[0-9%$][A-Z])(?:L|P|ARGETS?|TOP|NTRY|EVERAGE)\b)"
 )
 # cheap checks that start with a literal character, so the scan is fast when there is nothing to do
-_DATE_HINT = re.compile(r"[-:.](?:(?<=\d{4}-)\d|(?<=\d\.)\d{1,2}\.\d{4}\b"
-                        r"|(?:(?<=\b\d:)|(?<=\b\d\d:)|(?<=T\d:)|(?<=T\d\d:))\d)")
-_SPECIAL = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
-_REPLACEMENT = {chr(c): to or "" for c, to in _TABLE.items()}
-_TP_GLUED_HINT = re.compile(r"[Pp](?<=[Tt][Pp])\d{2,}\.\d")
+_DATE_HINT: Final = re.compile(r":\d|-(?<=\d{4}-)\d|\.(?<=\d\.)\d{1,2}\.\d{4}")  # wider than _DATE_TIME, never narrower
+_SPECIAL: Final = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
+_REPLACEMENT: Final = {chr(c): to or "" for c, to in _TABLE.items()}
+_TP_GLUED_HINT: Final = re.compile(r"[Pp](?<=[Tt][Pp])\d{2,}\.\d")
 # "TP41.3100" = TP4 1.3100 (label, index and price glued): split when the digit is the next TP number
-_TP_LABEL = re.compile(r"\b(TP|Tp|tp)(\d+(?:\.\d+)?)")
+_TP_LABEL: Final = re.compile(r"\b(TP|Tp|tp)(\d+(?:\.\d+)?)")
 
 
 def _fix_mixed(match: re.Match[str]) -> str:

@@ -69,8 +69,8 @@ def side_of(draft: Draft, entries: tuple[float, ...], reference: float | None,
 
 
 def build_signal(draft: Draft, symbol: str, default_leverage: float | None,
-                 text: str = "") -> tuple[NewSignal | None, str]:
-    """The signal, or None and what is missing."""
+                 lower: str = "") -> tuple[NewSignal | None, str]:
+    """The signal, or None and what is missing; `lower` is the lower-cased text, read for optional tags."""
     entry_type, entries, reference = entries_of(draft)
     targets = targets_of(draft)
     stop = stop_of(draft)
@@ -86,7 +86,7 @@ def build_signal(draft: Draft, symbol: str, default_leverage: float | None,
         extras["reference_price"] = f"{reference:g}"
     if draft.trailing:
         extras["trailing"] = draft.trailing
-    extras.update(read_extras(text))
+    extras.update(read_extras(lower))
     leverage = leverage_of(draft)
     return NewSignal(symbol=symbol, side=side, entry_type=entry_type, entries=entries, take_profits=targets,
                      stop_loss=stop, leverage=leverage if leverage is not None else default_leverage,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
-QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
-_QUOTE_ALT = "|".join(QUOTES)
+QUOTES: Final = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
+_QUOTE_ALT: Final = "|".join(QUOTES)
 # tickers that mean another base and quote by convention (BitMEX's XBT is bitcoin against USD)
-ALIASES: dict[str, tuple[str, str | None]] = {"XBT": ("BTC", "USD")}
+ALIASES: Final[dict[str, tuple[str, str | None]]] = {"XBT": ("BTC", "USD")}
 # words that look like tickers but never are
-NOT_TICKERS = frozenset({
+NOT_TICKERS: Final = frozenset({
     "LONG", "SHORT", "BUY", "SELL", "SIGNAL", "SIGNALS", "VIP", "ENTRY", "TARGET", "TARGETS", "TP", "SL", "STOP",
     "LEVERAGE", "CROSS", "ISOLATED", "SPOT", "FUTURES", "PERP", "BINANCE", "BYBIT", "OKX", "MEXC", "BINGX", "KUCOIN",
     "BITGET", "GATE", "HTX", "FREE", "NEW", "PAIR", "COIN", "UPDATE", "ALERT", "CALL", "PUT", "TRADE", "USDT", "USD",
@@ -17,22 +18,24 @@ NOT_TICKERS = frozenset({
     "STRONGSIGNAL", "SENTIMENT", "INFO", "NEWS",
 })
 
-_SEPARATED = re.compile(rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{2,15}})\s*[/|]\s*({_QUOTE_ALT})(?![A-Za-z0-9])", re.IGNORECASE)
-_GLUED = re.compile(rf"(?<![A-Za-z0-9])([A-Z0-9]{{2,15}}?)({_QUOTE_ALT})(?:[-_.]?PERP|\.P|-SWAP|M)?(?![A-Za-z0-9])")
-_GLUED_REACH = 32  # base 15 + quote 5 + suffix 5 + the look-ahead, with room to spare
-_DASH_PERP = re.compile(r"(?<![A-Za-z0-9])([A-Z0-9]{2,15})-PERP(?![A-Za-z0-9])")
-_TAGGED = re.compile(r"(?<![\w#$])[#$]([A-Za-z][A-Za-z0-9]{1,14})(?![A-Za-z0-9])")
+_SEPARATED: Final = re.compile(rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{2,15}})\s*[/|]\s*({_QUOTE_ALT})(?![A-Za-z0-9])",
+                               re.IGNORECASE)
+_GLUED: Final = re.compile(
+    rf"(?<![A-Za-z0-9])([A-Z0-9]{{2,15}}?)({_QUOTE_ALT})(?:[-_.]?PERP|\.P|-SWAP|M)?(?![A-Za-z0-9])")
+_GLUED_REACH: Final = 32  # base 15 + quote 5 + suffix 5 + the look-ahead, with room to spare
+_DASH_PERP: Final = re.compile(r"(?<![A-Za-z0-9])([A-Z0-9]{2,15})-PERP(?![A-Za-z0-9])")
+_TAGGED: Final = re.compile(r"(?<![\w#$])[#$]([A-Za-z][A-Za-z0-9]{1,14})(?![A-Za-z0-9])")
 # a bare upper-case ticker right next to a side word: "BTC short now", "LONG on ETH", "XRP LONG"
-_BESIDE_SIDE = re.compile(
+_BESIDE_SIDE: Final = re.compile(
     r"(?<![\w#$/])([A-Z][A-Z0-9]{1,9})\s+(?i:long|short|buy|sell)\b"
     r"|\b(?i:long|short|buy|sell)\s+(?:(?i:on|in)\s+)?([A-Z][A-Z0-9]{1,9})(?![\w/])"
 )
-_LABEL_WORDS = ("pair", "coin", "symbol", "name", "ticker", "instrument", "инструмент", "тикер", "монета")
-_LABELLED = re.compile(
+_LABEL_WORDS: Final = ("pair", "coin", "symbol", "name", "ticker", "instrument", "инструмент", "тикер", "монета")
+_LABELLED: Final = re.compile(
     rf"(?:{'|'.join(_LABEL_WORDS)})\s*[:=\-]?\s*[#$]?([A-Za-z0-9]{{2,15}})\b",
     re.IGNORECASE,
 )
-_SIDE_WORDS = ("long", "short", "buy", "sell")
+_SIDE_WORDS: Final = ("long", "short", "buy", "sell")
 
 
 def _base_ok(base: str) -> bool:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from core.domain import UpdateAction
 
-_N = r"[\d.,]+"
-_LOSS = r"(?:[\s-]?loss)?"
+_N: Final = r"[\d.,]+"
+_LOSS: Final = r"(?:[\s-]?loss)?"
 # (action, pattern) on lower-cased text. Every pattern starts with a literal word (see _by_lead); the leftmost
 # match in the message is the primary action, and at the same position the earlier (more specific) pattern wins,
 # e.g. "closed at stoploss" (sl_hit) before "closed" (close).
-_PATTERNS: tuple[tuple[UpdateAction, str], ...] = (
+_PATTERNS: Final[tuple[tuple[UpdateAction, str], ...]] = (
     (UpdateAction.OTHER, r"all\s+entry\s+targets?\s+(?:achieved|hit|reached|filled|done)"),
     (UpdateAction.OTHER, r"entered\s+(?:the\s+)?entry\s+zone"),
     (UpdateAction.OTHER, rf"entry\s*\d?\s*(?:[:\-]\s*{_N}\s*)?✅"),
@@ -57,7 +58,7 @@ _PATTERNS: tuple[tuple[UpdateAction, str], ...] = (
     (UpdateAction.CANCEL, r"отмен\w*"),
     (UpdateAction.CLOSE, r"закр\w*"),
 )
-_LEAD = re.compile(r"[a-zа-яё']+")
+_LEAD: Final = re.compile(r"[a-zа-яё']+")
 
 
 def _lead_word(pattern: str) -> str:
@@ -87,16 +88,16 @@ def _by_lead() -> tuple[tuple[str, re.Pattern[str], tuple[int, ...]], ...]:
     return tuple(compiled)
 
 
-_SCANS = _by_lead()
-_OPENING_CLOSE = re.compile(r"\s*close\b")
-_TARGET = re.compile(r"\b(?:tp|target)\s*(\d{1,2})\b", re.IGNORECASE)
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-_NEW_STOP = re.compile(r"\b(?:sl|stop(?:[\s-]?loss)?)\s+(?:to|at)\s+\$?(\d+(?:\.\d+)?)", re.IGNORECASE)
+_SCANS: Final = _by_lead()
+_OPENING_CLOSE: Final = re.compile(r"\s*close\b")
+_TARGET: Final = re.compile(r"\b(?:tp|target)\s*(\d{1,2})\b", re.IGNORECASE)
+_PERCENT: Final = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_NEW_STOP: Final = re.compile(r"\b(?:sl|stop(?:[\s-]?loss)?)\s+(?:to|at)\s+\$?(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
-def detect_update(text: str) -> UpdateAction | None:
-    """The action of the leftmost pattern matching at the start of a word; on a tie, the one listed first."""
-    low = text.lower()
+def detect_update(low: str) -> UpdateAction | None:
+    """The action of the leftmost pattern matching at the start of a word in lower-cased text; on a tie, the
+    one listed first."""
     best: tuple[int, int] | None = None
     for lead, scan, indexes in _SCANS:
         if lead not in low:

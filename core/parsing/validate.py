@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from core.domain import NewSignal, Side
 
 
@@ -9,7 +11,7 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-MAX_LEVEL_RATIO = 10.0  # a target or stop this many times away from the entry is a typo, not a plan
+MAX_LEVEL_RATIO: Final = 10.0  # a target or stop this many times away from the entry is a typo, not a plan
 
 
 def _far_level(signal: NewSignal, anchor: float) -> str | None:

@@ -29,7 +29,7 @@ CALL = "BTC/USDT LONG entry 42000 TP 43000 SL 41000\n"
     ],
 )
 def test_tags_are_read_when_present(tail: str, extras: dict[str, str]) -> None:
-    assert read_extras(tail) == extras
+    assert read_extras(tail.lower()) == extras
     parsed = parse(CALL + tail)
     assert isinstance(parsed, NewSignal)
     assert {k: v for k, v in parsed.extras.items() if k in extras} == extras
