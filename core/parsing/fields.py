@@ -20,8 +20,10 @@ from core.parsing.lexicon import (
     RANGE_WORDS,
     THOUSANDS,
     TOKEN,
+    TOKEN_ASCII,
     TP_INDEXED,
     WEAK_ENTRY_WORDS,
+    is_letter,
     is_number,
     side_of_word,
     to_number,
@@ -74,7 +76,7 @@ class _Tokens:
 
     def __init__(self, lower: str) -> None:
         self.text = lower
-        self.lower: list[str] = TOKEN.findall(lower)
+        self.lower: list[str] = (TOKEN_ASCII if lower.isascii() else TOKEN).findall(lower)
         self.count = len(self.lower)
 
     def phrase_at(self, i: int) -> tuple[str, int] | None:
@@ -180,7 +182,7 @@ class _Collector:
                 i += 1
                 continue
             first = low[0]
-            if first.isalpha() and low not in interesting and first not in closer:
+            if is_letter(first) and low not in interesting and first not in closer:
                 self.word()  # the common case: a word that is neither a label nor a side
                 i += 1
             else:
@@ -203,7 +205,7 @@ class _Collector:
         self.blank_run = 0
         if first.isdigit():
             return self.numeric(i, low)
-        if first.isalpha():
+        if is_letter(first):
             return self.alpha(i, low)
         if low in CHECKS:
             if self.last == "num":

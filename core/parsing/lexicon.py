@@ -45,10 +45,20 @@ CHECKS: Final = frozenset({"✅", "☑", "✔"})
 # Tokens: alphanumeric runs (with decimals and a letter suffix: "10.0x", "1.5k", "tp1"), line breaks and the
 # few symbols that matter. Everything else (spaces, emojis, other punctuation) is skipped by findall.
 TOKEN: Final = re.compile(r"[^\W_]+(?:[.,]\d+)*[^\W\d_]*|\n|[-~:=$#%()./@+✅☑✔_]")
+# the same tokens for ASCII text (lower-cased): ASCII classes are cheaper to test than Unicode categories
+TOKEN_ASCII: Final = re.compile(r"[a-zA-Z0-9]+(?:[.,][0-9]+)*[a-zA-Z]*|[\n\-~:=$#%()./@+_]", re.ASCII)
 NUMBER: Final = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
 LEVERAGE: Final = re.compile(r"(\d{1,3}(?:\.\d+)?)[xх]|[xх](\d{1,3}(?:\.\d+)?)")
 THOUSANDS: Final = re.compile(r"(\d+(?:\.\d+)?)k")
 TP_INDEXED: Final = re.compile(r"tp(\d{1,2})")
+
+
+def is_letter(char: str) -> bool:
+    """char.isalpha(), with ASCII answered by its code (a method call costs more in the compiled parser)."""
+    code = ord(char)
+    if code < 128:
+        return 97 <= code <= 122 or 65 <= code <= 90
+    return char.isalpha()
 
 
 def is_number(word: str) -> bool:

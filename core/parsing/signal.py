@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from core.domain import EntryType, NewSignal, Side
 from core.parsing.extras import read_extras
 from core.parsing.fields import Draft, Section, entry_is_range
+
+_SIDES: Final = {side.value: side for side in Side}  # a dict lookup costs less than Side(value)
 
 
 def _entry_section(draft: Draft) -> Section | None:
@@ -55,7 +59,7 @@ def side_of(draft: Draft, entries: tuple[float, ...], reference: float | None,
             targets: tuple[float, ...], stop: float | str | None) -> tuple[Side | None, bool]:
     """(side, implied). A written side word wins; otherwise the levels decide when they agree."""
     if draft.sides:
-        return Side(draft.sides[0]), False
+        return _SIDES[draft.sides[0]], False
     anchor = (sum(entries) / len(entries)) if entries else reference
     votes: set[Side] = set()
     numeric_stop = stop if isinstance(stop, float) else None

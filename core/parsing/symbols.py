@@ -20,8 +20,9 @@ NOT_TICKERS: Final = frozenset({
 
 _SEPARATED: Final = re.compile(rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{2,15}})\s*[/|]\s*({_QUOTE_ALT})(?![A-Za-z0-9])",
                                re.IGNORECASE)
+# the base's first character comes before the look-behind, so the scan jumps between candidate characters
 _GLUED: Final = re.compile(
-    rf"(?<![A-Za-z0-9])([A-Z0-9]{{2,15}}?)({_QUOTE_ALT})(?:[-_.]?PERP|\.P|-SWAP|M)?(?![A-Za-z0-9])")
+    rf"([A-Z0-9](?<![A-Za-z0-9][A-Z0-9])[A-Z0-9]{{1,14}}?)({_QUOTE_ALT})(?:[-_.]?PERP|\.P|-SWAP|M)?(?![A-Za-z0-9])")
 _GLUED_REACH: Final = 32  # base 15 + quote 5 + suffix 5 + the look-ahead, with room to spare
 _DASH_PERP: Final = re.compile(r"(?<![A-Za-z0-9])([A-Z0-9]{2,15})-PERP(?![A-Za-z0-9])")
 _TAGGED: Final = re.compile(r"(?<![\w#$])[#$]([A-Za-z][A-Za-z0-9]{1,14})(?![A-Za-z0-9])")
