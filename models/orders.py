@@ -124,4 +124,9 @@ class Position(Document):
             IndexModel([("user_id", ASCENDING), ("signal_id", ASCENDING)], unique=True),
             IndexModel([("user_id", ASCENDING), ("status", ASCENDING)]),
             IndexModel([("provider_id", ASCENDING), ("status", ASCENDING)]),
+            # the monitor, alerts and reconciliation read open positions, and the monitor the closed ones it
+            # has not handled, by status (and symbol) on every tick; without this they scanned every position
+            IndexModel([("status", ASCENDING), ("close_handled", ASCENDING), ("symbol", ASCENDING)]),
+            IndexModel([("user_id", ASCENDING), ("closed_at_ms", ASCENDING)]),  # today's closed (daily loss)
+            IndexModel([("signal_id", ASCENDING), ("status", ASCENDING)]),  # a provider's update to its call
         ]

@@ -61,7 +61,10 @@ class Signal(Document):
 
     class Settings:
         name = "signals"
-        indexes = [IndexModel([("provider_id", ASCENDING), ("symbol", ASCENDING), ("status", ASCENDING)])]
+        indexes = [
+            IndexModel([("provider_id", ASCENDING), ("symbol", ASCENDING), ("status", ASCENDING)]),
+            IndexModel([("symbol", ASCENDING), ("created_at", ASCENDING)]),  # a symbol's recent calls (conflicts)
+        ]
 
 
 class Decision(Document):

@@ -361,7 +361,8 @@ class Decider:
 
     def _loss(self, user: User, open_positions: list[Position], closed: list[ClosedResult],
               marks: dict[str, float]) -> tuple[float, dict[str, float]]:
-        """Today's loss (user's timezone): closed today plus open positions opened today, marked to market."""
+        """Today's loss (user's timezone): closed today plus open positions opened today, marked to market,
+        with what their partial exits already realised."""
         start_ms = epoch_ms(day_start(self.clock(), user.settings.timezone))
         net: dict[str, float] = {}
         for position in closed:
@@ -371,7 +372,10 @@ class Decider:
                 mark = marks.get(position.symbol)
                 if mark is None:
                     mark = position.stop_loss or position.entry_price  # unknown: assume the stop was hit
-                net[position.exchange] = net.get(position.exchange, 0.0) + _pnl(position, mark) - position.fees
+                # realized_pnl is net of the exit fees and of the closed part's entry fees; the rest is open
+                open_fees = position.entry_fees * position.amount / position.entered if position.entered else 0.0
+                result = _pnl(position, mark) + position.realized_pnl - open_fees
+                net[position.exchange] = net.get(position.exchange, 0.0) + result
         by_exchange = {name: max(0.0, -value) for name, value in net.items()}
         return max(0.0, -sum(net.values())), by_exchange
 

@@ -107,6 +107,25 @@ async def test_the_daily_loss_limit_pauses_trading_until_local_midnight(
     assert [o.outcome for o in fourth.outcomes] == [DecisionOutcome.TRADE]
 
 
+async def test_a_partial_exit_at_a_loss_counts_towards_the_daily_limit(
+        services: Services, prices: StaticPriceSource) -> None:
+    user, _, _ = await setup(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))  # 0.08 at 42,250
+    prices.prices["BTC/USDT"] = 41_250.0
+    await services.pipeline.ingest(raw("Close 50% #BTCUSDT", message_id=2))  # 0.04 sold 1,000 below the entry
+    [position] = await Position.find_all().to_list()
+    assert position.status == "open" and position.amount == pytest.approx(0.04)
+    await risk_settings.update_profile(await reload(user), {"daily_loss_amount": 40})
+    prices.prices["BTC/USDT"] = 42_250.0  # the open half is back at its entry price
+
+    third = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1990-2010 TP1 2100 SL 1900", message_id=3))
+
+    # 40 realised + 0.66 exit fee + 1.35 entry fees (both halves); counting only the open half gave 2.01
+    [outcome] = third.outcomes
+    assert outcome.outcome is DecisionOutcome.BLOCK and outcome.rule == "daily_loss"
+    assert outcome.reason.startswith("daily loss limit reached: 42.01 lost today")
+
+
 async def test_a_paused_user_never_gets_an_order_and_resume_lifts_it(services: Services) -> None:
     user, _, _ = await setup(services)
     await risk_settings.pause(user)
