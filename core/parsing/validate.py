@@ -14,15 +14,24 @@ def _fmt(value: float) -> str:
 MAX_LEVEL_RATIO: Final = 10.0  # a target or stop this many times away from the entry is a typo, not a plan
 
 
+def _too_far(level: float, anchor: float) -> bool:
+    return level <= 0 or max(level / anchor, anchor / level) > MAX_LEVEL_RATIO
+
+
 def _far_level(signal: NewSignal, anchor: float) -> str | None:
-    levels = [(f"target {n}", t) for n, t in enumerate(signal.take_profits, start=1) if isinstance(t, float | int)]
-    if isinstance(signal.stop_loss, float | int):
-        levels.append(("the stop-loss", signal.stop_loss))
-    for name, level in levels:
-        if level <= 0 or max(level / anchor, anchor / level) > MAX_LEVEL_RATIO:
-            return (f"{name} ({_fmt(level)}) is more than {MAX_LEVEL_RATIO:g}x away from the entry "
-                    f"({_fmt(anchor)}): a typo?")
-    return None
+    """The first target, then the stop, too far from the entry to be meant (named only when found)."""
+    named: tuple[str, float] | None = None
+    for n, target in enumerate(signal.take_profits, start=1):
+        if isinstance(target, float | int) and _too_far(target, anchor):
+            named = (f"target {n}", target)
+            break
+    stop = signal.stop_loss
+    if named is None and isinstance(stop, float | int) and _too_far(stop, anchor):
+        named = ("the stop-loss", stop)
+    if named is None:
+        return None
+    name, level = named
+    return f"{name} ({_fmt(level)}) is more than {MAX_LEVEL_RATIO:g}x away from the entry ({_fmt(anchor)}): a typo?"
 
 
 def problem_with(signal: NewSignal) -> str | None:
