@@ -373,7 +373,8 @@ class Decider:
                 if mark is None:
                     mark = position.stop_loss or position.entry_price  # unknown: assume the stop was hit
                 # realized_pnl is net of the exit fees and of the closed part's entry fees; the rest is open
-                open_fees = position.entry_fees * position.amount / position.entered if position.entered else 0.0
+                open_share = position.amount / position.entered if position.entered else 1.0
+                open_fees = position.entry_fees * open_share
                 result = _pnl(position, mark) + position.realized_pnl - open_fees
                 net[position.exchange] = net.get(position.exchange, 0.0) + result
         by_exchange = {name: max(0.0, -value) for name, value in net.items()}
