@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,7 @@ def test_the_compiled_parser_reads_every_message_as_the_sources_do() -> None:
     except RuntimeError as exc:
         pytest.skip(f"this machine cannot compile the parser, which then runs interpreted: {exc}")
     items = [(text, n % len(CONTEXTS)) for n, text in enumerate(_texts())]
-    contexts = [{"default_quote": c.default_quote, "default_leverage": c.default_leverage,
-                 "prices_in_satoshis": c.prices_in_satoshis, "reply_to": c.reply_to} for c in CONTEXTS]
+    contexts = [asdict(c) for c in CONTEXTS]
     done = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps(contexts)], input="".join(json.dumps(i) + "\n" for i in items),
         capture_output=True, text=True, check=True, env={**os.environ, "SIGNALCORD_PARSER": "native"})
