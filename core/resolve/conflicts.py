@@ -3,7 +3,8 @@
 Pure: the service passes the recent calls of the providers the user follows, the user's open positions on
 the symbol, and the providers' records. Calls arrive one at a time, so "highest-confidence" and
 "best-performer" compare the new call with the one the user already follows and replace it only if the
-new one wins; "majority-vote" opens only when the call's side has more providers behind it than the other.
+new one wins; "majority-vote" opens only when the call's side has more providers behind it than the other
+(a vote needs another provider's call in the window: a provider's earlier calls do not vote on its new one).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def resolve(new: Call, recent: Sequence[Call], held: Sequence[Holding], policy: 
         if held_call is not None and any(c.signal_id == held_call.signal_id for c in window):
             return _same_side(new, holding, held_call, policy, records)
         return _already_held(new, holding, policy)
-    if policy.same_side == "majority-vote" and window:
+    if policy.same_side == "majority-vote" and any(c.provider_id != new.provider_id for c in window):
         same, other = _votes(new, window)
         if same <= other:
             return Resolution("skip", "majority-vote", f"providers disagree on {new.symbol}: {same} "

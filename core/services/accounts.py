@@ -6,6 +6,7 @@ from pymongo.errors import DuplicateKeyError
 
 from core.domain import TradeMode
 from models import ExchangeAccount, Provider, Subscription, User
+from models.query import where
 from models.refs import ref
 
 
@@ -29,8 +30,7 @@ class AccountService:
 
     async def ensure_paper_account(self, user_id: str) -> ExchangeAccount:
         account = await ExchangeAccount.find_one(
-            ExchangeAccount.user_id == user_id, ExchangeAccount.label == "paper"
-        )
+            where(ExchangeAccount.user_id == user_id, ExchangeAccount.label == "paper"))
         if account is None:
             account = ExchangeAccount(
                 user_id=user_id, label="paper", mode=TradeMode.PAPER, is_default=True,
@@ -44,7 +44,7 @@ class AccountService:
 
     async def default_account(self, user_id: str) -> ExchangeAccount | None:
         return await ExchangeAccount.find_one(
-            ExchangeAccount.user_id == user_id, ExchangeAccount.is_default == True  # noqa: E712
+            where(ExchangeAccount.user_id == user_id, ExchangeAccount.is_default == True)  # noqa: E712
         )
 
     async def register_provider(self, name: str, channel_id: int, guild_id: int | None = None) -> Provider:
@@ -55,7 +55,7 @@ class AccountService:
 
     async def subscribe(self, user: User, provider: Provider) -> Subscription:
         found = await Subscription.find_one(
-            Subscription.user_id == ref(user), Subscription.provider_id == ref(provider)
+            where(Subscription.user_id == ref(user), Subscription.provider_id == ref(provider))
         )
         if found is not None:
             if not found.enabled:

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from beanie import PydanticObjectId
-from pydantic import BaseModel
 
 from core.clock import Clock, day_start, epoch_ms
 from core.domain import ConflictPolicy, NewSignal, RiskProfile, Side, TradeMode
@@ -28,6 +27,7 @@ from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeReques
 from core.risk.profiles import effective_profile
 from models import ExchangeAccount, Position, Provider, Signal, Subscription, User
 from models.orders import ACTIVE
+from models.query import one_of, where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -70,13 +70,13 @@ class Verdict:
 OPEN = {"status": {"$in": list(ACTIVE)}}  # resting entries count as exposure too
 
 
-class ClosedResult(BaseModel):
-    """What today's loss needs of a closed position (read as a projection: a busy day holds many)."""
+@dataclass(frozen=True)
+class ClosedToday:
+    """What one account's positions closed today realised (summed by the database, one row per account)."""
 
     user_id: str
     exchange: str
-    realized_pnl: float = 0.0
-    closed_at_ms: int | None = None
+    realized_pnl: float
 
 
 def exposure(position: Position) -> Exposure:
@@ -166,9 +166,11 @@ class Decider:
             price = (await self.prices.quote(parsed.symbol, self.clock())).price
         except PriceUnavailable as exc:
             problem = f"no market price: {exc}"
-        since = signal.created_at - RECENT_LIMIT
-        recent = await Signal.find(Signal.kind == "signal", Signal.symbol == parsed.symbol,
-                                   Signal.created_at >= since).to_list()
+        # Other providers' calls. The poster's own earlier calls matter only to users holding a position from
+        # one (a duplicate, or the call a held position follows): `_held_calls` reads those.
+        recent = await Signal.find({"kind": "signal", "symbol": parsed.symbol,
+                                    "provider_id": {"$ne": signal.provider_id},
+                                    "created_at": {"$gte": signal.created_at - RECENT_LIMIT}}).to_list()
         names = {ref(provider): provider.name}
         others = [PydanticObjectId(p) for p in sorted({s.provider_id for s in recent} - set(names))]
         if others:
@@ -195,7 +197,7 @@ class Decider:
         ids = sorted({s.user_id for s in subs})
         users = {ref(u): u for u in await User.find({"_id": {"$in": [PydanticObjectId(i) for i in ids]}}).to_list()}
         accounts = {a.user_id: a for a in await ExchangeAccount.find(
-            {"user_id": {"$in": ids}, "is_default": True}).to_list()}
+            {"user_id": one_of(ids), "is_default": True}).to_list()}
         return [Seat(sub, users.get(sub.user_id), accounts.get(sub.user_id)) for sub in subs]
 
     async def decide_many(self, scope: SignalScope, seats: list[Seat]) -> list[Verdict]:
@@ -219,8 +221,9 @@ class Decider:
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
         held: dict[str, list[Position]] = {}
-        for position in await Position.find({"user_id": {"$in": ids}, **OPEN}).to_list() if ids else []:
+        for position in await Position.find({"user_id": one_of(ids), **OPEN}).to_list() if ids else []:
             held.setdefault(position.user_id, []).append(position)
+        await self._held_calls(scope, [p for positions in held.values() for p in positions])
         followed = await self._followed(scope, ids)
         closed = await self._closed_today(users)
         if scope.price is not None:
@@ -243,7 +246,7 @@ class Decider:
 
     def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, funds: dict[str, float],
                  sub: Subscription, profile: RiskProfile, positions: list[Position], followed: set[str],
-                 closed: list[ClosedResult], now: datetime) -> Verdict:
+                 closed: list[ClosedToday], now: datetime) -> Verdict:
         assert scope.price is not None and scope.records is not None  # noqa: S101 - set by decide_many
         resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
         conflict = {"action": resolution.action, "rule": resolution.rule, "reason": resolution.reason}
@@ -267,6 +270,16 @@ class Decider:
         return Verdict(True, decision.rule, reason, details, close_position=resolution.position_id)
 
     @staticmethod
+    async def _held_calls(scope: SignalScope, positions: list[Position]) -> None:
+        """Add to the scope's recent calls the poster's own earlier calls on the symbol that users hold
+        positions from (`scope` read only the other providers' calls)."""
+        known = {ref(s) for s in scope.recent} | {ref(scope.signal)}
+        wanted = {p.signal_id for p in positions if p.provider_id == scope.signal.provider_id
+                  and p.symbol == scope.parsed.symbol} - known
+        if wanted:
+            scope.recent += await Signal.find({"_id": one_of([PydanticObjectId(i) for i in sorted(wanted)])}).to_list()
+
+    @staticmethod
     async def _followed(scope: SignalScope, user_ids: list[str]) -> dict[str, set[str]]:
         """Which of the providers of the symbol's recent calls each user follows (the call's own provider is
         followed by every subscriber, so only the others are read)."""
@@ -278,16 +291,22 @@ class Decider:
                 followed.setdefault(sub.user_id, set()).add(sub.provider_id)
         return followed
 
-    async def _closed_today(self, users: list[User]) -> dict[str, list[ClosedResult]]:
-        """Positions each user closed since the start of their own day."""
-        starts = {ref(u): epoch_ms(day_start(self.clock(), u.settings.timezone)) for u in users}
-        closed: dict[str, list[ClosedResult]] = {}
-        if starts:
-            async for position in Position.find({"user_id": {"$in": sorted(starts)}, "status": "closed",
-                                                 "closed_at_ms": {"$gte": min(starts.values())}}
-                                                ).project(ClosedResult):
-                if (position.closed_at_ms or 0) >= starts[position.user_id]:
-                    closed.setdefault(position.user_id, []).append(position)
+    async def _closed_today(self, users: list[User]) -> dict[str, list[ClosedToday]]:
+        """What each user's positions closed since the start of their own day realised, per account: one
+        aggregate per distinct day start (users in one timezone share it)."""
+        by_start: dict[int, list[str]] = {}
+        for user in users:
+            by_start.setdefault(epoch_ms(day_start(self.clock(), user.settings.timezone)), []).append(ref(user))
+        closed: dict[str, list[ClosedToday]] = {}
+        for start, ids in sorted(by_start.items()):
+            rows = await Position.aggregate([
+                {"$match": {"user_id": one_of(sorted(ids)), "status": "closed", "closed_at_ms": {"$gte": start}}},
+                {"$group": {"_id": "$account_id", "pnl": {"$sum": "$realized_pnl"},
+                            "user_id": {"$max": "$user_id"}, "exchange": {"$max": "$exchange"}}},
+            ]).to_list()
+            for row in rows:
+                closed.setdefault(row["user_id"], []).append(
+                    ClosedToday(row["user_id"], row["exchange"], float(row["pnl"] or 0.0)))
         return closed
 
     async def _mark(self, marks: dict[str, float], positions: list[Position]) -> None:
@@ -303,7 +322,7 @@ class Decider:
                             targets: tuple[float, ...] = (), leverage: float = 1.0,
                             symbol: str | None = None) -> CalcResult:
         """The calculator on the user's own balance, profile, open positions and today's losses."""
-        positions = await Position.find(Position.user_id == ref(user), OPEN).to_list()
+        positions = await Position.find(where(Position.user_id == ref(user), OPEN)).to_list()
         loss, _ = await self._day_loss(user, positions, {})
         quote = symbol.split("/")[-1] if symbol else "USDT"
         balance = (await self.balances(account)).get(quote, 0.0)
@@ -314,7 +333,7 @@ class Decider:
     async def daily_limit_reason(self, user: User, account: ExchangeAccount, profile: dict[str, Any]) -> str | None:
         """Why today's losses now stop trading (the daily limit is reached), or None."""
         rules = RiskProfile.model_validate(profile) if profile else user.settings.risk
-        positions = await Position.find(Position.user_id == ref(user), OPEN).to_list()
+        positions = await Position.find(where(Position.user_id == ref(user), OPEN)).to_list()
         loss, _ = await self._day_loss(user, positions, {})
         try:
             equity: float | None = (await self.balances(account)).get("USDT", 0.0) + loss
@@ -359,7 +378,7 @@ class Decider:
         await self._mark(marks, open_positions)
         return self._loss(user, open_positions, closed.get(ref(user), []), marks)
 
-    def _loss(self, user: User, open_positions: list[Position], closed: list[ClosedResult],
+    def _loss(self, user: User, open_positions: list[Position], closed: list[ClosedToday],
               marks: dict[str, float]) -> tuple[float, dict[str, float]]:
         """Today's loss (user's timezone): closed today plus open positions opened today, marked to market,
         with what their partial exits already realised."""

@@ -25,6 +25,7 @@ from core.market.rules import paper_rules
 from core.services.notify import Notifier
 from core.services.orders import LIVE, LIVE_QUERY, Leg, OrderDesk
 from models import ExchangeAccount, Fill, OrderIntent, Position, User
+from models.query import where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,8 @@ class Executor:
                 intent.filled, intent.average_price, intent.fee = result.filled, result.average_price, result.fee
         if intent.position_id is None:
             return
-        position = await Position.find_one(Position.user_id == intent.user_id, Position.signal_id == intent.signal_id)
+        position = await Position.find_one(where(Position.user_id == intent.user_id,
+                                                 Position.signal_id == intent.signal_id))
         if position is None:
             return
         moved = await self.catch_up(position)
@@ -200,7 +202,7 @@ class Executor:
             if fresh is None:
                 return False
             intents = {i.client_order_id: i for i in await OrderIntent.find(
-                OrderIntent.user_id == position.user_id, OrderIntent.signal_id == position.signal_id).to_list()}
+                where(OrderIntent.user_id == position.user_id, OrderIntent.signal_id == position.signal_id)).to_list()}
             fills = await Fill.find({"client_order_id": {"$in": sorted(intents)}}).sort("filled_at", "_id").to_list()
             new = [f for f in fills if f.trade_id not in fresh.applied]
             for fill in new:

@@ -25,6 +25,7 @@ from core.services.execution import Executor, book, profile_of
 from core.services.orders import LIVE_QUERY
 from models import MonitorCursor, OrderIntent, Position
 from models.orders import ACTIVE
+from models.query import where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -102,8 +103,8 @@ class Monitor:
         await self._manage_positions(bar, report)
 
     async def _fire_armed(self, bar: Bar, report: TickReport) -> None:
-        armed = await OrderIntent.find(OrderIntent.symbol == bar.symbol, OrderIntent.emulated == True,  # noqa: E712
-                                       OrderIntent.status == OrderStatus.PENDING).to_list()
+        armed = await OrderIntent.find(where(OrderIntent.symbol == bar.symbol, OrderIntent.emulated == True,  # noqa: E712
+                                             OrderIntent.status == OrderStatus.PENDING)).to_list()
         armed.sort(key=lambda i: i.role != "sl")  # a stop that fires with a target in one bar goes first
         for intent in armed:
             fresh = await OrderIntent.get(intent.id) if intent.id else None

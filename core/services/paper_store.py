@@ -16,6 +16,7 @@ from core.execution.gateway import OrderRequest
 from core.execution.paper import OPEN_STATES, Moves, PaperBook, PaperHolding, PaperOrderState, Settle
 from models import ExchangeAccount, PaperHoldingDoc, PaperOrder
 from models.bulk import DUPLICATE_KEY, in_transaction, insert_new, stored_form, update_by_id
+from models.query import one_of
 
 _REQUEST_FIELDS = ("client_order_id", "account_id", "symbol", "side", "order_type", "amount", "price",
                    "stop_price", "reduce_only", "leverage", "margin_mode", "ref_price")
@@ -83,7 +84,7 @@ class MongoPaperStore:
     async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]:
         query: dict[str, Any] = {"status": {"$in": [s.value for s in OPEN_STATES]}}
         if account_ids is not None:
-            query["account_id"] = {"$in": list(account_ids)}
+            query["account_id"] = one_of(account_ids)
         if symbol is not None:
             query["symbol"] = symbol
         return [_state(o) for o in await PaperOrder.find(query).sort("created_at").to_list()]
@@ -91,7 +92,7 @@ class MongoPaperStore:
     async def book(self, account_ids: Sequence[str], balances: bool = True) -> PaperBook:
         ids = [PydanticObjectId(a) for a in account_ids]
         accounts = await ExchangeAccount.find({"_id": {"$in": ids}}).to_list() if balances else []
-        holdings = await PaperHoldingDoc.find({"account_id": {"$in": list(account_ids)}}).to_list()
+        holdings = await PaperHoldingDoc.find({"account_id": one_of(account_ids)}).to_list()
         return PaperBook(holdings={(h.account_id, h.symbol): PaperHolding(h.amount, h.entry_price, h.leverage,
                                                                           str(h.id)) for h in holdings},
                          balances={str(a.id): dict(a.paper_balances) for a in accounts},

@@ -17,6 +17,7 @@ from core.parsing import ParseContext, parse
 from core.services.signal_updates import ProviderUpdates
 from core.services.trading import TradeOutcome, Trader
 from models import Message, Provider, Signal, Subscription
+from models.query import where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -95,8 +96,8 @@ class Pipeline:
             else:
                 scope = None if isinstance(parsed, RejectedSignal) else \
                     await self.trader.decider.scope(signal, parsed, message.posted_at, provider)
-                subs = await Subscription.find(Subscription.provider_id == ref(provider),
-                                               Subscription.enabled == True).to_list()  # noqa: E712
+                subs = await Subscription.find(where(Subscription.provider_id == ref(provider),
+                                                     Subscription.enabled == True)).to_list()  # noqa: E712
                 if scope is None:
                     assert isinstance(parsed, RejectedSignal)  # noqa: S101
                     outcomes = await self.trader.reject_all(signal, parsed, subs)

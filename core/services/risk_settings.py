@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.domain import RiskProfile
 from core.risk.profiles import BUILTIN_PRESETS, ProfileError, preset, with_changes
 from models import Decision, Message, Provider, Signal, Subscription, User
+from models.query import where
 from models.refs import ref
 
 PRESET_NAME_MAX = 32
@@ -81,7 +82,7 @@ async def resume(user: User) -> None:
 
 async def why(user: User, channel_id: int, message_id: int) -> Why | None:
     """What was decided for this user on the call in that Discord message, and every check's verdict."""
-    message = await Message.find_one(Message.channel_id == channel_id, Message.message_id == message_id)
+    message = await Message.find_one(where(Message.channel_id == channel_id, Message.message_id == message_id))
     if message is None:
         return None
     signal = await Signal.find_one(Signal.message_id == ref(message))
@@ -90,7 +91,7 @@ async def why(user: User, channel_id: int, message_id: int) -> Why | None:
     if signal is None:
         return Why(f"message from {who}", "not a signal", "parser", message.reason or "not read as a call", [])
     what = f"{(signal.side or '').upper()} {signal.symbol} from {who}".strip()
-    decision = await Decision.find_one(Decision.signal_id == ref(signal), Decision.user_id == ref(user))
+    decision = await Decision.find_one(where(Decision.signal_id == ref(signal), Decision.user_id == ref(user)))
     if decision is None:
         reason = signal.reason or "you were not subscribed to this provider when it was posted"
         return Why(what, signal.status, "not_decided", reason, [])
@@ -104,7 +105,8 @@ async def _store_profile(user: User, profile: RiskProfile) -> None:
 
 
 async def _subscription(user: User, provider: Provider) -> Subscription:
-    sub = await Subscription.find_one(Subscription.user_id == ref(user), Subscription.provider_id == ref(provider))
+    sub = await Subscription.find_one(where(Subscription.user_id == ref(user),
+                                         Subscription.provider_id == ref(provider)))
     if sub is None:
         raise ProfileError([f"you are not subscribed to {provider.name}"])
     return sub

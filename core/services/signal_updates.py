@@ -17,6 +17,7 @@ from core.services.notify import Notifier
 from core.services.positions import PositionCloser
 from models import Message, Position, Signal, User
 from models.orders import ACTIVE
+from models.query import where
 from models.refs import ref
 
 _CLOSING = {UpdateAction.CLOSE: "closed", UpdateAction.SL_HIT: "closed", UpdateAction.CANCEL: "cancelled"}
@@ -24,16 +25,16 @@ _CLOSING = {UpdateAction.CLOSE: "closed", UpdateAction.SL_HIT: "closed", UpdateA
 
 async def find_target(update: SignalUpdate, message: Message) -> Signal | None:
     if message.reply_to is not None:
-        replied = await Message.find_one(Message.channel_id == message.channel_id,
-                                         Message.message_id == message.reply_to)
+        replied = await Message.find_one(where(Message.channel_id == message.channel_id,
+                                               Message.message_id == message.reply_to))
         if replied is not None:
-            found = await Signal.find_one(Signal.message_id == ref(replied), Signal.kind == "signal")
+            found = await Signal.find_one(where(Signal.message_id == ref(replied), Signal.kind == "signal"))
             if found is not None:
                 return found
     if update.symbol is None:
         return None
-    return await Signal.find(Signal.provider_id == message.provider_id, Signal.kind == "signal",
-                             Signal.symbol == update.symbol, Signal.status == "open") \
+    return await Signal.find(where(Signal.provider_id == message.provider_id, Signal.kind == "signal",
+                                   Signal.symbol == update.symbol, Signal.status == "open")) \
         .sort(-Signal.created_at).first_or_none()  # type: ignore[operator]
 
 

@@ -20,6 +20,7 @@ from core.services.orders import Leg, OrderDesk
 from core.services.positions import PositionCloser
 from models import Decision, ExchangeAccount, OrderIntent, Position, Signal, Subscription, User
 from models.bulk import insert_new
+from models.query import where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class Trader:
         if await self.executor.catch_up(position):  # a resumed run: fills recorded before a stop are folded in
             await self.executor.sync(position)
         position = await Position.get(ref(position)) or position
-        intents = await OrderIntent.find(OrderIntent.position_id == ref(position), OrderIntent.role == "entry"
+        intents = await OrderIntent.find(where(OrderIntent.position_id == ref(position), OrderIntent.role == "entry")
                                          ).to_list()
         live = [(i.amount, i.price) for i in intents if i.status is not OrderStatus.REJECTED]
         outcome, note = self._report(parsed, user, account, decision, profile, position, live,
@@ -207,7 +208,7 @@ class Trader:
 
     async def _refused(self, position: Position) -> str | None:
         """Why the position's entries were all refused (None if any was not)."""
-        intents = await OrderIntent.find(OrderIntent.position_id == ref(position), OrderIntent.role == "entry"
+        intents = await OrderIntent.find(where(OrderIntent.position_id == ref(position), OrderIntent.role == "entry")
                                          ).to_list()
         refused = [i for i in intents if i.status is OrderStatus.REJECTED]
         return f"order refused: {refused[0].error}" if refused and len(refused) == len(intents) else None
@@ -261,7 +262,7 @@ class Trader:
         try:
             return await position.insert()
         except DuplicateKeyError:
-            found = await Position.find_one(Position.user_id == ref(user), Position.signal_id == ref(signal))
+            found = await Position.find_one(where(Position.user_id == ref(user), Position.signal_id == ref(signal)))
             assert found is not None  # noqa: S101
             return found
 

@@ -126,6 +126,48 @@ async def test_a_partial_exit_at_a_loss_counts_towards_the_daily_limit(
     assert outcome.reason.startswith("daily loss limit reached: 42.01 lost today")
 
 
+async def test_todays_closed_losses_count_from_each_users_midnight_and_per_exchange(
+        services: Services, clock: FakeClock) -> None:
+    alpha = await services.accounts.register_provider("Alpha", ALPHA)
+    here = await services.accounts.ensure_user(1001, "utc")  # the day began at 00:00 UTC
+    east = await services.accounts.ensure_user(1002, "kiritimati")  # UTC+14: the day began at 10:00 UTC
+    await risk_settings.set_timezone(east, "Pacific/Kiritimati")
+    for user in (here, east):
+        await services.accounts.subscribe(user, alpha)
+        await risk_settings.update_profile(await reload(user), {"daily_loss_amount": 100,
+                                                                "exchange_daily_loss": {"Binance": 45}})
+        account = await services.accounts.default_account(ref(user))
+        assert account is not None
+        closes = ((9, -60.0, "binance", ref(account)), (11, -30.0, "binance", ref(account)),
+                  (11, -20.0, "bybit", "ab" * 12))
+        for n, (hour, pnl, exchange, account_id) in enumerate(closes):
+            closed_at = clock.now.replace(hour=hour)
+            await Position(user_id=ref(user), account_id=account_id, signal_id=f"{n:02d}" * 12, exchange=exchange,
+                           provider_id=ref(alpha), mode="paper", symbol="ETH/USDT", side="long", leverage=1,
+                           status="closed", realized_pnl=pnl, closed_at_ms=int(closed_at.timestamp() * 1000)).insert()
+
+    result = await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+
+    by_user = {o.user_id: o for o in result.outcomes}
+    assert by_user[ref(here)].rule == "daily_loss"  # 60 + 30 + 20 since its midnight
+    assert by_user[ref(here)].reason.startswith("daily loss limit reached: 110.00 lost today")
+    # in Kiritimati the 09:00 UTC loss was yesterday: 30 on binance (under 45) and 20 on bybit, 50 in all
+    assert by_user[ref(east)].outcome is DecisionOutcome.TRADE
+
+
+async def test_a_provider_reposting_a_call_the_user_holds_is_merged_not_traded_again(services: Services) -> None:
+    await setup(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+
+    again = await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x",
+                                               message_id=2))
+
+    [outcome] = again.outcomes
+    assert outcome.outcome is DecisionOutcome.BLOCK and outcome.rule == "duplicate"
+    assert outcome.reason.startswith("the same call as the same provider's at 12:00 UTC")
+    assert await Position.count() == 1
+
+
 async def test_a_paused_user_never_gets_an_order_and_resume_lifts_it(services: Services) -> None:
     user, _, _ = await setup(services)
     await risk_settings.pause(user)
