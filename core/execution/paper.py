@@ -171,12 +171,16 @@ class PaperGateway:
             yield
 
     async def _book(self, account_ids: Sequence[str], funds: bool = True) -> PaperBook:
-        book = await self.store.book(account_ids, funds)
-        for order in await self.store.open_orders(account_ids, None) if funds else []:
+        book, resting = await asyncio.gather(self.store.book(account_ids, funds),
+                                             self._resting_orders(account_ids, funds))
+        for order in resting:
             if not order.request.reduce_only:
                 r = order.request
                 book.reserved[r.account_id] = book.reserved.get(r.account_id, 0.0) + self._margin(r, order.remaining)
         return book
+
+    async def _resting_orders(self, account_ids: Sequence[str], wanted: bool) -> list[PaperOrderState]:
+        return await self.store.open_orders(account_ids, None) if wanted else []
 
     @staticmethod
     def _margin(request: OrderRequest, amount: float, price: float | None = None) -> float:

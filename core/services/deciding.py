@@ -195,9 +195,13 @@ class Decider:
     async def seats(self, subs: list[Subscription]) -> list[Seat]:
         """The subscribers of a call with their users and default accounts (two reads for all of them)."""
         ids = sorted({s.user_id for s in subs})
-        users = {ref(u): u for u in await User.find({"_id": {"$in": [PydanticObjectId(i) for i in ids]}}).to_list()}
-        accounts = {a.user_id: a for a in await ExchangeAccount.find(
-            {"user_id": one_of(ids), "is_default": True}).to_list()}
+        if not ids:
+            return []
+        found_users, found_accounts = await asyncio.gather(
+            User.find({"_id": {"$in": [PydanticObjectId(i) for i in ids]}}).to_list(),
+            ExchangeAccount.find({"user_id": one_of(ids), "is_default": True}).to_list())
+        users = {ref(u): u for u in found_users}
+        accounts = {a.user_id: a for a in found_accounts}
         return [Seat(sub, users.get(sub.user_id), accounts.get(sub.user_id)) for sub in subs]
 
     async def decide_many(self, scope: SignalScope, seats: list[Seat]) -> list[Verdict]:
@@ -221,11 +225,10 @@ class Decider:
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
         held: dict[str, list[Position]] = {}
-        for position in await Position.find({"user_id": one_of(ids), **OPEN}).to_list() if ids else []:
+        open_positions, closed = await asyncio.gather(self._open_positions(ids), self._closed_today(users))
+        for position in open_positions:
             held.setdefault(position.user_id, []).append(position)
-        await self._held_calls(scope, [p for positions in held.values() for p in positions])
-        followed = await self._followed(scope, ids)
-        closed = await self._closed_today(users)
+        _, followed = await asyncio.gather(self._held_calls(scope, open_positions), self._followed(scope, ids))
         if scope.price is not None:
             scope.marks.setdefault(scope.parsed.symbol, scope.price)
         await self._mark(scope.marks, [p for positions in held.values() for p in positions])
@@ -268,6 +271,10 @@ class Decider:
                            daily_limit_hit=decision.rule == "daily_loss")
         reason = decision.reason if resolution.action == "open" else f"{resolution.reason}; {decision.reason}"
         return Verdict(True, decision.rule, reason, details, close_position=resolution.position_id)
+
+    @staticmethod
+    async def _open_positions(user_ids: list[str]) -> list[Position]:
+        return await Position.find({"user_id": one_of(user_ids), **OPEN}).to_list() if user_ids else []
 
     @staticmethod
     async def _held_calls(scope: SignalScope, positions: list[Position]) -> None:

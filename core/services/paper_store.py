@@ -4,6 +4,7 @@ isolated transactions (a replica set), else in order (see `models.bulk.transacti
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -31,6 +32,11 @@ def _state(order: PaperOrder) -> PaperOrderState:
 def _mutable(state: PaperOrderState) -> dict[str, Any]:
     return {"status": state.status.value, "filled": state.filled, "cost": state.cost, "fee": state.fee,
             "triggered": state.triggered, "price_source": state.price_source}
+
+
+async def _accounts(account_ids: Sequence[str], wanted: bool) -> list[ExchangeAccount]:
+    ids = [PydanticObjectId(a) for a in account_ids]
+    return await ExchangeAccount.find({"_id": {"$in": ids}}).to_list() if wanted else []
 
 
 class MongoPaperStore:
@@ -90,9 +96,8 @@ class MongoPaperStore:
         return [_state(o) for o in await PaperOrder.find(query).sort("created_at").to_list()]
 
     async def book(self, account_ids: Sequence[str], balances: bool = True) -> PaperBook:
-        ids = [PydanticObjectId(a) for a in account_ids]
-        accounts = await ExchangeAccount.find({"_id": {"$in": ids}}).to_list() if balances else []
-        holdings = await PaperHoldingDoc.find({"account_id": one_of(account_ids)}).to_list()
+        accounts, holdings = await asyncio.gather(_accounts(account_ids, balances),
+                                                  PaperHoldingDoc.find({"account_id": one_of(account_ids)}).to_list())
         return PaperBook(holdings={(h.account_id, h.symbol): PaperHolding(h.amount, h.entry_price, h.leverage,
                                                                           str(h.id)) for h in holdings},
                          balances={str(a.id): dict(a.paper_balances) for a in accounts},

@@ -7,6 +7,7 @@ resumed (`resume_unfinished`) without a second order.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from core.domain import NewSignal, Noise, ParseResult, RawMessage, RejectedSignal, SignalUpdate
 from core.parsing import ParseContext, parse
+from core.services.deciding import SignalScope
 from core.services.signal_updates import ProviderUpdates
 from core.services.trading import TradeOutcome, Trader
 from models import Message, Provider, Signal, Subscription
@@ -94,10 +96,8 @@ class Pipeline:
             if isinstance(parsed, SignalUpdate):
                 reason = await self.updates.apply(signal, parsed, message)
             else:
-                scope = None if isinstance(parsed, RejectedSignal) else \
-                    await self.trader.decider.scope(signal, parsed, message.posted_at, provider)
-                subs = await Subscription.find(where(Subscription.provider_id == ref(provider),
-                                                     Subscription.enabled == True)).to_list()  # noqa: E712
+                scope, subs = await asyncio.gather(self._scope(signal, parsed, message, provider),
+                                                   self._subscribers(provider))
                 if scope is None:
                     assert isinstance(parsed, RejectedSignal)  # noqa: S101
                     outcomes = await self.trader.reject_all(signal, parsed, subs)
@@ -106,6 +106,17 @@ class Pipeline:
                 reason = parsed.reason if isinstance(parsed, RejectedSignal) else None
         await message.set({Message.status: "processed", Message.kind: parsed.kind, Message.reason: reason})
         return IngestResult("processed", kind=parsed.kind, reason=reason, outcomes=outcomes)
+
+    async def _scope(self, signal: Signal, parsed: NewSignal | RejectedSignal, message: Message,
+                     provider: Provider) -> SignalScope | None:
+        if isinstance(parsed, RejectedSignal):
+            return None
+        return await self.trader.decider.scope(signal, parsed, message.posted_at, provider)
+
+    @staticmethod
+    async def _subscribers(provider: Provider) -> list[Subscription]:
+        return await Subscription.find(where(Subscription.provider_id == ref(provider),
+                                             Subscription.enabled == True)).to_list()  # noqa: E712
 
     async def _store_signal(self, message: Message, parsed: NewSignal | RejectedSignal | SignalUpdate) -> Signal:
         try:
