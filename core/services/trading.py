@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from models.query import where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
+PART = 250  # subscribers per part of a large fan-out (see Trader.open_all)
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,19 @@ class Trader:
         self.batch = BatchSender(executor)
 
     async def open_all(self, scope: SignalScope, subs: list[Subscription]) -> list[TradeOutcome]:
-        """Every subscriber's trade on a new call, in bulk: decisions, positions, orders and messages are each
-        written once for all. A subscriber with work stored earlier (a resumed run) or a position to close first
-        goes step by step (`_proceed`), which picks up what exists."""
+        """Every subscriber's trade on a new call. Large audiences go in parts of `PART` subscribers that run
+        together, so one part's own work overlaps the database's work for another (a failing part cancels the
+        others; what they stored is picked up like any interrupted run)."""
+        if len(subs) <= PART:
+            return await self._open_part(scope, subs)
+        async with asyncio.TaskGroup() as group:
+            parts = [group.create_task(self._open_part(scope, subs[n:n + PART])) for n in range(0, len(subs), PART)]
+        return [outcome for part in parts for outcome in part.result()]
+
+    async def _open_part(self, scope: SignalScope, subs: list[Subscription]) -> list[TradeOutcome]:
+        """Subscribers' trades in bulk: decisions, positions, orders and messages are each written once for
+        all. A subscriber with work stored earlier (a resumed run) or a position to close first goes step by
+        step (`_proceed`), which picks up what exists."""
         signal = scope.signal
         seats = await self.decider.seats(subs)
         known = [s for s in seats if s.user is not None]

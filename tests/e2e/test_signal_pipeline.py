@@ -212,3 +212,21 @@ async def test_a_batch_with_a_refused_order_and_a_paused_user_keeps_each_users_o
                      (ref(paused), "trade_blocked")}
     assert await OrderIntent.find(OrderIntent.user_id == ref(refused)).count() == 1  # the entry only, REJECTED
     assert await PaperOrder.count() == 4  # the trader's entry, stop and two targets
+
+
+async def test_a_large_audience_runs_in_parts_and_keeps_each_users_outcome_in_order(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.services.trading.PART", 2)  # five subscribers: parts of 2, 2 and 1
+    users = await subscribed_users(services, 5)
+    await users[3].set({User.trading_paused: True, User.paused_reason: "you paused it"})
+
+    result = await services.pipeline.ingest(raw())
+
+    assert [o.user_id for o in result.outcomes] == [ref(u) for u in users]
+    assert [o.outcome for o in result.outcomes] == [DecisionOutcome.TRADE] * 3 + [DecisionOutcome.BLOCK,
+                                                                                  DecisionOutcome.TRADE]
+    assert {p.user_id async for p in Position.find(Position.status == "open")} == {
+        ref(u) for n, u in enumerate(users) if n != 3}
+    assert await PaperOrder.count() == 16  # each trader's entry, stop and two targets
+    again = await services.pipeline.ingest(raw())
+    assert again.status == "duplicate" and await PaperOrder.count() == 16
