@@ -27,7 +27,7 @@ from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeReques
 from core.risk.profiles import effective_profile
 from models import ExchangeAccount, Position, Provider, Signal, Subscription, User
 from models.orders import ACTIVE
-from models.query import one_of, where
+from models.query import find_in, one_of
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,6 @@ class Verdict:
     daily_limit_hit: bool = False
 
 
-OPEN = {"status": {"$in": list(ACTIVE)}}  # resting entries count as exposure too
 
 
 @dataclass(frozen=True)
@@ -274,7 +273,8 @@ class Decider:
 
     @staticmethod
     async def _open_positions(user_ids: list[str]) -> list[Position]:
-        return await Position.find({"user_id": one_of(user_ids), **OPEN}).to_list() if user_ids else []
+        """Their pending and open positions (resting entries count as exposure too)."""
+        return await find_in(Position, {"user_id": one_of(user_ids)}, "status", ACTIVE) if user_ids else []
 
     @staticmethod
     async def _held_calls(scope: SignalScope, positions: list[Position]) -> None:
@@ -329,7 +329,7 @@ class Decider:
                             targets: tuple[float, ...] = (), leverage: float = 1.0,
                             symbol: str | None = None) -> CalcResult:
         """The calculator on the user's own balance, profile, open positions and today's losses."""
-        positions = await Position.find(where(Position.user_id == ref(user), OPEN)).to_list()
+        positions = await self._open_positions([ref(user)])
         loss, _ = await self._day_loss(user, positions, {})
         quote = symbol.split("/")[-1] if symbol else "USDT"
         balance = (await self.balances(account)).get(quote, 0.0)
@@ -340,7 +340,7 @@ class Decider:
     async def daily_limit_reason(self, user: User, account: ExchangeAccount, profile: dict[str, Any]) -> str | None:
         """Why today's losses now stop trading (the daily limit is reached), or None."""
         rules = RiskProfile.model_validate(profile) if profile else user.settings.risk
-        positions = await Position.find(where(Position.user_id == ref(user), OPEN)).to_list()
+        positions = await self._open_positions([ref(user)])
         loss, _ = await self._day_loss(user, positions, {})
         try:
             equity: float | None = (await self.balances(account)).get("USDT", 0.0) + loss

@@ -7,6 +7,7 @@ from core.clock import Clock, epoch_ms
 from core.services.notify import Notifier
 from models import AuditEvent, Position, User
 from models.orders import ACTIVE
+from models.query import find_in
 
 
 class MarketAlerts:
@@ -20,7 +21,7 @@ class MarketAlerts:
                          created_at=self.clock()).insert()
         stamp = str(epoch_ms(self.clock()))
         extra = " Stops and targets Signalcord watches wait until prices agree again." if halted else ""
-        async for position in Position.find({"symbol": symbol, "status": {"$in": list(ACTIVE)}}):
+        for position in await find_in(Position, {"symbol": symbol}, "status", ACTIVE):
             user = await User.get(position.user_id)
             if user is not None:
                 await self.notifier.notify(user, kind, text + extra, signal_id=position.signal_id, once_per=stamp)

@@ -10,6 +10,7 @@ The last bar run per symbol is stored (`MonitorCursor`): after a restart the fee
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,10 +23,10 @@ from core.execution.paper import PaperGateway
 from core.market.prices import BarFeed, PriceUnavailable
 from core.market.rules import paper_rules
 from core.services.execution import Executor, book, profile_of
-from core.services.orders import LIVE_QUERY
+from core.services.orders import LIVE_VALUES
 from models import MonitorCursor, OrderIntent, Position
 from models.orders import ACTIVE
-from models.query import where
+from models.query import find_in, where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,8 @@ class Monitor:
 
     async def tick(self) -> TickReport:
         report = TickReport()
-        live = await OrderIntent.find({"status": LIVE_QUERY}).to_list()
-        positions = await Position.find({"status": {"$in": list(ACTIVE)}}).to_list()
+        live, positions = await asyncio.gather(find_in(OrderIntent, {}, "status", LIVE_VALUES),
+                                               find_in(Position, {}, "status", ACTIVE))
         symbols = sorted({i.symbol for i in live} | {p.symbol for p in positions})
         for symbol in symbols:
             try:
@@ -86,8 +87,7 @@ class Monitor:
 
     async def _on_bar(self, bar: Bar, report: TickReport) -> None:
         changed = {r.client_order_id: r for r in await self.paper.advance(bar)}
-        intents = await OrderIntent.find({"symbol": bar.symbol, "status": LIVE_QUERY}
-                                         ).to_list()
+        intents = await find_in(OrderIntent, {"symbol": bar.symbol}, "status", LIVE_VALUES)
         for intent in intents:
             if intent.emulated and intent.status is OrderStatus.PENDING:
                 continue
@@ -123,7 +123,7 @@ class Monitor:
 
     async def _manage_positions(self, bar: Bar, report: TickReport) -> None:
         now_ms = epoch_ms(self.clock())
-        async for position in Position.find({"symbol": bar.symbol, "status": {"$in": list(ACTIVE)}}):
+        for position in await find_in(Position, {"symbol": bar.symbol}, "status", ACTIVE):
             if await self._expire(position, now_ms, report) or position.status == "pending":
                 await self._missed(position, bar, report)
                 continue
@@ -133,7 +133,7 @@ class Monitor:
             profile = profile_of(position)
             stop = tightened_stop(book(position), best, profile, paper_rules(position.symbol))
             if best != position.best_price or stop is not None:
-                changes = {Position.best_price: best} | ({Position.stop_loss: stop} if stop is not None else {})
+                changes: dict[str, float] = {"best_price": best} | ({"stop_loss": stop} if stop is not None else {})
                 await position.set(changes)
                 if stop is not None:
                     report.stops_moved.append(f"{position.symbol} {stop:g}")

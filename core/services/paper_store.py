@@ -17,7 +17,7 @@ from core.execution.gateway import OrderRequest
 from core.execution.paper import OPEN_STATES, Moves, PaperBook, PaperHolding, PaperOrderState, Settle
 from models import ExchangeAccount, PaperHoldingDoc, PaperOrder
 from models.bulk import DUPLICATE_KEY, in_transaction, insert_new, stored_form, update_by_id
-from models.query import one_of
+from models.query import find_in, one_of
 
 _REQUEST_FIELDS = ("client_order_id", "account_id", "symbol", "side", "order_type", "amount", "price",
                    "stop_price", "reduce_only", "leverage", "margin_mode", "ref_price")
@@ -88,12 +88,13 @@ class MongoPaperStore:
         return stored
 
     async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]:
-        query: dict[str, Any] = {"status": {"$in": [s.value for s in OPEN_STATES]}}
+        query: dict[str, Any] = {}
         if account_ids is not None:
             query["account_id"] = one_of(account_ids)
         if symbol is not None:
             query["symbol"] = symbol
-        return [_state(o) for o in await PaperOrder.find(query).sort("created_at").to_list()]
+        found = await find_in(PaperOrder, query, "status", [s.value for s in OPEN_STATES])
+        return [_state(o) for o in sorted(found, key=lambda o: o.created_at)]
 
     async def book(self, account_ids: Sequence[str], balances: bool = True) -> PaperBook:
         accounts, holdings = await asyncio.gather(_accounts(account_ids, balances),

@@ -24,9 +24,10 @@ from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderR
 from core.execution.ids import PREFIX
 from core.services.execution import Executor
 from core.services.notify import Notifier
-from core.services.orders import LIVE_QUERY
+from core.services.orders import LIVE_VALUES
 from models import ExchangeAccount, OrderIntent, Position, User
 from models.orders import ACTIVE, NO_SIGNAL, Transition
+from models.query import find_in
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class Reconciler:
 
     async def run(self) -> ReconcileReport:
         report = ReconcileReport()
-        intents = await OrderIntent.find({"status": {"$in": [s.value for s in ON_VENUE]}}).to_list()
+        intents = await find_in(OrderIntent, {}, "status", [s.value for s in ON_VENUE])
         for intent in intents:
             report.checked += 1
             try:
@@ -157,10 +158,8 @@ class Reconciler:
     # -- positions -------------------------------------------------------------------------------------------
 
     async def _positions(self, report: ReconcileReport) -> None:
-        live_ids = {i.position_id for i in await OrderIntent.find(
-            {"status": LIVE_QUERY, "position_id": {"$ne": None}}
-        ).to_list()}
-        active = await Position.find({"status": {"$in": list(ACTIVE)}}).to_list()
+        live_ids = {i.position_id for i in await find_in(OrderIntent, {}, "status", LIVE_VALUES)}
+        active = await find_in(Position, {}, "status", ACTIVE)
         ids = {ref(p) for p in active} | {i for i in live_ids if i is not None}
         for position_id in sorted(ids):
             position = await Position.get(position_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models import Position, Signal
-from models.query import one_of, where
+from models.query import find_in, one_of, where
 
 T0 = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
 
@@ -43,3 +43,7 @@ async def test_flat_filters_find_what_the_and_form_finds(db: str) -> None:
     assert anded == await ids({"user_id": one_of(users[:1]), "status": {"$in": ["pending", "open"]}})
     assert len(anded) == 4
     assert await ids({"user_id": one_of(users), "symbol": "ETH/USDT"}) == [f"{n:024x}" for n in (0, 3, 6, 9)]
+
+    live = await find_in(Position, {"user_id": one_of(users[:1])}, "status", ["pending", "open"])
+    assert [p.signal_id for p in live] == anded  # stored order: the ids ascend
+    assert [p.id for p in live] == sorted(p.id for p in live if p.id is not None)
