@@ -15,8 +15,8 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from core.clock import Clock, day_start, epoch_ms
-from core.domain import ConflictPolicy, NewSignal, RiskProfile, Side, TradeMode
+from core.clock import Clock, epoch_ms
+from core.domain import ConflictPolicy, NewSignal, RiskProfile, TradeMode
 from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import paper_rules
 from core.resolve.conflicts import Call, Holding, Resolution, resolve
@@ -25,6 +25,7 @@ from core.risk.checks import confidence_of
 from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
+from core.services.day_loss import ClosedToday, closed_today, day_loss
 from models import ExchangeAccount, Position, Provider, Signal, Subscription, User
 from models.orders import ACTIVE
 from models.query import find_in, one_of
@@ -69,15 +70,6 @@ class Verdict:
 
 
 
-@dataclass(frozen=True)
-class ClosedToday:
-    """What one account's positions closed today realised (summed by the database, one row per account)."""
-
-    user_id: str
-    exchange: str
-    realized_pnl: float
-
-
 def exposure(position: Position) -> Exposure:
     amount = position.amount if position.status == "open" else position.planned_amount
     if position.stop_loss is not None:
@@ -85,11 +77,6 @@ def exposure(position: Position) -> Exposure:
     else:
         risk = position.margin
     return Exposure(position.symbol, position.side, position.exchange, risk)
-
-
-def _pnl(position: Position, mark: float) -> float:
-    sign = 1 if position.side is Side.LONG else -1
-    return sign * (mark - position.entry_price) * position.amount
 
 
 def _record_pipeline(provider_ids: list[str]) -> list[dict[str, Any]]:
@@ -224,7 +211,7 @@ class Decider:
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
         held: dict[str, list[Position]] = {}
-        open_positions, closed = await asyncio.gather(self._open_positions(ids), self._closed_today(users))
+        open_positions, closed = await asyncio.gather(self._open_positions(ids), closed_today(users, self.clock()))
         for position in open_positions:
             held.setdefault(position.user_id, []).append(position)
         _, followed = await asyncio.gather(self._held_calls(scope, open_positions), self._followed(scope, ids))
@@ -256,7 +243,7 @@ class Decider:
             return Verdict(False, resolution.rule, resolution.reason, {"conflict": conflict},
                            close_position=resolution.position_id if resolution.action == "close" else None)
         kept = [p for p in positions if ref(p) != resolution.position_id]
-        loss, by_exchange = self._loss(user, kept, closed, scope.marks)
+        loss, by_exchange = day_loss(user, kept, closed, scope.marks, now)
         request = TradeRequest(
             signal=scope.parsed, profile=profile, price=scope.price,
             equity=funds.get(scope.parsed.symbol.split("/")[-1], 0.0),
@@ -297,24 +284,6 @@ class Decider:
                                                 "enabled": True}):
                 followed.setdefault(sub.user_id, set()).add(sub.provider_id)
         return followed
-
-    async def _closed_today(self, users: list[User]) -> dict[str, list[ClosedToday]]:
-        """What each user's positions closed since the start of their own day realised, per account: one
-        aggregate per distinct day start (users in one timezone share it)."""
-        by_start: dict[int, list[str]] = {}
-        for user in users:
-            by_start.setdefault(epoch_ms(day_start(self.clock(), user.settings.timezone)), []).append(ref(user))
-        closed: dict[str, list[ClosedToday]] = {}
-        for start, ids in sorted(by_start.items()):
-            rows = await Position.aggregate([
-                {"$match": {"user_id": one_of(sorted(ids)), "status": "closed", "closed_at_ms": {"$gte": start}}},
-                {"$group": {"_id": "$account_id", "pnl": {"$sum": "$realized_pnl"},
-                            "user_id": {"$max": "$user_id"}, "exchange": {"$max": "$exchange"}}},
-            ]).to_list()
-            for row in rows:
-                closed.setdefault(row["user_id"], []).append(
-                    ClosedToday(row["user_id"], row["exchange"], float(row["pnl"] or 0.0)))
-        return closed
 
     async def _mark(self, marks: dict[str, float], positions: list[Position]) -> None:
         """Add the price of every symbol these positions hold to `marks` (a stop is assumed hit if unknown)."""
@@ -381,30 +350,9 @@ class Decider:
 
     async def _day_loss(self, user: User, open_positions: list[Position],
                         marks: dict[str, float]) -> tuple[float, dict[str, float]]:
-        closed = await self._closed_today([user])
+        closed = await closed_today([user], self.clock())
         await self._mark(marks, open_positions)
-        return self._loss(user, open_positions, closed.get(ref(user), []), marks)
-
-    def _loss(self, user: User, open_positions: list[Position], closed: list[ClosedToday],
-              marks: dict[str, float]) -> tuple[float, dict[str, float]]:
-        """Today's loss (user's timezone): closed today plus open positions opened today, marked to market,
-        with what their partial exits already realised."""
-        start_ms = epoch_ms(day_start(self.clock(), user.settings.timezone))
-        net: dict[str, float] = {}
-        for position in closed:
-            net[position.exchange] = net.get(position.exchange, 0.0) + position.realized_pnl
-        for position in open_positions:
-            if position.opened_at_ms >= start_ms:
-                mark = marks.get(position.symbol)
-                if mark is None:
-                    mark = position.stop_loss or position.entry_price  # unknown: assume the stop was hit
-                # realized_pnl is net of the exit fees and of the closed part's entry fees; the rest is open
-                open_share = position.amount / position.entered if position.entered else 1.0
-                open_fees = position.entry_fees * open_share
-                result = _pnl(position, mark) + position.realized_pnl - open_fees
-                net[position.exchange] = net.get(position.exchange, 0.0) + result
-        by_exchange = {name: max(0.0, -value) for name, value in net.items()}
-        return max(0.0, -sum(net.values())), by_exchange
+        return day_loss(user, open_positions, closed.get(ref(user), []), marks, self.clock())
 
     @staticmethod
     def _details(decision: RiskDecision) -> dict[str, Any]:
