@@ -211,7 +211,7 @@ class Decider:
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
         held: dict[str, list[Position]] = {}
-        open_positions, closed = await asyncio.gather(self._open_positions(ids), closed_today(users, self.clock()))
+        open_positions, closed = await asyncio.gather(self._open_positions(ids), closed_today(users, now))
         for position in open_positions:
             held.setdefault(position.user_id, []).append(position)
         _, followed = await asyncio.gather(self._held_calls(scope, open_positions), self._followed(scope, ids))
@@ -271,7 +271,7 @@ class Decider:
         wanted = {p.signal_id for p in positions if p.provider_id == scope.signal.provider_id
                   and p.symbol == scope.parsed.symbol} - known
         if wanted:
-            scope.recent += await Signal.find({"_id": one_of([PydanticObjectId(i) for i in sorted(wanted)])}).to_list()
+            scope.recent += await Signal.find({"_id": {"$in": [PydanticObjectId(i) for i in sorted(wanted)]}}).to_list()
 
     @staticmethod
     async def _followed(scope: SignalScope, user_ids: list[str]) -> dict[str, set[str]]:
