@@ -19,12 +19,15 @@ D = TypeVar("D", bound=Document)
 def where(*conditions: Any) -> dict[str, Any]:  # Beanie types `Doc.field == x` as bool: it is a Mapping
     """One flat filter from Beanie expressions or dicts (`where(Signal.kind == "signal", {"side": "long"})`).
 
-    Operators on one field are merged (`{"$gte": 1}` and `{"$lt": 5}`); a condition that cannot be merged
-    (the same field twice with an equality, or the same operator twice) is kept under `$and`."""
+    A scalar equality becomes `{"$eq": v}` (see `one_of`). Operators on one field are merged (`{"$gte": 1}` and
+    `{"$lt": 5}`); a condition that cannot be merged (the same field twice with an equality, or the same
+    operator twice) is kept under `$and`."""
     flat: dict[str, Any] = {}
     rest: list[dict[str, Any]] = []
     for condition in conditions:
         for field, value in dict(condition).items():
+            if not field.startswith("$") and field != "_id" and isinstance(value, str | int | float):
+                value = {"$eq": value}  # bool is an int; None stays as it is (null or missing)
             if field not in flat:
                 flat[field] = value
                 continue

@@ -28,7 +28,7 @@ from core.risk.profiles import effective_profile
 from core.services.day_loss import ClosedToday, closed_today, day_loss
 from models import ExchangeAccount, Position, Provider, Signal, Subscription, User
 from models.orders import ACTIVE
-from models.query import find_in, one_of
+from models.query import find_in, one_of, where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -154,9 +154,9 @@ class Decider:
             problem = f"no market price: {exc}"
         # Other providers' calls. The poster's own earlier calls matter only to users holding a position from
         # one (a duplicate, or the call a held position follows): `_held_calls` reads those.
-        recent = await Signal.find({"kind": "signal", "symbol": parsed.symbol,
-                                    "provider_id": {"$ne": signal.provider_id},
-                                    "created_at": {"$gte": signal.created_at - RECENT_LIMIT}}).to_list()
+        recent = await Signal.find(where({"kind": "signal", "symbol": parsed.symbol,
+                                          "provider_id": {"$ne": signal.provider_id},
+                                          "created_at": {"$gte": signal.created_at - RECENT_LIMIT}})).to_list()
         names = {ref(provider): provider.name}
         others = [PydanticObjectId(p) for p in sorted({s.provider_id for s in recent} - set(names))]
         if others:
@@ -185,7 +185,7 @@ class Decider:
             return []
         found_users, found_accounts = await asyncio.gather(
             User.find({"_id": {"$in": [PydanticObjectId(i) for i in ids]}}).to_list(),
-            ExchangeAccount.find({"user_id": one_of(ids), "is_default": True}).to_list())
+            ExchangeAccount.find(where({"user_id": one_of(ids), "is_default": True})).to_list())
         users = {ref(u): u for u in found_users}
         accounts = {a.user_id: a for a in found_accounts}
         return [Seat(sub, users.get(sub.user_id), accounts.get(sub.user_id)) for sub in subs]

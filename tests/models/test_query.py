@@ -13,13 +13,15 @@ T0 = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
 def test_where_flattens_expressions_and_merges_operators_on_one_field(db: str) -> None:
     query = where(Signal.kind == "signal", Signal.created_at >= T0, Signal.created_at < T0 + timedelta(hours=1),
                   {"symbol": "BTC/USDT"})
-    assert query == {"kind": "signal", "created_at": {"$gte": T0, "$lt": T0 + timedelta(hours=1)},
-                     "symbol": "BTC/USDT"}
+    assert query == {"kind": {"$eq": "signal"}, "created_at": {"$gte": T0, "$lt": T0 + timedelta(hours=1)},
+                     "symbol": {"$eq": "BTC/USDT"}}  # a scalar equality as $eq: an index can serve it
 
 
 def test_where_keeps_what_cannot_be_merged_under_and(db: str) -> None:
-    assert where(Signal.kind == "signal", Signal.kind == "update") == {"kind": "signal",
-                                                                       "$and": [{"kind": "update"}]}
+    assert where(Signal.kind == "signal", Signal.kind == "update") == {"kind": {"$eq": "signal"},
+                                                                       "$and": [{"kind": {"$eq": "update"}}]}
+    assert where({"_id": "a", "stop": None, "n": {"$in": [1, 2]}}) == {"_id": "a", "stop": None,
+                                                                         "n": {"$in": [1, 2]}}
     assert where({"n": {"$gte": 1}}, {"n": {"$gte": 2}}) == {"n": {"$gte": 1}, "$and": [{"n": {"$gte": 2}}]}
 
 
