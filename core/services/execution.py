@@ -64,8 +64,8 @@ class Executor:
         return self._locks.setdefault(position_id, asyncio.Lock())
 
     async def live_intents(self, position: Position, roles: tuple[str, ...]) -> list[OrderIntent]:
-        return await OrderIntent.find({"position_id": ref(position), "role": {"$in": list(roles)},
-                                       "status": LIVE_QUERY}).to_list()
+        return await OrderIntent.find(where({"position_id": ref(position), "role": {"$in": list(roles)},
+                                             "status": LIVE_QUERY})).to_list()
 
     # -- sending ---------------------------------------------------------------------------------------------
 
@@ -342,8 +342,8 @@ class Executor:
         return abs(intent.amount - leg.amount) <= step * 1.01 and intent.stop_price == leg.stop_price
 
     async def _place_protective(self, position: Position, leg: PlannedLeg, account: ExchangeAccount) -> None:
-        generation = await OrderIntent.find({"position_id": ref(position), "leg": {"$regex": f"^{leg.name}(\\.|$)"}
-                                             }).count()
+        same_leg = {"$regex": f"^{leg.name}(\\.|$)"}
+        generation = await OrderIntent.find(where({"position_id": ref(position), "leg": same_leg})).count()
         name = leg.name if generation == 0 else f"{leg.name}.{generation + 1}"
         gateway = await self.desk.gateways.for_account(ref(account))
         intent = await self.desk.claim(protective_leg(position, leg, name, gateway), account)

@@ -157,8 +157,8 @@ class Trader:
         stored = await insert_new(Decision, docs, "user_id")
         decided = {d.user_id: d for d in docs if d.user_id in stored}
         if len(stored) < len(docs):
-            decided |= {d.user_id: d for d in await Decision.find(
-                {"signal_id": ref(signal), "user_id": {"$in": [d.user_id for d in docs if d.user_id not in stored]}}
+            decided |= {d.user_id: d for d in await Decision.find(where(
+                {"signal_id": ref(signal), "user_id": {"$in": [d.user_id for d in docs if d.user_id not in stored]}})
             ).to_list()}
         return decided, stored
 
