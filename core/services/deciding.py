@@ -266,12 +266,15 @@ class Decider:
     @staticmethod
     async def _held_calls(scope: SignalScope, positions: list[Position]) -> None:
         """Add to the scope's recent calls the poster's own earlier calls on the symbol that users hold
-        positions from (`scope` read only the other providers' calls)."""
+        positions from (`scope` read only the other providers' calls). Parts of a fan-out share the scope, so
+        a call another part added meanwhile is not added twice."""
         known = {ref(s) for s in scope.recent} | {ref(scope.signal)}
         wanted = {p.signal_id for p in positions if p.provider_id == scope.signal.provider_id
                   and p.symbol == scope.parsed.symbol} - known
         if wanted:
-            scope.recent += await Signal.find({"_id": {"$in": [PydanticObjectId(i) for i in sorted(wanted)]}}).to_list()
+            found = await Signal.find({"_id": {"$in": [PydanticObjectId(i) for i in sorted(wanted)]}}).to_list()
+            known = {ref(s) for s in scope.recent}
+            scope.recent += [s for s in found if ref(s) not in known]
 
     @staticmethod
     async def _followed(scope: SignalScope, user_ids: list[str]) -> dict[str, set[str]]:

@@ -29,8 +29,8 @@ from models.orders import Transition
 
 LIVE = (OrderStatus.PENDING, OrderStatus.SUBMITTED, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED,
         OrderStatus.UNKNOWN)
-LIVE_QUERY = {"$in": [s.value for s in LIVE]}  # the status filter for live intents
 LIVE_VALUES = [s.value for s in LIVE]  # for `find_in(OrderIntent, ..., "status", LIVE_VALUES)`
+LIVE_QUERY = {"$in": LIVE_VALUES}  # the status filter for a position's few live intents
 
 
 @dataclass
