@@ -26,7 +26,7 @@ from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
 from core.services.day_loss import ClosedToday, closed_today, day_loss
-from models import ExchangeAccount, Position, Provider, Signal, Subscription, User
+from models import ExchangeAccount, Message, Position, Provider, Signal, Subscription, User
 from models.orders import ACTIVE
 from models.query import find_in, one_of, where
 from models.refs import ref
@@ -144,24 +144,28 @@ class Decider:
             found[ref(account)] = f"your {account.exchange} balance could not be read, so nothing is sized: {answer}"
         return found
 
-    async def scope(self, signal: Signal, parsed: NewSignal, posted_at: datetime, provider: Provider) -> SignalScope:
+    async def scope(self, stored: Awaitable[Signal], parsed: NewSignal, message: Message, provider: Provider
+                    ) -> SignalScope:
         """What every subscriber's decision on this call shares: the price, the symbol's recent calls and the
-        names of their providers (`provider` posted this one)."""
-        price, problem = None, None
-        try:
-            price = (await self.prices.quote(parsed.symbol, self.clock())).price
-        except PriceUnavailable as exc:
-            problem = f"no market price: {exc}"
+        names of their providers (`provider` posted it in `message`). `stored` stores the call itself; it runs
+        together with the reads, which do not need it (the poster's own calls are not among them)."""
         # Other providers' calls. The poster's own earlier calls matter only to users holding a position from
         # one (a duplicate, or the call a held position follows): `_held_calls` reads those.
-        recent = await Signal.find(where({"kind": "signal", "symbol": parsed.symbol,
-                                          "provider_id": {"$ne": signal.provider_id},
-                                          "created_at": {"$gte": signal.created_at - RECENT_LIMIT}})).to_list()
+        recent_calls = Signal.find(where({"kind": "signal", "symbol": parsed.symbol,
+                                          "provider_id": {"$ne": ref(provider)},
+                                          "created_at": {"$gte": message.received_at - RECENT_LIMIT}})).to_list()
+        (price, problem), recent, signal = await asyncio.gather(self._price(parsed.symbol), recent_calls, stored)
         names = {ref(provider): provider.name}
         others = [PydanticObjectId(p) for p in sorted({s.provider_id for s in recent} - set(names))]
         if others:
             names |= {ref(p): p.name async for p in Provider.find({"_id": {"$in": others}})}
-        return SignalScope(signal, parsed, posted_at, price, problem, recent, names)
+        return SignalScope(signal, parsed, message.posted_at, price, problem, recent, names)
+
+    async def _price(self, symbol: str) -> tuple[float | None, str | None]:
+        try:
+            return (await self.prices.quote(symbol, self.clock())).price, None
+        except PriceUnavailable as exc:
+            return None, f"no market price: {exc}"
 
     @staticmethod
     async def _load_records(scope: SignalScope, profiles: list[RiskProfile], held: list[Position]) -> None:

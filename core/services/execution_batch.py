@@ -9,6 +9,8 @@ protective legs in a second batch the same way.
 
 from __future__ import annotations
 
+import asyncio
+
 from core.domain import OrderStatus
 from core.execution.gateway import OrderResult
 from core.execution.legs import protective_legs
@@ -70,9 +72,10 @@ class BatchSender:
             await self.executor.apply(item.intent, item.outcome, position)
 
     async def _apply(self, quick: list[tuple[Submitted, Position]]) -> list[str]:
-        """Record the simple outcomes in three writes (fills, intents, positions); returns the positions that
-        filled. The order is the step-by-step one (fill, intent, position), so a crash in between is repaired
-        the same way (the reconciler's report folds the recorded fill in)."""
+        """Record the simple outcomes in three writes (fills, then intents and positions together); returns the
+        positions that filled. The fills go first: a crash after them is repaired like a step-by-step one (the
+        reconciler's report moves the intent, and the position folds in every fill it has not applied, by trade
+        id, so a position stored before its intent counts nothing twice)."""
         fills: list[tuple[Fill, OrderIntent, Position]] = []
         changes: dict[object, dict[str, object]] = {}
         for item, position in quick:
@@ -90,12 +93,11 @@ class BatchSender:
                                            "filled": result.filled, "average_price": result.average_price,
                                            "fee": result.fee}}
         await insert_new(Fill, [fill for fill, _, _ in fills], "trade_id")
-        await update_by_id(OrderIntent, changes)
         moved: dict[str, Position] = {}
         for fill, intent, position in fills:
             Executor.fold(position, intent, fill)
             moved[ref(position)] = position
-        await replace_all(Position, list(moved.values()))
+        await asyncio.gather(update_by_id(OrderIntent, changes), replace_all(Position, list(moved.values())))
         for fill, intent, position in fills:
             await self.executor.tell_fill(position, intent, fill)
         return list(moved)

@@ -15,7 +15,6 @@ from pymongo.errors import DuplicateKeyError
 
 from core.domain import NewSignal, Noise, ParseResult, RawMessage, RejectedSignal, SignalUpdate
 from core.parsing import ParseContext, parse
-from core.services.deciding import SignalScope
 from core.services.signal_updates import ProviderUpdates
 from core.services.trading import TradeOutcome, Trader
 from models import Message, Provider, Signal, Subscription
@@ -91,27 +90,20 @@ class Pipeline:
         reason: str | None = None
         if isinstance(parsed, Noise):
             reason = parsed.reason
+        elif isinstance(parsed, NewSignal):  # the call is stored while its scope and audience are read
+            scope, subs = await asyncio.gather(
+                self.trader.decider.scope(self._store_signal(message, parsed), parsed, message, provider),
+                self._subscribers(provider))
+            outcomes = await self.trader.open_all(scope, subs)
         else:
             signal = await self._store_signal(message, parsed)
             if isinstance(parsed, SignalUpdate):
                 reason = await self.updates.apply(signal, parsed, message)
             else:
-                scope, subs = await asyncio.gather(self._scope(signal, parsed, message, provider),
-                                                   self._subscribers(provider))
-                if scope is None:
-                    assert isinstance(parsed, RejectedSignal)  # noqa: S101
-                    outcomes = await self.trader.reject_all(signal, parsed, subs)
-                else:
-                    outcomes = await self.trader.open_all(scope, subs)
-                reason = parsed.reason if isinstance(parsed, RejectedSignal) else None
+                outcomes = await self.trader.reject_all(signal, parsed, await self._subscribers(provider))
+                reason = parsed.reason
         await message.set({Message.status: "processed", Message.kind: parsed.kind, Message.reason: reason})
         return IngestResult("processed", kind=parsed.kind, reason=reason, outcomes=outcomes)
-
-    async def _scope(self, signal: Signal, parsed: NewSignal | RejectedSignal, message: Message,
-                     provider: Provider) -> SignalScope | None:
-        if isinstance(parsed, RejectedSignal):
-            return None
-        return await self.trader.decider.scope(signal, parsed, message.posted_at, provider)
 
     @staticmethod
     async def _subscribers(provider: Provider) -> list[Subscription]:

@@ -230,3 +230,25 @@ async def test_a_large_audience_runs_in_parts_and_keeps_each_users_outcome_in_or
     assert await PaperOrder.count() == 16  # each trader's entry, stop and two targets
     again = await services.pipeline.ingest(raw())
     assert again.status == "duplicate" and await PaperOrder.count() == 16
+
+
+async def test_a_position_stored_before_its_entry_intent_moved_counts_the_fill_once(services: Services) -> None:
+    """The batch stores an entry's intent and its position together after the fill: a crash can leave the
+    position open (fill folded in) with the intent still SUBMITTED. The reconciler moves the intent; the fill
+    is neither recorded nor folded twice, and no second stop or target is placed."""
+    [user] = await subscribed_users(services, 1)
+    await services.pipeline.ingest(raw())
+    entry = await OrderIntent.find_one(OrderIntent.user_id == ref(user), OrderIntent.role == "entry")
+    assert entry is not None and entry.status is OrderStatus.FILLED
+    submitted = [h.model_dump(mode="json") for h in entry.history if h.status is not OrderStatus.FILLED]
+    await entry.set({OrderIntent.status: OrderStatus.SUBMITTED, OrderIntent.filled: 0.0,
+                     OrderIntent.average_price: None, OrderIntent.fee: 0.0, "history": submitted})
+
+    await services.reconciler.run()
+
+    moved = await OrderIntent.get(entry.id)
+    assert moved is not None and moved.status is OrderStatus.FILLED and moved.filled == pytest.approx(0.08)
+    [position] = await Position.find_all().to_list()
+    assert position.status == "open" and position.amount == pytest.approx(0.08) and len(position.applied) == 1
+    assert await Fill.count() == 1
+    assert await OrderIntent.count() == 4 and await PaperOrder.count() == 4  # entry, stop, two targets: once
