@@ -4,7 +4,7 @@ from beanie import Document
 
 from models.events import AuditEvent, Notification
 from models.market import Candle, MonitorCursor
-from models.orders import Fill, OrderIntent, Position
+from models.orders import Fill, OrderIntent, Position, RealizedPnl
 from models.paper import PaperHoldingDoc, PaperOrder
 from models.providers import Provider, Subscription
 from models.signals import Decision, Message, Signal
@@ -12,12 +12,13 @@ from models.users import ExchangeAccount, User
 
 ALL_DOCUMENTS: list[type[Document]] = [
     User, ExchangeAccount, Provider, Subscription, Message, Signal, Decision,
-    OrderIntent, Fill, Position, Notification, AuditEvent, PaperOrder, PaperHoldingDoc,
+    OrderIntent, Fill, Position, RealizedPnl, Notification, AuditEvent, PaperOrder, PaperHoldingDoc,
     Candle, MonitorCursor,
 ]
 
 __all__ = [
     "ALL_DOCUMENTS", "AuditEvent", "Candle", "Decision", "ExchangeAccount", "Fill", "Message", "MonitorCursor",
     "Notification",
-    "OrderIntent", "PaperHoldingDoc", "PaperOrder", "Position", "Provider", "Signal", "Subscription", "User",
+    "OrderIntent", "PaperHoldingDoc", "PaperOrder", "Position", "Provider", "RealizedPnl", "Signal", "Subscription",
+    "User",
 ]

@@ -127,6 +127,27 @@ class Position(Document):
             # the monitor, alerts and reconciliation read open positions, and the monitor the closed ones it
             # has not handled, by status (and symbol) on every tick; without this they scanned every position
             IndexModel([("status", ASCENDING), ("close_handled", ASCENDING), ("symbol", ASCENDING)]),
-            IndexModel([("user_id", ASCENDING), ("closed_at_ms", ASCENDING)]),  # today's closed (daily loss)
             IndexModel([("signal_id", ASCENDING), ("status", ASCENDING)]),  # a provider's update to its call
+        ]
+
+
+class RealizedPnl(Document):
+    """What one exit fill realised (net of its fee and of the closed part's entry fees): the daily-loss ledger.
+    Stored before the position that folds the fill in, so a crash in between folds it again and the ledger
+    keeps the first row (unique trade id)."""
+
+    trade_id: str
+    position_id: Ref
+    user_id: Ref
+    account_id: Ref
+    exchange: str
+    symbol: str
+    pnl: float
+    at_ms: int  # when the fill happened (epoch ms): a day's losses are a range of it
+
+    class Settings:
+        name = "realized_pnl"
+        indexes = [
+            IndexModel([("trade_id", ASCENDING)], unique=True),
+            IndexModel([("user_id", ASCENDING), ("at_ms", ASCENDING)]),
         ]

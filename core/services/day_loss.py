@@ -1,5 +1,6 @@
-"""Today's loss of each user, from the start of the day in their own timezone: what positions closed today
-realised, plus the positions opened today marked to market with what their partial exits realised."""
+"""Today's loss of each user, from the start of the day in their own timezone: what exit fills realised today
+(the `RealizedPnl` ledger: a position opened on an earlier day counts only what it realised today), plus the
+open part of positions opened today marked to market."""
 
 from __future__ import annotations
 
@@ -8,37 +9,37 @@ from datetime import datetime
 
 from core.clock import day_start, epoch_ms
 from core.domain import Side
-from models import Position, User
+from models import Position, RealizedPnl, User
 from models.query import one_of
 from models.refs import ref
 
 
 @dataclass(frozen=True)
-class ClosedToday:
-    """What one account's positions closed today realised (summed by the database, one row per account)."""
+class RealizedToday:
+    """What one account's exit fills realised today (summed by the database, one row per account)."""
 
     user_id: str
     exchange: str
     realized_pnl: float
 
 
-async def closed_today(users: list[User], now: datetime) -> dict[str, list[ClosedToday]]:
-    """What each user's positions closed since the start of their own day realised, per account: one
-    aggregate per distinct day start (users in one timezone share it)."""
+async def realized_today(users: list[User], now: datetime) -> dict[str, list[RealizedToday]]:
+    """What each user's exit fills realised since the start of their own day, per account: one aggregate per
+    distinct day start (users in one timezone share it)."""
     by_start: dict[int, list[str]] = {}
     for user in users:
         by_start.setdefault(epoch_ms(day_start(now, user.settings.timezone)), []).append(ref(user))
-    closed: dict[str, list[ClosedToday]] = {}
+    realized: dict[str, list[RealizedToday]] = {}
     for start, ids in sorted(by_start.items()):
-        rows = await Position.aggregate([
-            {"$match": {"user_id": one_of(sorted(ids)), "status": "closed", "closed_at_ms": {"$gte": start}}},
-            {"$group": {"_id": "$account_id", "pnl": {"$sum": "$realized_pnl"},
+        rows = await RealizedPnl.aggregate([
+            {"$match": {"user_id": one_of(sorted(ids)), "at_ms": {"$gte": start}}},
+            {"$group": {"_id": "$account_id", "pnl": {"$sum": "$pnl"},
                         "user_id": {"$max": "$user_id"}, "exchange": {"$max": "$exchange"}}},
         ]).to_list()
         for row in rows:
-            closed.setdefault(row["user_id"], []).append(
-                ClosedToday(row["user_id"], row["exchange"], float(row["pnl"] or 0.0)))
-    return closed
+            realized.setdefault(row["user_id"], []).append(
+                RealizedToday(row["user_id"], row["exchange"], float(row["pnl"] or 0.0)))
+    return realized
 
 
 def _pnl(position: Position, mark: float) -> float:
@@ -46,23 +47,23 @@ def _pnl(position: Position, mark: float) -> float:
     return sign * (mark - position.entry_price) * position.amount
 
 
-def day_loss(user: User, open_positions: list[Position], closed: list[ClosedToday], marks: dict[str, float],
+def day_loss(user: User, open_positions: list[Position], realized: list[RealizedToday], marks: dict[str, float],
              now: datetime) -> tuple[float, dict[str, float]]:
     """Today's loss in all and per exchange (losses only: a net gain counts as 0). A position whose symbol has
     no mark is assumed stopped out."""
     start_ms = epoch_ms(day_start(now, user.settings.timezone))
     net: dict[str, float] = {}
-    for row in closed:
+    for row in realized:
         net[row.exchange] = net.get(row.exchange, 0.0) + row.realized_pnl
     for position in open_positions:
         if position.opened_at_ms >= start_ms:
             mark = marks.get(position.symbol)
             if mark is None:
                 mark = position.stop_loss or position.entry_price  # unknown: assume the stop was hit
-            # realized_pnl is net of the exit fees and of the closed part's entry fees; the rest is open
+            # what its exits realised (net of their fees and of the closed part's entry fees) is in `realized`
             open_share = position.amount / position.entered if position.entered else 1.0
             open_fees = position.entry_fees * open_share
-            result = _pnl(position, mark) + position.realized_pnl - open_fees
+            result = _pnl(position, mark) - open_fees
             net[position.exchange] = net.get(position.exchange, 0.0) + result
     by_exchange = {name: max(0.0, -value) for name, value in net.items()}
     return max(0.0, -sum(net.values())), by_exchange

@@ -25,7 +25,7 @@ from core.risk.checks import confidence_of
 from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
-from core.services.day_loss import ClosedToday, closed_today, day_loss
+from core.services.day_loss import RealizedToday, day_loss, realized_today
 from models import ExchangeAccount, Message, Position, Provider, Signal, Subscription, User
 from models.orders import ACTIVE
 from models.query import find_in, one_of, where
@@ -215,7 +215,7 @@ class Decider:
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
         held: dict[str, list[Position]] = {}
-        open_positions, closed = await asyncio.gather(self._open_positions(ids), closed_today(users, now))
+        open_positions, realized = await asyncio.gather(self._open_positions(ids), realized_today(users, now))
         for position in open_positions:
             held.setdefault(position.user_id, []).append(position)
         _, followed = await asyncio.gather(self._held_calls(scope, open_positions), self._followed(scope, ids))
@@ -234,12 +234,12 @@ class Decider:
             assert isinstance(funds, dict)  # noqa: S101 - an unreadable balance decided early
             verdicts.append(self._verdict(scope, user, seat.account, funds, seat.sub, profiles[n],
                                           held.get(ref(user), []), followed.get(ref(user), set()),
-                                          closed.get(ref(user), []), now))
+                                          realized.get(ref(user), []), now))
         return verdicts
 
     def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, funds: dict[str, float],
                  sub: Subscription, profile: RiskProfile, positions: list[Position], followed: set[str],
-                 closed: list[ClosedToday], now: datetime) -> Verdict:
+                 realized: list[RealizedToday], now: datetime) -> Verdict:
         assert scope.price is not None and scope.records is not None  # noqa: S101 - set by decide_many
         resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
         conflict = {"action": resolution.action, "rule": resolution.rule, "reason": resolution.reason}
@@ -247,7 +247,7 @@ class Decider:
             return Verdict(False, resolution.rule, resolution.reason, {"conflict": conflict},
                            close_position=resolution.position_id if resolution.action == "close" else None)
         kept = [p for p in positions if ref(p) != resolution.position_id]
-        loss, by_exchange = day_loss(user, kept, closed, scope.marks, now)
+        loss, by_exchange = day_loss(user, kept, realized, scope.marks, now)
         request = TradeRequest(
             signal=scope.parsed, profile=profile, price=scope.price,
             equity=funds.get(scope.parsed.symbol.split("/")[-1], 0.0),
@@ -357,9 +357,9 @@ class Decider:
 
     async def _day_loss(self, user: User, open_positions: list[Position],
                         marks: dict[str, float]) -> tuple[float, dict[str, float]]:
-        closed = await closed_today([user], self.clock())
+        realized = await realized_today([user], self.clock())
         await self._mark(marks, open_positions)
-        return day_loss(user, open_positions, closed.get(ref(user), []), marks, self.clock())
+        return day_loss(user, open_positions, realized.get(ref(user), []), marks, self.clock())
 
     @staticmethod
     def _details(decision: RiskDecision) -> dict[str, Any]:

@@ -24,7 +24,8 @@ from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_sto
 from core.market.rules import paper_rules
 from core.services.notify import Notifier
 from core.services.orders import LIVE, LIVE_QUERY, Leg, OrderDesk
-from models import ExchangeAccount, Fill, OrderIntent, Position, User
+from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl, User
+from models.bulk import insert_new
 from models.query import where
 from models.refs import ref
 
@@ -205,10 +206,11 @@ class Executor:
                 where(OrderIntent.user_id == position.user_id, OrderIntent.signal_id == position.signal_id)).to_list()}
             fills = await Fill.find({"client_order_id": {"$in": sorted(intents)}}).sort("filled_at", "_id").to_list()
             new = [f for f in fills if f.trade_id not in fresh.applied]
-            for fill in new:
-                self.fold(fresh, intents[fill.client_order_id], fill)
             if not new:
                 return False
+            realized = [self.realized(fresh, fill, pnl) for fill in new
+                        if (pnl := self.fold(fresh, intents[fill.client_order_id], fill)) is not None]
+            await insert_new(RealizedPnl, realized, "trade_id")  # first: see RealizedPnl
             await fresh.save()
         for name in Position.model_fields:
             setattr(position, name, getattr(fresh, name))
@@ -217,7 +219,8 @@ class Executor:
         return True
 
     @staticmethod
-    def fold(position: Position, intent: OrderIntent, fill: Fill) -> None:
+    def fold(position: Position, intent: OrderIntent, fill: Fill) -> float | None:
+        """Move the position by the fill; returns what an exit realised (None for an entry)."""
         delta = fill.amount
         position.applied.append(fill.trade_id)
         position.fees += fill.fee
@@ -230,11 +233,12 @@ class Executor:
             position.amount, position.entered, position.status = total, position.entered + delta, "open"
             position.entry_fees += fill.fee
             position.margin = total * position.entry_price / (position.leverage or 1)
-            return
+            return None
         sign = 1 if position.side is Side.LONG else -1
         closed = min(delta, position.amount)
         entry_fee_share = position.entry_fees * closed / position.entered if position.entered else 0.0
-        position.realized_pnl += sign * (fill.price - position.entry_price) * closed - fill.fee - entry_fee_share
+        pnl = sign * (fill.price - position.entry_price) * closed - fill.fee - entry_fee_share
+        position.realized_pnl += pnl
         position.amount = max(0.0, position.amount - closed)
         if intent.role == "tp":
             position.targets_hit = max(position.targets_hit, int(_base(intent.leg)[2:] or 0))
@@ -245,6 +249,13 @@ class Executor:
             reason = {"sl": "stop-loss hit", "tp": "last target hit"}.get(intent.role, intent.history[0].cause)
             position.amount, position.status, position.exit_price = 0.0, "closed", fill.price
             position.close_reason, position.closed_at_ms = reason, epoch_ms(fill.filled_at)
+        return pnl
+
+    @staticmethod
+    def realized(position: Position, fill: Fill, pnl: float) -> RealizedPnl:
+        return RealizedPnl(trade_id=fill.trade_id, position_id=ref(position), user_id=position.user_id,
+                           account_id=position.account_id, exchange=position.exchange, symbol=position.symbol,
+                           pnl=pnl, at_ms=epoch_ms(fill.filled_at))
 
     async def tell_fill(self, position: Position, intent: OrderIntent, fill: Fill) -> None:
         if intent.role == "entry" and intent.order_type == "market":

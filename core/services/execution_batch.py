@@ -17,7 +17,7 @@ from core.execution.legs import protective_legs
 from core.market.rules import paper_rules
 from core.services.execution import EPS, Executor, book, profile_of, protective_leg
 from core.services.orders import Leg, Submitted
-from models import ExchangeAccount, Fill, OrderIntent, Position
+from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl
 from models.bulk import insert_new, replace_all, update_by_id
 from models.refs import ref
 
@@ -94,9 +94,12 @@ class BatchSender:
                                            "fee": result.fee}}
         await insert_new(Fill, [fill for fill, _, _ in fills], "trade_id")
         moved: dict[str, Position] = {}
+        realized = []
         for fill, intent, position in fills:
-            Executor.fold(position, intent, fill)
+            pnl = Executor.fold(position, intent, fill)
+            realized += [Executor.realized(position, fill, pnl)] if pnl is not None else []
             moved[ref(position)] = position
+        await insert_new(RealizedPnl, realized, "trade_id")  # exits only: a batch's fills are mostly entries
         await asyncio.gather(update_by_id(OrderIntent, changes), replace_all(Position, list(moved.values())))
         for fill, intent, position in fills:
             await self.executor.tell_fill(position, intent, fill)

@@ -13,7 +13,7 @@ from core.market.prices import StaticPriceSource
 from core.risk.profiles import ProfileError
 from core.services import risk_settings
 from core.services.deciding import provider_records
-from models import Decision, OrderIntent, Position, Provider, User
+from models import Decision, OrderIntent, Position, Provider, RealizedPnl, User
 from models.refs import ref
 from tests.conftest import FakeClock
 
@@ -126,6 +126,58 @@ async def test_a_partial_exit_at_a_loss_counts_towards_the_daily_limit(
     assert outcome.reason.startswith("daily loss limit reached: 42.01 lost today")
 
 
+async def test_only_what_a_position_realised_today_counts_towards_todays_loss(
+        services: Services, prices: StaticPriceSource, clock: FakeClock) -> None:
+    """A position opened yesterday: its exit yesterday belongs to yesterday; a partial exit today counts today
+    while the position is still open, and so does the close today (not the whole position's result)."""
+    user, _, _ = await setup(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))  # 0.08 at 42,250
+    prices.prices["BTC/USDT"] = 41_250.0
+    await services.pipeline.ingest(raw("Close 50% #BTCUSDT", message_id=2))  # yesterday: 0.04, 1,000 below
+    clock.advance(days=1)
+    prices.prices["BTC/USDT"] = 41_750.0
+    await services.pipeline.ingest(raw("Close 50% #BTCUSDT", message_id=3, posted=clock.now))  # today: 0.02, 500 below
+    [position] = await Position.find_all().to_list()
+    assert position.status == "open" and position.amount == pytest.approx(0.02)
+    await risk_settings.update_profile(await reload(user), {"daily_loss_amount": 10.5})
+
+    partial = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1990-2010 TP1 2100 SL 1900", message_id=4,
+                                                 posted=clock.now))
+
+    # 10 below the entry + 0.33 exit fee + 0.34 of the entry fee (a quarter of 1.35); yesterday's 40 is not today's
+    [outcome] = partial.outcomes
+    assert outcome.outcome is DecisionOutcome.BLOCK and outcome.rule == "daily_loss"
+    assert outcome.reason.startswith("daily loss limit reached: 10.67 lost today")
+
+    await (await reload(user)).set({User.trading_paused: False, User.paused_reason: None, User.paused_until_ms: None})
+    await risk_settings.update_profile(await reload(user), {"daily_loss_amount": 21.3})
+    await services.pipeline.ingest(raw("Close #BTCUSDT", message_id=5, posted=clock.now))  # the last 0.02, today
+    closed = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1990-2010 TP1 2100 SL 1900", message_id=6,
+                                                posted=clock.now))
+
+    [outcome] = closed.outcomes  # twice the partial; the whole position lost 62.68
+    assert outcome.outcome is DecisionOutcome.BLOCK and outcome.reason.startswith(
+        "daily loss limit reached: 21.34 lost today")
+
+
+async def test_a_crash_before_the_position_is_saved_folds_the_exit_again_and_the_ledger_keeps_one_row(
+        services: Services, prices: StaticPriceSource) -> None:
+    await setup(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+    [before] = await Position.find_all().to_list()
+    prices.prices["BTC/USDT"] = 41_250.0
+    await services.pipeline.ingest(raw("Close 50% #BTCUSDT", message_id=2))
+    [row] = await RealizedPnl.find_all().to_list()
+    await before.replace()  # the exit's fill and ledger row were stored, the moved position was not
+
+    assert await services.executor.catch_up(before)
+
+    [again] = await RealizedPnl.find_all().to_list()
+    [position] = await Position.find_all().to_list()
+    assert again.id == row.id and again.pnl == pytest.approx(-41.34, abs=0.01)
+    assert position.amount == pytest.approx(0.04) and position.realized_pnl == pytest.approx(row.pnl)
+
+
 async def test_todays_closed_losses_count_from_each_users_midnight_and_per_exchange(
         services: Services, clock: FakeClock) -> None:
     alpha = await services.accounts.register_provider("Alpha", ALPHA)
@@ -142,9 +194,9 @@ async def test_todays_closed_losses_count_from_each_users_midnight_and_per_excha
                   (11, -20.0, "bybit", "ab" * 12))
         for n, (hour, pnl, exchange, account_id) in enumerate(closes):
             closed_at = clock.now.replace(hour=hour)
-            await Position(user_id=ref(user), account_id=account_id, signal_id=f"{n:02d}" * 12, exchange=exchange,
-                           provider_id=ref(alpha), mode="paper", symbol="ETH/USDT", side="long", leverage=1,
-                           status="closed", realized_pnl=pnl, closed_at_ms=int(closed_at.timestamp() * 1000)).insert()
+            await RealizedPnl(trade_id=f"{ref(user)}:{n}", position_id=f"{n:02d}" * 12, user_id=ref(user),
+                              account_id=account_id, exchange=exchange, symbol="ETH/USDT", pnl=pnl,
+                              at_ms=int(closed_at.timestamp() * 1000)).insert()
 
     result = await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
 
