@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 
 from pymongo.errors import DuplicateKeyError
@@ -208,8 +209,7 @@ class Executor:
             new = [f for f in fills if f.trade_id not in fresh.applied]
             if not new:
                 return False
-            realized = [self.realized(fresh, fill, pnl) for fill in new
-                        if (pnl := self.fold(fresh, intents[fill.client_order_id], fill)) is not None]
+            realized = self.fold_all((fresh, intents[fill.client_order_id], fill) for fill in new)
             await insert_new(RealizedPnl, realized, "trade_id")  # first: see RealizedPnl
             await fresh.save()
         for name in Position.model_fields:
@@ -251,11 +251,13 @@ class Executor:
             position.close_reason, position.closed_at_ms = reason, epoch_ms(fill.filled_at)
         return pnl
 
-    @staticmethod
-    def realized(position: Position, fill: Fill, pnl: float) -> RealizedPnl:
-        return RealizedPnl(trade_id=fill.trade_id, position_id=ref(position), user_id=position.user_id,
-                           account_id=position.account_id, exchange=position.exchange, symbol=position.symbol,
-                           pnl=pnl, at_ms=epoch_ms(fill.filled_at))
+    @classmethod
+    def fold_all(cls, folds: Iterable[tuple[Position, OrderIntent, Fill]]) -> list[RealizedPnl]:
+        """Fold each fill into its position, in order; returns the ledger rows of what the exits realised."""
+        return [RealizedPnl(trade_id=fill.trade_id, position_id=ref(position), user_id=position.user_id,
+                            account_id=position.account_id, exchange=position.exchange, symbol=position.symbol,
+                            pnl=pnl, at_ms=epoch_ms(fill.filled_at))
+                for position, intent, fill in folds if (pnl := cls.fold(position, intent, fill)) is not None]
 
     async def tell_fill(self, position: Position, intent: OrderIntent, fill: Fill) -> None:
         if intent.role == "entry" and intent.order_type == "market":

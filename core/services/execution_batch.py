@@ -93,12 +93,8 @@ class BatchSender:
                                            "filled": result.filled, "average_price": result.average_price,
                                            "fee": result.fee}}
         await insert_new(Fill, [fill for fill, _, _ in fills], "trade_id")
-        moved: dict[str, Position] = {}
-        realized = []
-        for fill, intent, position in fills:
-            pnl = Executor.fold(position, intent, fill)
-            realized += [Executor.realized(position, fill, pnl)] if pnl is not None else []
-            moved[ref(position)] = position
+        realized = Executor.fold_all((position, intent, fill) for fill, intent, position in fills)
+        moved = {ref(position): position for _, _, position in fills}
         await insert_new(RealizedPnl, realized, "trade_id")  # exits only: a batch's fills are mostly entries
         await asyncio.gather(update_by_id(OrderIntent, changes), replace_all(Position, list(moved.values())))
         for fill, intent, position in fills:
