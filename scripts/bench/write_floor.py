@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The embedded database's own floor under the pipeline benchmark: the same commands, without the app.
 
-    .venv/bin/python scripts/bench/write_floor.py [--users 1000] [--warm 50]
+    .venv/bin/python scripts/bench/write_floor.py [--users 1000] [--warm 50] [--trades 20]
 
 - single user: after `--warm` trades, `--trades` more are recorded (every command the app sends, reads and
   writes, with the closing update between two trades). The database as it was before them is copied, a second
@@ -10,9 +10,9 @@
 - fan-out: the pipeline benchmark's fan-out (one call, `--users` subscribers) is recorded the same way and only
   its write commands (inserts, updates, find-and-modify) are replayed, four at a time like the app's parts.
 
-What is replayed is what the invariants need stored (the decision, the intent before the exchange call and its
-state after it, the paper exchange's own book, the fill, the position, the notification), so these times are
-what the embedded server alone costs for this work. The server's CPU time is read from /proc.
+The fan-out's writes are what the invariants need stored (the decision, each intent before its exchange call
+and its state after it, the paper exchange's own book, the fill, the position, the notification), so their
+replay time is what the embedded server alone costs for that work. The server's CPU time is read from /proc.
 
 The last line printed is JSON: {"single_user_ms", "single_user_replay_ms", "single_user_server_cpu_ms",
 "fanout_s", "fanout_write_replay_s", "fanout_server_cpu_s", ...}.
