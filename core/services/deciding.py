@@ -68,8 +68,6 @@ class Verdict:
     daily_limit_hit: bool = False
 
 
-
-
 def exposure(position: Position) -> Exposure:
     amount = position.amount if position.status == "open" else position.planned_amount
     if position.stop_loss is not None:
@@ -305,8 +303,7 @@ class Decider:
                             targets: tuple[float, ...] = (), leverage: float = 1.0,
                             symbol: str | None = None) -> CalcResult:
         """The calculator on the user's own balance, profile, open positions and today's losses."""
-        positions = await self._open_positions([ref(user)])
-        loss, _ = await self._day_loss(user, positions, {})
+        positions, loss = await self._held_and_lost(user)
         quote = symbol.split("/")[-1] if symbol else "USDT"
         balance = (await self.balances(account)).get(quote, 0.0)
         return calculate(balance=balance, entry=entry, stop=stop, targets=targets, leverage=leverage,
@@ -316,8 +313,7 @@ class Decider:
     async def daily_limit_reason(self, user: User, account: ExchangeAccount, profile: dict[str, Any]) -> str | None:
         """Why today's losses now stop trading (the daily limit is reached), or None."""
         rules = RiskProfile.model_validate(profile) if profile else user.settings.risk
-        positions = await self._open_positions([ref(user)])
-        loss, _ = await self._day_loss(user, positions, {})
+        _, loss = await self._held_and_lost(user)
         try:
             equity: float | None = (await self.balances(account)).get("USDT", 0.0) + loss
         except Exception as exc:  # the next call's decision blocks on an unreadable balance anyway
@@ -355,11 +351,14 @@ class Decider:
         return Call(ref(signal), signal.provider_id, scope.names.get(signal.provider_id, "a provider"), signal.symbol,
                     signal.side, entries, signal.created_at, confidence_of(signal.extras), traded)
 
-    async def _day_loss(self, user: User, open_positions: list[Position],
-                        marks: dict[str, float]) -> tuple[float, dict[str, float]]:
-        realized = await realized_today([user], self.clock())
-        await self._mark(marks, open_positions)
-        return day_loss(user, open_positions, realized.get(ref(user), []), marks, self.clock())
+    async def _held_and_lost(self, user: User) -> tuple[list[Position], float]:
+        """One user's open positions and today's loss (read together, as `decide_many` does for many)."""
+        now = self.clock()
+        positions, realized = await asyncio.gather(self._open_positions([ref(user)]), realized_today([user], now))
+        marks: dict[str, float] = {}
+        await self._mark(marks, positions)
+        loss, _ = day_loss(user, positions, realized.get(ref(user), []), marks, now)
+        return positions, loss
 
     @staticmethod
     def _details(decision: RiskDecision) -> dict[str, Any]:
