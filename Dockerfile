@@ -12,11 +12,7 @@ COPY models ./models
 COPY bot ./bot
 COPY dashboard ./dashboard
 COPY signalcord ./signalcord
-# the parser is compiled with mypyc (needs a C compiler only while building; see README "Signal parsing")
-RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
-    && pip install --no-cache-dir -c constraints.txt ".[native]" \
-    && cd / && signalcord build-parser \
-    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+RUN pip install --no-cache-dir -c constraints.txt .
 
 USER signalcord
 VOLUME ["/data"]

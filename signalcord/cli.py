@@ -71,16 +71,6 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_build_parser(args: argparse.Namespace) -> int:
-    from core.parsing import native
-
-    try:
-        print(native.build(force=args.force))
-    except (RuntimeError, OSError) as exc:
-        return _fail(f"the parser stays interpreted: {exc}", 1)
-    return 0
-
-
 def _numbers(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(part) for part in text.split(",") if part.strip())
@@ -130,9 +120,6 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--leverage", type=float, default=None, help="leverage when a message gives none")
     parse.add_argument("--satoshis", action="store_true", help="prices are in satoshis (quote BTC)")
     parse.set_defaults(handler=_cmd_parse)
-    native = sub.add_parser("build-parser", help="compile the parser with mypyc (about 1.75x faster); setup runs it")
-    native.add_argument("--force", action="store_true", help="rebuild even when the build matches the sources")
-    native.set_defaults(handler=_cmd_build_parser)
     calc = sub.add_parser("calc", help="position size for a balance, entry and stop under a risk profile")
     calc.add_argument("--balance", type=float, required=True, help="account equity in the quote currency")
     calc.add_argument("--entry", type=float, required=True)

@@ -13,7 +13,6 @@ from aiohttp import web
 from bot.client import SignalcordBot
 from core.app import Services, build_services
 from core.config.settings import Settings
-from core.parsing import native
 from dashboard.app import create_app
 
 logger = logging.getLogger("signalcord")
@@ -66,7 +65,6 @@ async def run(settings: Settings) -> None:
             bot_task = asyncio.create_task(_run_bot(bot, settings.discord_token.get_secret_value()))
         await services.start_up()
         services.scheduler.start()
-        logger.info("parser: %s", native.STATUS)
         logger.info("Signalcord is running (paper trading by default); Ctrl+C stops it")
         await stop.wait()
         logger.info("stopping")

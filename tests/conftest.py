@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import uuid
-
-# the tests read the parser's sources (coverage traces them); test_native.py checks the compiled build against them
-os.environ.setdefault("SIGNALCORD_PARSER", "python")
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path

@@ -3,9 +3,8 @@
 
     .venv/bin/python scripts/bench/parser.py [--rounds 200]
 
-The last line printed is JSON: {"messages_per_s", "p99_us", "max_4kb_us", "parser", ...}. Target: >= 20,000 msg/s.
-"parser" says whether the mypyc build ran (setup compiles it) or the sources; SIGNALCORD_PARSER=python measures
-the sources.
+The last line printed is JSON: {"messages_per_s", "p99_us", "max_4kb_us", ...}. Targets (plain CPython):
+>= 5,000 msg/s over both public files, p99 < 1,000 us, a 4 KB adversarial message < 5,000 us.
 """
 
 from __future__ import annotations
@@ -20,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from core.parsing import native, parse  # noqa: E402
+from core.parsing import parse  # noqa: E402
 
-CORPUS = ROOT / "tests" / "fixtures" / "signals-public.jsonl"
+CORPORA = sorted((ROOT / "tests" / "fixtures").glob("signals-public*.jsonl"))
 
 
 def adversarial(seed: int = 7) -> list[str]:
@@ -37,7 +36,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
-    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [json.loads(line)["text"] for corpus in CORPORA
+             for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     for text in texts:  # warm up
         parse(text)
     samples: list[float] = []
@@ -62,9 +62,7 @@ def main() -> None:
         "p50_us": round(samples[len(samples) // 2] * 1e6, 1),
         "p99_us": round(samples[int(len(samples) * 0.99)] * 1e6, 1),
         "max_4kb_us": round(worst * 1e6, 1),
-        "parser": native.STATUS,
     }
-    print(f"parser: {native.STATUS}")
     print(f"parsed {result['messages']} messages: {result['messages_per_s']} msg/s, p99 {result['p99_us']} us, "
           f"worst adversarial 4 KB input {result['max_4kb_us']} us")
     print(json.dumps(result))

@@ -1,7 +1,6 @@
 # Sourced by scripts/run and scripts/test: make sure .venv exists and holds this checkout's dependencies.
 # Re-running is fast: nothing is installed unless pyproject.toml or constraints.txt changed.
-# Then the parser is compiled with mypyc unless a build matching its sources exists (a no-op otherwise).
-# usage: setup_venv native|dev   (dev holds everything native does, plus the test tools)
+# usage: setup_venv app|dev   (dev holds everything app does, plus the test tools)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -26,7 +25,7 @@ quiet_pip() {
 }
 
 setup_venv() {
-    local extras="${1:-native}" marker=".venv/.signalcord-installed" want have
+    local extras="${1:-app}" marker=".venv/.signalcord-installed" want have
     if [ ! -x .venv/bin/python ]; then
         echo "setting up .venv (first run only)..." >&2
         "$(find_python)" -m venv .venv
@@ -35,15 +34,11 @@ setup_venv() {
     have="$(cat "$marker" 2>/dev/null || true)"
     if [ "$have" != "$want dev" ] && [ "$have" != "$want $extras" ]; then
         echo "installing dependencies into .venv..." >&2
-        quiet_pip install -q --disable-pip-version-check -c constraints.txt -e ".[$extras]"
+        if [ "$extras" = app ]; then
+            quiet_pip install -q --disable-pip-version-check -c constraints.txt -e .
+        else
+            quiet_pip install -q --disable-pip-version-check -c constraints.txt -e ".[$extras]"
+        fi
         echo "$want $extras" > "$marker"
-    fi
-    build_parser
-}
-
-build_parser() {
-    # about 12 s when the parser's sources changed; without a C compiler the parser runs interpreted (slower)
-    if ! .venv/bin/signalcord build-parser >/dev/null; then
-        echo "note: the parser runs interpreted (about 12,000 instead of 21,500 messages/s); see above" >&2
     fi
 }
