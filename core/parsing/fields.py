@@ -14,8 +14,11 @@ from core.parsing.lexicon import (
     CHECKS,
     CLOSER_LOOK_INITIALS,
     COLON,
+    ENTERED,
+    HORIZON_WORDS,
     INTERESTING,
     LEVERAGE,
+    NEGATIONS,
     PHRASES,
     RANGE_WORDS,
     THOUSANDS,
@@ -31,7 +34,8 @@ from core.parsing.lexicon import (
 
 _RANGE_LABEL: Final = re.compile(r"zone|between|around|range|area", re.IGNORECASE)
 PROSE_WORDS: Final = 6  # a label followed by this many words before any number is prose ("our last entry and it...")
-MARKET_NEAR: Final = 2  # a market word counts outside an entry label only this close to a side word ("Open LONG now")
+# a market word counts outside an entry label this close to a side word on its line ("Took an ETH scalp long")
+MARKET_NEAR: Final = 4
 MARKET_WORDS: Final = 1  # ... and inside an entry section only this soon after the label ("Entry at CMP")
 MAX_INDEX: Final = 30
 _INERT: Final = frozenset({":", "(", ")", "$", "=", "+", "/", ".", "#", "%"})
@@ -43,6 +47,7 @@ class Value:
     number: float
     indexed: bool  # written after an item number ("1)", "TP2", "Target 3:")
     joined: bool  # joined to the previous value by a dash/underscore/"to" on the same line
+    line: int = 0
 
 
 @dataclass(slots=True)
@@ -63,6 +68,7 @@ class Draft:
     market_outside: bool = False  # a market-entry word next to a side word, outside any label's section
     checks_after_numbers: int = 0  # ✅ right after a price: a result report
     trailing: str | None = None
+    orphans: list[Value] = field(default_factory=list)  # numbers before any label
 
     def first(self, kind: str) -> Section | None:
         return next((s for s in self.sections if s.kind == kind and (s.values or s.percents or s.market)), None)
@@ -138,8 +144,9 @@ class _Collector:
         self.joined_next = False
         self.blank_run = 0
         self.last = ""
-        self.market_at: list[int] = []
-        self.side_at: list[int] = []
+        self.market_at: list[tuple[int, int]] = []  # (token index, line)
+        self.side_at: list[tuple[int, int]] = []
+        self.line = 0
 
     def open(self, kind: str, label: str) -> None:
         """Start a section; labels are lower-case already (they come from the tokens)."""
@@ -152,11 +159,35 @@ class _Collector:
         self.draft.sections.append(self.current)
 
     def value(self, number: float) -> None:
-        if self.current is not None and self.current.kind not in ("lev_label", "ign"):
-            self.current.values.append(Value(number, self.indexed_next, self.joined_next))
+        cur = self.current
+        value = Value(number, self.indexed_next, self.joined_next, self.line)
+        if cur is None:
+            self.draft.orphans.append(value)
+        elif cur.kind == "lev_label":  # "leverage 20", "плечо - 30": a leverage label's bare number
+            if not cur.values and number.is_integer() and 1 <= number <= 200:
+                cur.values.append(value)
+                self.draft.leverages.append((number, True))
+        elif cur.kind != "ign":
+            cur.values.append(value)
         self.indexed_next = self.joined_next = False
 
+    def entry_after(self, label: str) -> None:
+        """A label written after its value ("2605附近": around 2605): the numbers just before it on this line."""
+        orphans = self.draft.orphans
+        cur = self.current
+        taken: list[Value] = []
+        if orphans and orphans[-1].line == self.line:
+            while orphans and orphans[-1].line == self.line:
+                taken.insert(0, orphans.pop())
+        elif cur is not None and cur.kind == "weak_entry" and cur.values:
+            return
+        if taken:
+            section = Section(kind="entry", label=label, values=taken)
+            self.draft.sections.append(section)
+            self.current = None
+
     def newline(self) -> None:
+        self.line += 1
         self.blank_run += 1
         self.joined_next = False
         cur = self.current
@@ -188,7 +219,8 @@ class _Collector:
             else:
                 i = self.step(i)
         draft = self.draft
-        draft.market_outside = any(abs(m - s) <= MARKET_NEAR for m in self.market_at for s in self.side_at)
+        draft.market_outside = any(abs(m - s) <= MARKET_NEAR and m_line == s_line
+                                   for m, m_line in self.market_at for s, s_line in self.side_at)
         return draft
 
     def step(self, i: int) -> int:
@@ -228,6 +260,8 @@ class _Collector:
             if not waiting and self.tokens.number_after(i) is not None:
                 self.open("weak_entry", low)
                 self.last = "label"
+            elif low == "here":  # "buying #BICO here": at the market, now
+                self.market_at.append((i, self.line))
             return i + 1  # "stop at 41000", "buy at current price": a filler inside a field
         if low in RANGE_WORDS:  # "to" between two numbers
             self.joined_next = self.last == "num"
@@ -269,31 +303,51 @@ class _Collector:
                 self.draft.trailing = " ".join(t for t in self.tokens.lower[i:end] if t != "\n")
             return self.tokens.count
         self.blank_run = 0
+        if kind.startswith("side_"):
+            return self.side_word(i + used - 1, kind[5:], start=i)
+        if kind == "entry_after":
+            self.entry_after(label)
+            return i + used
         if kind == "market":
             cur = self.current
             if cur is not None and cur.kind in ("entry", "weak_entry"):
                 cur.market = cur.market or cur.words <= MARKET_WORDS
+            elif self.tokens.number_after(i + used - 1) is not None and (cur is None or cur.kind != "ign"):
+                self.open("entry", label)  # "CMP 42000", "市价：59100": a market entry and its reference price
+                self.current.market = True  # type: ignore[union-attr]
+                self.last = "label"
             elif cur is None or cur.kind != "ign":
-                self.market_at.append(i)
+                self.market_at.append((i, self.line))
             return i + used
         self.open(kind, label)
+        if kind == "entry" and any(line == self.line for _, line in self.market_at):
+            self.current.market = True  # type: ignore[union-attr]  # "current price (at market) entry 0.0255"
         self.last = "label"
         return i + used
 
-    def side_word(self, i: int, side: str) -> int:
+    def side_word(self, i: int, side: str, start: int | None = None) -> int:
+        """A side word (or the last token of a side phrase that began at `start`)."""
         tokens = self.tokens
         k = i + 1
         while k < tokens.count and tokens.lower[k] == "-":
             k += 1
-        if k < tokens.count and tokens.lower[k] == "term":
+        if k < tokens.count and tokens.lower[k] in HORIZON_WORDS:
             self.word()
             return k + 1  # "short term", "long-term": a horizon, not a side
+        first = i if start is None else start
+        if any(tokens.lower[b] in NEGATIONS for b in range(max(0, first - 2), first)):
+            self.word()
+            return i + 1  # "do not sell": no side
         if tokens.number_after(i) is not None:
-            self.open("side_entry", tokens.lower[i])
+            self.open("side_entry", tokens.lower[i] if start is None else "side")
+            if start is not None:
+                self.draft.sides.append(side)
             self.last = "label"
             return i + 1
         self.draft.sides.append(side)
-        self.side_at.append(i)
+        self.side_at.append((i if start is None else start, self.line))
+        if tokens.lower[i] in ENTERED:  # "longed BTC": the trade was entered at market
+            self.market_at.append((i, self.line))
         return i + 1
 
     def leverage(self, i: int, value: float) -> None:
@@ -309,6 +363,8 @@ class _Collector:
                 cur = self.current
                 if cur is not None and cur.values and cur.values[-1].number == value:
                     cur.values.pop()
+        if value < 1:
+            return  # "0x" is a project's name, not a leverage
         under_label = self.current is not None and self.current.kind == "lev_label"
         self.draft.leverages.append((value, under_label))
         self.last = "lev"
@@ -341,7 +397,7 @@ class _Collector:
                 cur.values.pop()
         elif i >= 1 and lower[i - 1] in ("-", "+") and (i < 2 or not is_number(lower[i - 2])):
             text = lower[i - 1] + text
-        if self.current is not None and self.current.kind == "stop":
+        if self.current is not None and self.current.kind in ("stop", "tp"):
             self.current.percents.append(text)
         self.last = "pct"
         return i + 2

@@ -48,6 +48,9 @@ _GLUED: Final = re.compile(  # starts with the upper-case letter, which keeps th
 _DATE_HINT: Final = re.compile(r":\d|-(?<=\d{4}-)\d|\.(?<=\d\.)\d{1,2}\.\d{4}")  # wider than _DATE_TIME, never narrower
 _SPECIAL: Final = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
 _REPLACEMENT: Final = {chr(c): to or "" for c, to in _TABLE.items()}
+_CJK_SEPARATORS: Final = ("，", "、", "；")
+# a margin mode glued to the leverage: "Cross25X" -> "Cross 25X"
+_MARGIN_GLUED: Final = re.compile(r"(?i)(cross|isolated)(?=\d)")
 _TP_GLUED_HINT: Final = re.compile(r"[Pp](?<=[Tt][Pp])\d{2,}\.\d")
 # "TP41.3100" = TP4 1.3100 (label, index and price glued): split when the digit is the next TP number
 _TP_LABEL: Final = re.compile(r"\b(TP|Tp|tp)(\d+(?:\.\d+)?)")
@@ -71,9 +74,13 @@ def _split_glued_targets(text: str) -> str:
 
 
 def _unicode(text: str) -> str:
-    """Composed form, keycap and circled digits, invisible marks, odd spaces and dashes."""
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
+    """Compatibility form (full-width digits and colons, '․' leaders, 🈳 -> 空), keycap and circled digits,
+    invisible marks, odd spaces and dashes. A full-width comma separates ("ETH，2605"), it never joins digits."""
+    for separator in _CJK_SEPARATORS:
+        if separator in text:
+            text = text.replace(separator, ", ")
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
     if "\u20e3" in text or _KEYCAP_TEN in text:
         text = _KEYCAP.sub(r"\1)", text.replace(_KEYCAP_TEN, "10)"))
     special = _SPECIAL.findall(text)
@@ -107,6 +114,8 @@ def normalize(text: str) -> str:
         text = _MIXED_TOKEN.sub(_fix_mixed, text)
     if _GLUED.search(text):  # a search costs half a sub that finds nothing
         text = _GLUED.sub(r" \1", text)
+    if "ross" in text or "solated" in text or "ROSS" in text or "SOLATED" in text:
+        text = _MARGIN_GLUED.sub(r"\1 ", text)
     if _TP_GLUED_HINT.search(text):
         text = _split_glued_targets(text)
     return text

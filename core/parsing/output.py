@@ -28,7 +28,8 @@ def to_record(message_id: Any, result: ParseResult) -> dict[str, Any]:
         return record
     signal: NewSignal = result.draft if isinstance(result, RejectedSignal) else result
     record.update(
-        kind="signal", symbol=signal.symbol, side=signal.side.value, entries=[_number(e) for e in signal.entries],
+        kind="signal", symbol=signal.symbol or None, side=signal.side.value,
+        entries=[_number(e) for e in signal.entries],
         entry_type=signal.entry_type.value, take_profits=[_number(t) for t in signal.take_profits],
         stop_loss=_number(signal.stop_loss), leverage=_number(signal.leverage), extras=dict(signal.extras),
         valid=not isinstance(result, RejectedSignal),

@@ -4,17 +4,38 @@ from __future__ import annotations
 
 from typing import Final
 
-from core.domain import Noise, ParseResult, RejectedSignal, SignalUpdate
+from core.domain import NewSignal, Noise, ParseResult, RejectedSignal, SignalUpdate, UpdateAction
 from core.parsing.context import ParseContext
 from core.parsing.fields import collect
 from core.parsing.normalize import normalize
+from core.parsing.screen import ascii_words, is_question, non_crypto_word, opinion_word
 from core.parsing.signal import build_signal
-from core.parsing.symbols import find_symbol
-from core.parsing.updates import detect_update, update_details
+from core.parsing.symbols import BUNDLED_MARKETS, find_symbol, not_crypto, satoshi_prices
+from core.parsing.templates import apply_templates
+from core.parsing.updates import detect_update_at, is_conditional, update_details
 from core.parsing.validate import problem_with
 
 MAX_CHARS: Final = 8000
 _NO_CONTEXT: Final = ParseContext()
+NO_PAIR: Final = "no trading pair found"
+_RESULTS: Final = (UpdateAction.TP_HIT, UpdateAction.SL_HIT)
+
+
+def _complete(signal: NewSignal | None) -> bool:
+    """A call with its levels: a stop or a target besides the entry."""
+    return signal is not None and bool(signal.take_profits or signal.stop_loss is not None)
+
+
+def _update(lower: str, complete: bool, checked: bool) -> UpdateAction | None:
+    """An update's action. A complete call is a new signal unless its prices carry ✅ marks or it reports a target
+    or the stop hit (a result quoting the levels); "after TP1 hit, move the stop" is part of a plan."""
+    found = detect_update_at(lower)
+    if found is None:
+        return None
+    action, at = found
+    if not complete or checked or (action in _RESULTS and not is_conditional(lower, at)):
+        return action
+    return None
 
 
 def parse(text: str, context: ParseContext | None = None) -> ParseResult:
@@ -22,25 +43,41 @@ def parse(text: str, context: ParseContext | None = None) -> ParseResult:
     if not text or text.isspace():
         return Noise("empty message")
     clean = normalize(text[:MAX_CHARS])
-    quote = "BTC" if context.prices_in_satoshis else context.default_quote
-    symbol = find_symbol(clean, quote)
+    if context.templates:
+        taught = apply_templates(clean, context.templates)
+        if taught is not None:
+            return taught
+    markets = BUNDLED_MARKETS if context.markets is None else context.markets
+    satoshis = context.prices_in_satoshis or satoshi_prices(clean)
+    symbol = find_symbol(clean, "BTC" if satoshis else context.default_quote, markets)
     lower = clean.lower()  # the word rules read lower-case text; tickers keep their case
-    signal, missing, result_marks = None, "", 0
-    if symbol is not None:  # without a pair only an update can come out, and that needs no fields
-        draft = collect(lower)
-        signal, missing = build_signal(draft, symbol, context.default_leverage, lower)
-        result_marks = draft.checks_after_numbers
-    complete = signal is not None and bool(signal.take_profits or signal.stop_loss is not None)
-    # a complete call is a new signal unless prices carry ✅ marks (a result report quoting the levels)
-    update = detect_update(lower) if not complete or result_marks else None
+    words = ascii_words(lower)
+    foreign = not_crypto(symbol) if symbol else None
+    word = non_crypto_word(lower, words)
+    if foreign or (word and (symbol is None or symbol.partition("/")[0] not in markets)):
+        return Noise(f"{foreign or repr(word) + ' marks stocks, options, forex or metals'}: Signalcord trades "
+                     "crypto only")
+    draft = collect(lower)
+    signal, missing = build_signal(draft, symbol or "", context.default_leverage, lower)
+    complete = _complete(signal)
+    update = _update(lower, complete, draft.checks_after_numbers > 0)
     if update is not None:
-        action = update
-        target, new_stop, percentage = update_details(action, clean)
-        return SignalUpdate(action=action, symbol=symbol, target=target, new_stop=new_stop,
+        if is_question(clean):
+            return Noise("a question, not an instruction")
+        target, new_stop, percentage = update_details(update, clean)
+        return SignalUpdate(action=update, symbol=symbol, target=target, new_stop=new_stop,
                             percentage=percentage, reply_to=context.reply_to)
     if signal is None:
+        return Noise(missing if symbol else NO_PAIR)
+    if not complete:
+        opinion = opinion_word(lower, words)
+        if opinion:
+            return Noise(f"an opinion or analysis ('{opinion}'), not a call")
+        if is_question(clean):
+            return Noise("a question, not a call")
         if symbol is None:
-            return Noise("no trading pair found")
-        return Noise(missing)
+            return Noise(NO_PAIR)
+    if symbol is None:
+        return RejectedSignal(signal, "the call names no trading pair")
     problem = problem_with(signal)
     return RejectedSignal(signal, problem) if problem else signal

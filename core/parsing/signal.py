@@ -24,15 +24,18 @@ def entries_of(draft: Draft) -> tuple[EntryType | None, tuple[float, ...], float
     if len(ladder) > 1 and not section.market:  # "Entry 1: 1800 / Entry 2: 1750": one ladder
         return EntryType.LIMIT, tuple(v.number for s in ladder for v in s.values), None
     prices = tuple(v.number for v in section.values)
-    if section.market:
+    if section.market or (draft.market_outside and len(prices) == 1):  # "Buy (Instant Execution) / Entry: 1.39"
         return EntryType.MARKET, (), prices[0] if prices else None
     if not prices:
         return (EntryType.MARKET, (), None) if draft.market_outside else (None, (), None)
     return (EntryType.RANGE if entry_is_range(section) else EntryType.LIMIT), prices, None
 
 
-def targets_of(draft: Draft) -> tuple[float, ...]:
-    values = [v for s in draft.all("tp") for v in s.values]
+def targets_of(draft: Draft) -> tuple[float | str, ...]:
+    sections = draft.all("tp")
+    values = [v for s in sections for v in s.values]
+    if not values:  # targets given only as percentages ("targets: 10%-30%")
+        return tuple(p.lstrip("+") for s in sections for part in s.percents for p in part.split("-") if p)
     if any(v.indexed for v in values):  # a numbered list: stray unnumbered numbers are not targets
         values = [v for v in values if v.indexed]
     return tuple(v.number for v in values)
@@ -56,7 +59,7 @@ def leverage_of(draft: Draft) -> float | None:
 
 
 def side_of(draft: Draft, entries: tuple[float, ...], reference: float | None,
-            targets: tuple[float, ...], stop: float | str | None) -> tuple[Side | None, bool]:
+            targets: tuple[float | str, ...], stop: float | str | None) -> tuple[Side | None, bool]:
     """(side, implied). A written side word wins; otherwise the levels decide when they agree."""
     if draft.sides:
         return _SIDES[draft.sides[0]], False
@@ -64,10 +67,10 @@ def side_of(draft: Draft, entries: tuple[float, ...], reference: float | None,
     votes: set[Side] = set()
     numeric_stop = stop if isinstance(stop, float) else None
     if anchor is not None:
-        votes.update(Side.LONG if t > anchor else Side.SHORT for t in targets if t != anchor)
+        votes.update(Side.LONG if t > anchor else Side.SHORT for t in targets if isinstance(t, float) and t != anchor)
         if numeric_stop is not None and numeric_stop != anchor:
             votes.add(Side.LONG if numeric_stop < anchor else Side.SHORT)
-    elif targets and numeric_stop is not None:
+    elif targets and isinstance(targets[0], float) and numeric_stop is not None:
         votes.add(Side.LONG if targets[0] > numeric_stop else Side.SHORT)
     return (votes.pop(), True) if len(votes) == 1 else (None, False)
 

@@ -1,9 +1,17 @@
-"""Find the traded pair in a message and normalise it to BASE/QUOTE."""
+"""Find the traded pair in a message and normalise it to BASE/QUOTE.
+
+Structure first (a pair with its quote, a #/$ tag, a "coin:"/"pair:" label, a ticker next to a side word), then
+the market list (`markets`, a set of base assets) to accept a bare ticker and to refuse words that are no market.
+"""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Final
+
+from core.parsing.lexicon import CJK, COIN_NAMES, LONG_WORDS, SHORT_WORDS, SYMBOL_LABELS
+from core.parsing.screen import PhraseSet
 
 QUOTES: Final = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
 _QUOTE_ALT: Final = "|".join(QUOTES)
@@ -15,10 +23,25 @@ NOT_TICKERS: Final = frozenset({
     "LEVERAGE", "CROSS", "ISOLATED", "SPOT", "FUTURES", "PERP", "BINANCE", "BYBIT", "OKX", "MEXC", "BINGX", "KUCOIN",
     "BITGET", "GATE", "HTX", "FREE", "NEW", "PAIR", "COIN", "UPDATE", "ALERT", "CALL", "PUT", "TRADE", "USDT", "USD",
     "USDC", "PROFIT", "RISK", "CMP", "DCA", "OTE", "AND", "THE", "FOR", "NOW", "SCALP", "SWING", "MID", "TERM",
-    "STRONGSIGNAL", "SENTIMENT", "INFO", "NEWS",
+    "STRONGSIGNAL", "SENTIMENT", "INFO", "NEWS", "HANDMADE", "SESSION", "ANALYSIS", "MARKET", "IDEA", "RESULT",
+    "MACD", "RSI", "EMA", "SMA", "ATL", "ROI", "PNL", "FOMO", "HODL", "DYOR", "NFA", "UTC",
 })
+# words that are also tickers: taken only in a pair form, as a #/$ tag or after a label, never as a bare word
+COMMON_WORDS: Final = frozenset({
+    "ATH", "TA", "FA", "GMT", "EST", "AM", "PM", "OK", "ALL", "ONE", "NOT", "ME", "ID", "IN", "ON", "AT", "IT", "IS",
+    "BE", "TO", "DO", "GO", "A", "B", "D", "G", "H", "S", "T", "W", "X",
+    "NO", "SO", "UP", "WE", "US", "OR", "AN", "AS", "BY", "IF", "OF", "MY", "HOME", "LIGHT", "SIGN", "TOKEN", "PUMP",
+    "SAFE", "SUPER", "SUN", "RED", "HIGH", "HOT", "MOVE", "PEOPLE", "TIME", "WIN", "REAL", "TRUE", "GAS",
+    "DATA", "MAGIC", "RARE", "EPIC", "BAR", "BAN", "DOG", "FUN", "FARM", "HOOK", "MASK", "SHELL", "ACT", "COW",
+})
+# not crypto: commodities and indices (forex pairs are two fiat currencies)
+COMMODITIES: Final = frozenset({"XAU", "XAG", "GOLD", "SILVER", "OIL", "WTI", "BRENT", "USOIL", "UKOIL", "NAS100",
+                                "US30", "US100", "US500", "SPX500", "DJI", "DAX", "GER40", "UK100", "JP225", "NGAS"})
+FIAT: Final = frozenset({"USD", "EUR", "GBP", "JPY", "CHF", "AUD", "CAD", "NZD", "CNH", "SGD", "HKD", "TRY", "ZAR",
+                         "MXN", "SEK", "NOK", "PLN"})
+_FOREX: Final = re.compile(rf"(?<![A-Z])({'|'.join(FIAT)})/?({'|'.join(FIAT)})(?![A-Z])")
 
-_SEPARATED: Final = re.compile(rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{2,15}})\s*[/|]\s*({_QUOTE_ALT})(?![A-Za-z0-9])",
+_SEPARATED: Final = re.compile(rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{1,15}})\s*[/|]\s*({_QUOTE_ALT})(?![A-Za-z0-9])",
                                re.IGNORECASE)
 # the base's first character comes before the look-behind, so the scan jumps between candidate characters
 _GLUED: Final = re.compile(
@@ -31,16 +54,32 @@ _BESIDE_SIDE: Final = re.compile(
     r"(?<![\w#$/])([A-Z][A-Z0-9]{1,9})\s+(?i:long|short|buy|sell)\b"
     r"|\b(?i:long|short|buy|sell)\s+(?:(?i:on|in)\s+)?([A-Z][A-Z0-9]{1,9})(?![\w/])"
 )
-_LABEL_WORDS: Final = ("pair", "coin", "symbol", "name", "ticker", "instrument", "инструмент", "тикер", "монета")
-_LABELLED: Final = re.compile(
-    rf"(?:{'|'.join(_LABEL_WORDS)})\s*[:=\-]?\s*[#$]?([A-Za-z0-9]{{2,15}})\b",
-    re.IGNORECASE,
-)
+_LABEL_ALT: Final = "|".join(re.escape(word) for word in sorted(SYMBOL_LABELS, key=len, reverse=True))
+_LABELLED: Final = re.compile(rf"(?:{_LABEL_ALT})\s*[:=\-]*\s*[#$]?([A-Za-z0-9]{{2,15}})\b", re.IGNORECASE)
 _SIDE_WORDS: Final = ("long", "short", "buy", "sell")
+# a bare word: tickers are ASCII letters and digits; Han characters stand alone so "ETH，2605附近" splits
+_WORD: Final = re.compile(rf"[A-Za-z0-9]+|[{CJK}]|[^\W\d_]+")
+BESIDE: Final = 3  # a lower-case bare ticker counts only this close to a side word ("took sol scalp long")
+_SATOSHI: Final = re.compile(r"\b(?:sats?|satoshis?)\b|\b0\.0000\d{2,}", re.IGNORECASE)
+
+
+def _load_markets() -> frozenset[str]:
+    path = Path(__file__).with_name("data") / "base_assets.txt"
+    words = (word for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+             for word in line.split())
+    return frozenset(words)
+
+
+BUNDLED_MARKETS: Final = _load_markets()
+_COIN_NAMES: Final = PhraseSet(COIN_NAMES)
 
 
 def _base_ok(base: str) -> bool:
     return not base.isdigit() and base.upper() not in NOT_TICKERS
+
+
+def _bare_ok(word: str) -> bool:
+    return _base_ok(word) and word.upper() not in COMMON_WORDS
 
 
 def _pair(base: str, quote: str | None, default_quote: str) -> str:
@@ -55,8 +94,8 @@ def _first_pair(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return next((match for match in pattern.finditer(text) if _base_ok(match.group(1))), None)
 
 
-def find_symbol(text: str, default_quote: str = "USDT") -> str | None:
-    """The first pair written with its quote; else a #tag/$tag or labelled ticker with the default quote."""
+def _structural(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
+    """A pair written with its quote, a -PERP contract, a #/$ tag or a labelled ticker."""
     separated = _first_pair(_SEPARATED, text) if "/" in text or "|" in text else None
     # a glued pair wins only if it starts first, and a match reads at most _GLUED_REACH characters from its start
     glued = _first_pair(_GLUED, text if separated is None else text[:separated.start() + _GLUED_REACH])
@@ -69,16 +108,57 @@ def find_symbol(text: str, default_quote: str = "USDT") -> str | None:
         return _pair(perp.group(1), None, default_quote)
     for match in _TAGGED.finditer(text) if "#" in text or "$" in text else ():
         tag = match.group(1)
-        if (tag.isupper() or tag.upper() in ALIASES) and _base_ok(tag) and len(tag) <= 10:
+        known = tag.upper() in markets or tag.upper() in ALIASES
+        if (known or tag.isupper()) and _base_ok(tag) and len(tag) <= 10:
             return _pair(tag, None, default_quote)
-    lower = text.lower()  # the last two patterns scan slowly: run them only when their words are there
-    labelled = _LABELLED.search(text) if any(word in lower for word in _LABEL_WORDS) else None
-    if labelled and labelled.group(1).isupper() and _base_ok(labelled.group(1)):
+    labelled = _LABELLED.search(text) if any(word in text.lower() for word in SYMBOL_LABELS) else None
+    if labelled and (labelled.group(1).isupper() or labelled.group(1).upper() in markets) \
+            and _base_ok(labelled.group(1)):
         return _pair(labelled.group(1), None, default_quote)
-    if not any(word in lower for word in _SIDE_WORDS):
-        return None
-    for beside in _BESIDE_SIDE.finditer(text):
-        ticker = beside.group(1) or beside.group(2)
-        if _base_ok(ticker):
-            return _pair(ticker, None, default_quote)
+    return None
+
+
+def _bare(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
+    """A coin's name, a ticker beside a side word, or the first upper-case word that is a market."""
+    lower = text.lower()
+    named = _COIN_NAMES.find(lower)
+    if named is not None:
+        return _pair(COIN_NAMES[named], None, default_quote)
+    if any(word in lower for word in _SIDE_WORDS):
+        for beside in _BESIDE_SIDE.finditer(text):
+            ticker = beside.group(1) or beside.group(2)
+            if _bare_ok(ticker):
+                return _pair(ticker, None, default_quote)
+    words = _WORD.findall(text)
+    sides = [n for n, word in enumerate(words) if word.lower() in LONG_WORDS or word.lower() in SHORT_WORDS]
+    for n, word in enumerate(words):
+        upper = word.upper()
+        if upper not in markets or not _bare_ok(word) or not word.isascii():
+            continue
+        if (word.isupper() and len(word) >= 2) or any(abs(n - s) <= BESIDE for s in sides):
+            return _pair(word, None, default_quote)
+    return None
+
+
+def satoshi_prices(text: str) -> bool:
+    """Prices written in satoshis ('sats', or eight-decimal prices): the quote is BTC."""
+    return _SATOSHI.search(text) is not None
+
+
+def find_symbol(text: str, default_quote: str = "USDT", markets: frozenset[str] | None = None) -> str | None:
+    """The traded pair; the quote is the one written, else `default_quote`."""
+    known = BUNDLED_MARKETS if markets is None else markets
+    return _structural(text, default_quote, known) or _bare(text, default_quote, known)
+
+
+def not_crypto(symbol: str) -> str | None:
+    """Why a pair is no crypto market (a forex pair, a commodity, an index), or None."""
+    base, _, quote = symbol.partition("/")
+    if base in COMMODITIES:
+        return f"{base} is a commodity or index, not a crypto market"
+    if base in FIAT and quote in FIAT:
+        return f"{base}/{quote} is a forex pair, not a crypto market"
+    match = _FOREX.fullmatch(base)
+    if match is not None:
+        return f"{match.group(1)}/{match.group(2)} is a forex pair, not a crypto market"
     return None

@@ -11,6 +11,7 @@ from core.parsing.output import to_record
 from tests.conftest import REPO
 
 CORPUS = REPO / "tests" / "fixtures" / "signals-public.jsonl"
+CORPORA = sorted((REPO / "tests" / "fixtures").glob("signals-public*.jsonl"))
 
 
 def _scorer() -> Any:
@@ -21,13 +22,29 @@ def _scorer() -> Any:
     return module
 
 
+def _rows(*paths: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for path in paths for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
 def test_public_corpus_meets_the_accuracy_targets() -> None:
-    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _rows(CORPUS)
     figures = _scorer().score(rows, [to_record(r["id"], parse(r["text"])) for r in rows])
     assert figures["crashes"] == 0 and figures["noise_as_signal"] == 0
     assert figures["kind_accuracy"] >= 0.97
     assert figures["signal_exact"] >= 0.90
     assert figures["update_action_accuracy"] >= 0.9
+
+
+def test_both_public_files_together_hold_this_rounds_figures() -> None:
+    """217 messages from 25 sources in seven languages (issue 17); guards the figures reached, not the targets."""
+    rows = _rows(*CORPORA)
+    figures = _scorer().score(rows, [to_record(r["id"], parse(r["text"])) for r in rows])
+    assert figures["messages"] == 217 and figures["crashes"] == 0
+    assert figures["kind_accuracy"] >= 0.95
+    assert figures["signal_exact"] >= 0.93
+    assert figures["update_action_accuracy"] >= 0.98
+    assert figures["nonsignal_as_signal"] <= 1
 
 
 def test_rejected_calls_keep_their_fields_in_batch_output() -> None:

@@ -1,0 +1,136 @@
+"""A provider's format learnt from one corrected message: the message's shape with slots for the values.
+
+`teach(text, corrected)` finds each corrected value in the message and keeps the words written before it (its
+anchor: "止损预计:", "Invalidation Price:"). `apply_templates(text, templates)` reads a later message of that
+provider by the same anchors; when an anchor is missing the template does not match and the general rules read
+the message. Templates are plain dicts (stored on the provider as JSON).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+from core.domain import EntryType, NewSignal, ParseResult, Side
+from core.parsing.lexicon import TOKEN, is_number, to_number
+from core.parsing.symbols import find_symbol
+from core.parsing.validate import problem_with
+
+ANCHOR_WORDS: Final = 3  # at most this many tokens before a value make its anchor
+_SKIP: Final = frozenset({":", "=", "$", "-", "(", ")", "#", "/", "@", "~", "+", "_", "."})
+_LIST_FIELDS: Final = ("entries", "take_profits")
+_FIELDS: Final = ("entries", "take_profits", "stop_loss", "leverage")
+
+
+class TemplateError(ValueError):
+    """The correction cannot become a template (a value is not in the message, or the fields are not a call)."""
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in TOKEN.findall(text.lower()) if t not in _SKIP]
+
+
+def _anchor(tokens: list[str], at: int) -> tuple[str, ...]:
+    """The words before token `at`, back to the line start, the previous number, or ANCHOR_WORDS tokens."""
+    words: list[str] = []
+    k = at - 1
+    while k >= 0 and len(words) < ANCHOR_WORDS and tokens[k] != "\n" and not is_number(tokens[k]):
+        words.insert(0, tokens[k])
+        k -= 1
+    return tuple(words)
+
+
+def _wanted(corrected: dict[str, Any]) -> list[tuple[str, float]]:
+    values: list[tuple[str, float]] = []
+    for name in _FIELDS:
+        value = corrected.get(name)
+        items = value if isinstance(value, list) else [value]
+        values.extend((name, float(item)) for item in items if isinstance(item, int | float))
+    return values
+
+
+def teach(text: str, corrected: dict[str, Any]) -> dict[str, Any]:
+    """A template from one message and its correct reading (the corpus record fields)."""
+    if corrected.get("kind", "signal") != "signal" or corrected.get("side") not in ("long", "short"):
+        raise TemplateError("a template is taught from a call: give kind 'signal' and a side (long or short)")
+    tokens = _tokens(text)
+    anchors: list[dict[str, Any]] = []
+    used: set[int] = set()
+    for name, value in _wanted(corrected):
+        at = next((k for k, t in enumerate(tokens) if k not in used and is_number(t)
+                   and math.isclose(to_number(t), value, rel_tol=1e-9)), None)
+        if at is None:
+            raise TemplateError(f"{name} {value:g} is not written in the message")
+        used.add(at)
+        anchor = _anchor(tokens, at)
+        if not anchor:
+            raise TemplateError(f"{name} {value:g} has no words before it to find it by")
+        previous = anchors[-1] if anchors else None
+        if previous and previous["field"] == name and name in _LIST_FIELDS and previous["anchor"] == list(anchor):
+            previous["count"] += 1
+            continue
+        anchors.append({"field": name, "anchor": list(anchor), "count": 1})
+    symbol = corrected.get("symbol")
+    return {"side": corrected["side"], "entry_type": corrected.get("entry_type") or "limit",
+            "symbol": symbol if isinstance(symbol, str) else None, "anchors": anchors}
+
+
+def _find(tokens: list[str], anchor: list[str], start: int) -> int | None:
+    size = len(anchor)
+    for k in range(start, len(tokens) - size + 1):
+        if tokens[k:k + size] == anchor:
+            return k + size
+    return None
+
+
+def _read(template: dict[str, Any], text: str) -> dict[str, list[float]] | None:
+    tokens = _tokens(text)
+    found: dict[str, list[float]] = {}
+    for slot in template["anchors"]:
+        at = _find(tokens, slot["anchor"], 0)
+        while at is not None and not (at < len(tokens) and is_number(tokens[at])):
+            at = _find(tokens, slot["anchor"], at)
+        if at is None:
+            return None
+        numbers = found.setdefault(slot["field"], [])
+        while at < len(tokens) and len(numbers) < 20 and is_number(tokens[at]):
+            numbers.append(to_number(tokens[at]))
+            at += 1
+            if slot["field"] not in _LIST_FIELDS:
+                break
+            while at < len(tokens) and tokens[at] == "\n" and at + 1 < len(tokens) and is_number(tokens[at + 1]):
+                at += 1  # a list that goes on on the next line
+    return found
+
+
+def _side(entries: tuple[float, ...], targets: list[float], stop: float | None, taught: str) -> Side:
+    """The side the levels say (targets above the entry: long), else the side of the taught message."""
+    if entries and (targets or stop is not None):
+        anchor = sum(entries) / len(entries)
+        level_long = targets[0] > anchor if targets else stop is not None and stop < anchor
+        return Side.LONG if level_long else Side.SHORT
+    return Side(taught)
+
+
+def apply_templates(text: str, templates: tuple[dict[str, Any], ...]) -> ParseResult | None:
+    """The call read by the first template whose anchors are all in the message, else None."""
+    for template in templates:
+        found = _read(template, text)
+        if found is None:
+            continue
+        symbol = find_symbol(text) or template.get("symbol")
+        if symbol is None:
+            continue
+        entries = tuple(found.get("entries", ()))
+        entry_type = EntryType(template["entry_type"]) if entries else EntryType.MARKET
+        stop = found.get("stop_loss", [None])[0]
+        leverage = found.get("leverage", [None])[0]
+        targets = found.get("take_profits", [])
+        side = _side(entries, targets, stop, template["side"])
+        signal = NewSignal(symbol=symbol, side=side, entry_type=entry_type, entries=entries,
+                           take_profits=tuple(targets), stop_loss=stop, leverage=leverage,
+                           extras={"read_by": "provider template"})
+        problem = problem_with(signal)
+        if problem is None:
+            return signal
+    return None
