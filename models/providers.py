@@ -34,6 +34,8 @@ class Provider(Document):
     enabled: bool = True
     disabled_reason: str | None = None
     format_hints: FormatHints = Field(default_factory=FormatHints)
+    # formats taught from corrected messages (core.parsing.templates), newest first, tried before the general rules
+    format_templates: list[dict[str, Any]] = Field(default_factory=list)
     stats: ProviderStats = Field(default_factory=ProviderStats)
     created_at: datetime = Field(default_factory=utcnow)
 

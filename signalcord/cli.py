@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core.config.logs import setup_logging
 from core.config.settings import ConfigError, load_settings
@@ -48,9 +49,14 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     context = ParseContext(default_quote=args.quote, default_leverage=args.leverage,
                            prices_in_satoshis=args.satoshis)
     if not args.batch:
-        record = to_record(None, parse(sys.stdin.read(), context))
+        text = sys.stdin.read()
+        record = to_record(None, parse(text, context))
         record.pop("id")
         print(json.dumps(record, ensure_ascii=False))
+        if args.explain:
+            from core.parsing.explain import explain
+
+            print("\n".join(f"# {line}" for line in explain(text, context)))
         return 0
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
@@ -109,6 +115,24 @@ def _cmd_calc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_provider_teach(args: argparse.Namespace) -> int:
+    from core.parsing.templates import TemplateError
+    from core.services.provider_formats import ProviderNotFound
+    from signalcord import admin
+
+    try:
+        settings = load_settings()
+        text, reading = admin.read_correction(args.message, args.reading)
+        template = asyncio.run(admin.teach(settings, args.provider, text, reading))
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", EXIT_CONFIG)
+    except (OSError, ValueError, TemplateError, ProviderNotFound, EmbeddedServerError) as exc:
+        return _fail(f"not taught: {exc}", 1)
+    slots = ", ".join(f"{slot['field']} after '{' '.join(slot['anchor'])}'" for slot in template["anchors"])
+    print(f"taught provider {args.provider}: {slots}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signalcord", description="Copy-trading bot for Discord.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,7 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--quote", default="USDT", help="quote asset when a message names only the coin")
     parse.add_argument("--leverage", type=float, default=None, help="leverage when a message gives none")
     parse.add_argument("--satoshis", action="store_true", help="prices are in satoshis (quote BTC)")
+    parse.add_argument("--explain", action="store_true", help="also print which words became which field, and why")
     parse.set_defaults(handler=_cmd_parse)
+    provider = sub.add_parser("provider", help="provider admin: teach a provider's format from one message")
+    provider_sub = provider.add_subparsers(dest="provider_command", required=True)
+    teach = provider_sub.add_parser("teach", help="store a corrected reading of one message as the provider's format")
+    teach.add_argument("--provider", required=True, help="the provider's id")
+    teach.add_argument("--message", required=True, type=Path, help="a file holding the message text")
+    teach.add_argument("--as", dest="reading", required=True,
+                       help='the correct reading as JSON ({"side", "entries", "take_profits", "stop_loss", '
+                            '"leverage", "symbol"}), or @file.json')
+    teach.set_defaults(handler=_cmd_provider_teach)
     calc = sub.add_parser("calc", help="position size for a balance, entry and stop under a risk profile")
     calc.add_argument("--balance", type=float, required=True, help="account equity in the quote currency")
     calc.add_argument("--entry", type=float, required=True)

@@ -18,6 +18,7 @@ from core.parsing.lexicon import (
     HORIZON_WORDS,
     INTERESTING,
     LEVERAGE,
+    LEVERAGE_SUFFIXES,
     NEGATIONS,
     PHRASES,
     RANGE_WORDS,
@@ -237,6 +238,9 @@ class _Collector:
         self.blank_run = 0
         if first.isdigit():
             return self.numeric(i, low)
+        if low in LEVERAGE_SUFFIXES and self.last == "num":
+            self.suffixed_leverage()  # "10倍": the number before was a leverage
+            return i + 1
         if is_letter(first):
             return self.alpha(i, low)
         if low in CHECKS:
@@ -349,6 +353,12 @@ class _Collector:
         if tokens.lower[i] in ENTERED:  # "longed BTC": the trade was entered at market
             self.market_at.append((i, self.line))
         return i + 1
+
+    def suffixed_leverage(self) -> None:
+        cur = self.current
+        holder = cur.values if cur is not None and cur.values else self.draft.orphans
+        if holder:
+            self.leverage(-1, holder.pop().number)
 
     def leverage(self, i: int, value: float) -> None:
         lower = self.tokens.lower

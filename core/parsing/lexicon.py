@@ -119,7 +119,7 @@ def is_number(word: str) -> bool:
 
 
 # words worth a closer look; every other word only counts as prose
-INTERESTING: Final = frozenset(PHRASES) | LONG_WORDS | SHORT_WORDS | WEAK_ENTRY_WORDS | {"to"}
+INTERESTING: Final = frozenset(PHRASES) | LONG_WORDS | SHORT_WORDS | WEAK_ENTRY_WORDS | LEVERAGE_SUFFIXES | {"to"}
 CLOSER_LOOK_INITIALS: Final = frozenset("xхt" + "".join(prefix[0] for prefix in SIDE_PREFIXES))
 
 

@@ -10,7 +10,7 @@ from core.parsing.fields import collect
 from core.parsing.normalize import normalize
 from core.parsing.screen import ascii_words, is_question, non_crypto_word, opinion_word
 from core.parsing.signal import build_signal
-from core.parsing.symbols import BUNDLED_MARKETS, find_symbol, not_crypto, satoshi_prices
+from core.parsing.symbols import BUNDLED_MARKETS, find_symbol, foreign_ticker, not_crypto, satoshi_prices
 from core.parsing.templates import apply_templates
 from core.parsing.updates import detect_update_at, is_conditional, update_details
 from core.parsing.validate import problem_with
@@ -43,21 +43,22 @@ def parse(text: str, context: ParseContext | None = None) -> ParseResult:
     if not text or text.isspace():
         return Noise("empty message")
     clean = normalize(text[:MAX_CHARS])
+    lower = clean.lower()  # the word rules read lower-case text; tickers keep their case
+    draft = collect(lower)
     if context.templates:
-        taught = apply_templates(clean, context.templates)
+        market = draft.market_outside or any(section.market for section in draft.sections)
+        taught = apply_templates(clean, context.templates, market)
         if taught is not None:
             return taught
     markets = BUNDLED_MARKETS if context.markets is None else context.markets
     satoshis = context.prices_in_satoshis or satoshi_prices(clean)
     symbol = find_symbol(clean, "BTC" if satoshis else context.default_quote, markets)
-    lower = clean.lower()  # the word rules read lower-case text; tickers keep their case
     words = ascii_words(lower)
-    foreign = not_crypto(symbol) if symbol else None
+    foreign = not_crypto(symbol) if symbol else foreign_ticker(clean)
     word = non_crypto_word(lower, words)
     if foreign or (word and (symbol is None or symbol.partition("/")[0] not in markets)):
         return Noise(f"{foreign or repr(word) + ' marks stocks, options, forex or metals'}: Signalcord trades "
                      "crypto only")
-    draft = collect(lower)
     signal, missing = build_signal(draft, symbol or "", context.default_leverage, lower)
     complete = _complete(signal)
     update = _update(lower, complete, draft.checks_after_numbers > 0)

@@ -127,7 +127,7 @@ def _bare(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
     if any(word in lower for word in _SIDE_WORDS):
         for beside in _BESIDE_SIDE.finditer(text):
             ticker = beside.group(1) or beside.group(2)
-            if _bare_ok(ticker):
+            if _bare_ok(ticker) and ticker.upper() in markets:
                 return _pair(ticker, None, default_quote)
     words = _WORD.findall(text)
     sides = [n for n, word in enumerate(words) if word.lower() in LONG_WORDS or word.lower() in SHORT_WORDS]
@@ -161,4 +161,13 @@ def not_crypto(symbol: str) -> str | None:
     match = _FOREX.fullmatch(base)
     if match is not None:
         return f"{match.group(1)}/{match.group(2)} is a forex pair, not a crypto market"
+    return None
+
+
+def foreign_ticker(text: str) -> str | None:
+    """Why a message with no crypto pair names another market (gold, an index, a forex pair), or None."""
+    for word in _WORD.findall(text):
+        upper = word.upper()
+        if upper in COMMODITIES or (len(upper) == 6 and _FOREX.fullmatch(upper)):
+            return not_crypto(upper if upper in COMMODITIES else f"{upper[:3]}/{upper[3:]}")
     return None

@@ -63,12 +63,14 @@ def teach(text: str, corrected: dict[str, Any]) -> dict[str, Any]:
             raise TemplateError(f"{name} {value:g} is not written in the message")
         used.add(at)
         anchor = _anchor(tokens, at)
+        previous = anchors[-1] if anchors else None
+        same_list = previous is not None and previous["field"] == name and name in _LIST_FIELDS
+        if same_list and (not anchor or previous["anchor"] == list(anchor)):  # type: ignore[index]
+            if anchor:
+                previous["count"] += 1  # type: ignore[index]
+            continue  # "0.112 / 0.109": read with the value before it
         if not anchor:
             raise TemplateError(f"{name} {value:g} has no words before it to find it by")
-        previous = anchors[-1] if anchors else None
-        if previous and previous["field"] == name and name in _LIST_FIELDS and previous["anchor"] == list(anchor):
-            previous["count"] += 1
-            continue
         anchors.append({"field": name, "anchor": list(anchor), "count": 1})
     symbol = corrected.get("symbol")
     return {"side": corrected["side"], "entry_type": corrected.get("entry_type") or "limit",
@@ -84,22 +86,27 @@ def _find(tokens: list[str], anchor: list[str], start: int) -> int | None:
 
 
 def _read(template: dict[str, Any], text: str) -> dict[str, list[float]] | None:
+    """Each slot's numbers, read after the slot's anchor (a repeated anchor: its next occurrence)."""
     tokens = _tokens(text)
     found: dict[str, list[float]] = {}
+    resume: dict[tuple[str, ...], int] = {}
     for slot in template["anchors"]:
-        at = _find(tokens, slot["anchor"], 0)
-        while at is not None and not (at < len(tokens) and is_number(tokens[at])):
-            at = _find(tokens, slot["anchor"], at)
-        if at is None:
-            return None
-        numbers = found.setdefault(slot["field"], [])
-        while at < len(tokens) and len(numbers) < 20 and is_number(tokens[at]):
-            numbers.append(to_number(tokens[at]))
-            at += 1
-            if slot["field"] not in _LIST_FIELDS:
-                break
-            while at < len(tokens) and tokens[at] == "\n" and at + 1 < len(tokens) and is_number(tokens[at + 1]):
-                at += 1  # a list that goes on on the next line
+        key = tuple(slot["anchor"])
+        for _ in range(slot["count"]):
+            at = _find(tokens, slot["anchor"], resume.get(key, 0))
+            while at is not None and not (at < len(tokens) and is_number(tokens[at])):
+                at = _find(tokens, slot["anchor"], at)
+            if at is None:
+                return None
+            numbers = found.setdefault(slot["field"], [])
+            while at < len(tokens) and len(numbers) < 20 and is_number(tokens[at]):
+                numbers.append(to_number(tokens[at]))
+                at += 1
+                if slot["field"] not in _LIST_FIELDS:
+                    break
+                while at + 1 < len(tokens) and tokens[at] == "\n" and is_number(tokens[at + 1]):
+                    at += 1  # a list that goes on on the next line
+            resume[key] = at
     return found
 
 
@@ -112,8 +119,9 @@ def _side(entries: tuple[float, ...], targets: list[float], stop: float | None, 
     return Side(taught)
 
 
-def apply_templates(text: str, templates: tuple[dict[str, Any], ...]) -> ParseResult | None:
-    """The call read by the first template whose anchors are all in the message, else None."""
+def apply_templates(text: str, templates: tuple[dict[str, Any], ...], market: bool = False) -> ParseResult | None:
+    """The call read by the first template whose anchors are all in the message, else None. `market`: the
+    message says to enter at market (its entry price is then a reference)."""
     for template in templates:
         found = _read(template, text)
         if found is None:
@@ -122,6 +130,10 @@ def apply_templates(text: str, templates: tuple[dict[str, Any], ...]) -> ParseRe
         if symbol is None:
             continue
         entries = tuple(found.get("entries", ()))
+        extras = {"read_by": "provider template"}
+        if market and entries:
+            extras["reference_price"] = f"{entries[0]:g}"
+            entries = ()
         entry_type = EntryType(template["entry_type"]) if entries else EntryType.MARKET
         stop = found.get("stop_loss", [None])[0]
         leverage = found.get("leverage", [None])[0]
@@ -129,7 +141,7 @@ def apply_templates(text: str, templates: tuple[dict[str, Any], ...]) -> ParseRe
         side = _side(entries, targets, stop, template["side"])
         signal = NewSignal(symbol=symbol, side=side, entry_type=entry_type, entries=entries,
                            take_profits=tuple(targets), stop_loss=stop, leverage=leverage,
-                           extras={"read_by": "provider template"})
+                           extras=extras)
         problem = problem_with(signal)
         if problem is None:
             return signal

@@ -36,7 +36,7 @@ def _context(provider: Provider, message: Message) -> ParseContext:
     hints = provider.format_hints
     return ParseContext(default_quote=hints.default_quote, default_leverage=hints.default_leverage,
                         prices_in_satoshis=hints.prices_in_satoshis, language=hints.language,
-                        reply_to=message.reply_to)
+                        reply_to=message.reply_to, templates=tuple(provider.format_templates))
 
 
 def _signal_doc(message: Message, parsed: NewSignal | RejectedSignal | SignalUpdate) -> Signal:
