@@ -89,7 +89,14 @@ class _Tokens:
     def phrase_at(self, i: int) -> tuple[str, int] | None:
         """(kind, tokens used) of the longest label phrase starting at token i; '-' between words is skipped."""
         lower, count = self.lower, self.count
+        n = i + 1
+        while n < count and lower[n] == "-":
+            n += 1
+        second = lower[n] if n < count else ""
+        second = COLON if second in (":", "=") else second
         for words, kind in PHRASES.get(lower[i], ()):
+            if len(words) > 1 and words[1] != second:
+                continue  # most candidates differ at the second word: skip them without the walk
             k = i + 1
             for word in words[1:]:
                 while k < count and lower[k] == "-":
@@ -211,6 +218,10 @@ class _Collector:
         while i < count:
             low = lower[i]
             if low in inert:  # punctuation only read as context by the rules around it
+                i += 1
+                continue
+            if low == "-":  # a dash joins the value before it to the next one
+                self.joined_next = self.last == "num"
                 i += 1
                 continue
             first = low[0]
