@@ -64,7 +64,7 @@ _SATOSHI: Final = re.compile(r"\b(?:sats?|satoshis?)\b|\b0\.0000\d{2,}", re.IGNO
 
 
 def _load_markets() -> frozenset[str]:
-    path = Path(__file__).with_name("data") / "base_assets.txt"
+    path = Path(__file__).with_name("base_assets.txt")
     words = (word for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
              for word in line.split())
     return frozenset(words)
