@@ -39,6 +39,7 @@ PROSE_WORDS: Final = 6  # a label followed by this many words before any number 
 MARKET_NEAR: Final = 4
 MARKET_WORDS: Final = 1  # ... and inside an entry section only this soon after the label ("Entry at CMP")
 MAX_INDEX: Final = 30
+_LINE_PUNCTUATION: Final = frozenset({":", "(", ")", "-", ".", "=", "/"})
 _INERT: Final = frozenset({":", "(", ")", "$", "=", "+", "/", ".", "#", "%"})
 TRAILING_TOKENS: Final = 40
 
@@ -49,6 +50,7 @@ class Value:
     indexed: bool  # written after an item number ("1)", "TP2", "Target 3:")
     joined: bool  # joined to the previous value by a dash/underscore/"to" on the same line
     line: int = 0
+    at: int = -1  # its token index
 
 
 @dataclass(slots=True)
@@ -59,6 +61,7 @@ class Section:
     percents: list[str] = field(default_factory=list)
     market: bool = False
     words: int = 0  # plain words since the label
+    prose: int = -1  # plain words between the label and its first value (-1: no value yet)
 
 
 @dataclass(slots=True)
@@ -70,6 +73,8 @@ class Draft:
     checks_after_numbers: int = 0  # ✅ right after a price: a result report
     trailing: str | None = None
     orphans: list[Value] = field(default_factory=list)  # numbers before any label
+    beside: list[Value] = field(default_factory=list)  # unlabelled prices right after "long btc": the entry
+    market_alone: bool = False  # a market instruction standing on its own line ("Market", "CMP")
 
     def first(self, kind: str) -> Section | None:
         return next((s for s in self.sections if s.kind == kind and (s.values or s.percents or s.market)), None)
@@ -120,6 +125,16 @@ class _Tokens:
             k += 1
         return k if k < self.count and _price_token(self, k) else None
 
+    def alone(self, start: int, end: int) -> bool:
+        """Tokens start..end fill their line (punctuation aside)."""
+        before = start - 1
+        while before >= 0 and self.lower[before] in _LINE_PUNCTUATION:
+            before -= 1
+        after = end
+        while after < self.count and self.lower[after] in _LINE_PUNCTUATION:
+            after += 1
+        return (before < 0 or self.lower[before] == "\n") and (after >= self.count or self.lower[after] == "\n")
+
     def joined(self, start: int, end: int, sep: str = " ") -> str:
         return sep.join(self.lower[start:end])
 
@@ -158,17 +173,17 @@ class _Collector:
 
     def open(self, kind: str, label: str) -> None:
         """Start a section; labels are lower-case already (they come from the tokens)."""
-        if kind == "side_entry" or (kind == "entry" and label.startswith(("buy", "sell"))):
+        side = next((found for word in label.split() if (found := side_of_word(word))), None)
+        if kind == "side_entry" or (kind == "entry" and side is not None):  # "Buy zone", "Short below", "SELL 3"
             kind = "tp" if self.draft.first("entry") else "entry"
-            side = side_of_word(label.split()[0])
             if side:
                 self.draft.sides.append(side)
         self.current = Section(kind=kind, label=label)
         self.draft.sections.append(self.current)
 
-    def value(self, number: float) -> None:
+    def value(self, number: float, at: int = -1) -> None:
         cur = self.current
-        value = Value(number, self.indexed_next, self.joined_next, self.line)
+        value = Value(number, self.indexed_next, self.joined_next, self.line, at)
         if cur is None:
             self.draft.orphans.append(value)
         elif cur.kind == "lev_label":  # "leverage 20", "плечо - 30": a leverage label's bare number
@@ -176,8 +191,26 @@ class _Collector:
                 cur.values.append(value)
                 self.draft.leverages.append((number, True))
         elif cur.kind != "ign":
+            if not cur.values:
+                cur.prose = cur.words
             cur.values.append(value)
         self.indexed_next = self.joined_next = False
+
+    def beside_side(self) -> list[Value]:
+        """Prices written right after a side word, at most one ticker between ("long btc 60000 - 60500")."""
+        lower, count = self.tokens.lower, self.tokens.count
+        orphans = {value.at: value for value in self.draft.orphans}
+        for side, _ in self.side_at:
+            k = side + 1
+            if k < count and lower[k].isascii() and lower[k].isalnum() and not is_number(lower[k]):
+                k += 1
+            if k in orphans:
+                found = [orphans[k]]
+                nxt = next((v for v in self.draft.orphans if v.at > k), None)
+                if nxt is not None and nxt.joined and nxt.line == found[0].line:
+                    found.append(nxt)
+                return found
+        return []
 
     def entry_after(self, label: str) -> None:
         """A label written after its value ("2605附近": around 2605): the numbers just before it on this line."""
@@ -231,6 +264,7 @@ class _Collector:
             else:
                 i = self.step(i)
         draft = self.draft
+        draft.beside = self.beside_side()
         draft.market_outside = any(abs(m - s) <= MARKET_NEAR and m_line == s_line
                                    for m, m_line in self.market_at for s, s_line in self.side_at)
         return draft
@@ -333,6 +367,7 @@ class _Collector:
                 self.last = "label"
             elif cur is None or cur.kind != "ign":
                 self.market_at.append((i, self.line))
+                self.draft.market_alone |= self.tokens.alone(i, i + used)
             return i + used
         self.open(kind, label)
         if kind == "entry" and any(line == self.line for _, line in self.market_at):
@@ -398,13 +433,35 @@ class _Collector:
             return i + 1  # an id such as "#0941"
         if nxt == "%":
             return self.percent(i)
-        if _is_index(tokens, i):
+        if _is_index(tokens, i) or self.item_after_label(i):
             self.indexed_next = True
             self.last = "index"
             return i + 1
-        self.value(to_number(low))
+        self.value(to_number(low), i)
         self.last = "num"
         return i + 1
+
+    def item_after_label(self, i: int) -> bool:
+        """"Target 1 - 0.52", "TP 2 -> 0.54": a small whole number between a target label and a price, or ending
+        the line after the label."""
+        tokens = self.tokens
+        cur = self.current
+        if self.last != "label" or cur is None or cur.kind != "tp" or cur.values or not tokens.lower[i].isdigit():
+            return False
+        if self.indexed_next:
+            return False  # "TP2: 28": the label carried the number already
+        if int(tokens.lower[i]) > MAX_INDEX:
+            return False
+        if i + 1 >= tokens.count or tokens.lower[i + 1] == "\n":
+            return True  # "$10 target 1": the item number, its price stood before the label
+        if tokens.lower[i + 1] not in ("-", "="):
+            return False
+        k = i + 2  # "Alvo 6 - Lua!: 263.10": a price follows later on the line
+        while k < tokens.count and tokens.lower[k] != "\n":
+            if _price_token(tokens, k):
+                return True
+            k += 1
+        return False
 
     def percent(self, i: int) -> int:
         lower = self.tokens.lower

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 from typing import Final
 
 # Cyrillic letters that look like Latin ones; applied only inside tokens that also hold Latin letters or digits
@@ -48,6 +49,8 @@ _GLUED: Final = re.compile(  # starts with the upper-case letter, which keeps th
 _DATE_HINT: Final = re.compile(r":\d|-(?<=\d{4}-)\d|\.(?<=\d\.)\d{1,2}\.\d{4}")  # wider than _DATE_TIME, never narrower
 _SPECIAL: Final = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
 _REPLACEMENT: Final = {chr(c): to or "" for c, to in _TABLE.items()}
+# scientific notation ("1.2e-5") written out as a decimal, so it is one price
+_SCIENTIFIC: Final = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([-+]?\d{1,2})(?![\w.])")
 _CJK_SEPARATORS: Final = ("，", "、", "；")
 # a margin mode glued to the leverage: "Cross25X" -> "Cross 25X"
 _MARGIN_GLUED: Final = re.compile(r"(?i)(cross|isolated)(?=\d)")
@@ -59,6 +62,10 @@ _TP_LABEL: Final = re.compile(r"\b(TP|Tp|tp)(\d+(?:\.\d+)?)")
 def _fix_mixed(match: re.Match[str]) -> str:
     token = match.group(0)
     return token.translate(_HOMOGLYPHS) if _LATIN_OR_DIGIT.search(token) else token
+
+
+def _decimal(match: re.Match[str]) -> str:
+    return f"{Decimal(match.group(1)).scaleb(int(match.group(2))):f}"
 
 
 def _split_glued_targets(text: str) -> str:
@@ -108,6 +115,8 @@ def normalize(text: str) -> str:
         text = _HANDLE.sub(" ", text)
     if "*" in text or "__" in text or "`" in text or "~~" in text or "||" in text:
         text = _MARKUP.sub("", text)
+    if "e-" in text or "E-" in text or "e+" in text or "E+" in text:
+        text = _SCIENTIFIC.sub(_decimal, text)
     if _DATE_HINT.search(text):
         text = _DATE_TIME.sub(" ", text)
     if not ascii_only and _CYRILLIC.search(text):

@@ -6,7 +6,7 @@ from typing import Final
 
 from core.domain import NewSignal, Noise, ParseResult, RejectedSignal, SignalUpdate, UpdateAction
 from core.parsing.context import ParseContext
-from core.parsing.fields import collect
+from core.parsing.fields import Draft, collect
 from core.parsing.normalize import normalize
 from core.parsing.screen import ascii_words, is_question, non_crypto_word, opinion_word
 from core.parsing.signal import build_signal
@@ -35,6 +35,20 @@ def _update(lower: str, complete: bool, checked: bool) -> UpdateAction | None:
     action, at = found
     if not complete or checked or (action in _RESULTS and not is_conditional(lower, at)):
         return action
+    return None
+
+
+def _new_levels(draft: Draft) -> tuple[UpdateAction, float | None] | None:
+    """Labelled levels with no entry ("TP: 84000/86600/89300", "SL: 58200"): new targets or a new stop for the
+    trade the message follows. The values stand right after their label, and targets come as a list."""
+    targets = [s for s in draft.all("tp") if s.values and s.prose == 0]
+    stops = [s for s in draft.all("stop") if s.values and s.prose == 0]
+    if draft.sides or draft.first("entry") or draft.first("weak_entry"):
+        return None
+    if sum(len(s.values) for s in targets) >= 2:
+        return UpdateAction.OTHER, stops[0].values[0].number if stops else None
+    if stops and not targets:
+        return UpdateAction.MOVE_SL, stops[0].values[0].number
     return None
 
 
@@ -69,6 +83,9 @@ def parse(text: str, context: ParseContext | None = None) -> ParseResult:
         return SignalUpdate(action=update, symbol=symbol, target=target, new_stop=new_stop,
                             percentage=percentage, reply_to=context.reply_to)
     if signal is None:
+        levels = _new_levels(draft)
+        if levels is not None:
+            return SignalUpdate(action=levels[0], symbol=symbol, new_stop=levels[1], reply_to=context.reply_to)
         return Noise(missing if symbol else NO_PAIR)
     if not complete:
         opinion = opinion_word(lower, words)

@@ -19,7 +19,12 @@ def entries_of(draft: Draft) -> tuple[EntryType | None, tuple[float, ...], float
     """(entry type, entries, market reference price). None type when the message gives no entry."""
     section = _entry_section(draft)
     if section is None:
-        return (EntryType.MARKET, (), None) if draft.market_outside else (None, (), None)
+        beside = draft.beside  # "long btc 60000 sl 59000"
+        if beside and not draft.market_outside:
+            kind = EntryType.RANGE if len(beside) == 2 and beside[1].joined else EntryType.LIMIT
+            return kind, tuple(v.number for v in beside), None
+        market = draft.market_outside or draft.market_alone
+        return (EntryType.MARKET, (), None) if market else (None, (), None)
     ladder = [s for s in draft.all("entry") if s.values] if section.kind == "entry" else []
     if len(ladder) > 1 and not section.market:  # "Entry 1: 1800 / Entry 2: 1750": one ladder
         return EntryType.LIMIT, tuple(v.number for s in ladder for v in s.values), None
@@ -27,7 +32,8 @@ def entries_of(draft: Draft) -> tuple[EntryType | None, tuple[float, ...], float
     if section.market or (draft.market_outside and len(prices) == 1):  # "Buy (Instant Execution) / Entry: 1.39"
         return EntryType.MARKET, (), prices[0] if prices else None
     if not prices:
-        return (EntryType.MARKET, (), None) if draft.market_outside else (None, (), None)
+        market = draft.market_outside or draft.market_alone
+        return (EntryType.MARKET, (), None) if market else (None, (), None)
     return (EntryType.RANGE if entry_is_range(section) else EntryType.LIMIT), prices, None
 
 

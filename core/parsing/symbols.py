@@ -26,6 +26,9 @@ NOT_TICKERS: Final = frozenset({
     "STRONGSIGNAL", "SENTIMENT", "INFO", "NEWS", "HANDMADE", "SESSION", "ANALYSIS", "MARKET", "IDEA", "RESULT",
     "MACD", "RSI", "EMA", "SMA", "ATL", "ROI", "PNL", "FOMO", "HODL", "DYOR", "NFA", "UTC",
 })
+# words of the call itself: never a base, even written with a quote
+CALL_WORDS: Final = frozenset({"LONG", "SHORT", "BUY", "SELL", "SIGNAL", "SIGNALS", "VIP", "ENTRY", "TARGET", "TARGETS",
+                               "TP", "SL", "STOP", "LEVERAGE", "PAIR", "COIN", "FREE", "NEW", "USDT", "USD", "USDC"})
 # words that are also tickers: taken only in a pair form, as a #/$ tag or after a label, never as a bare word
 COMMON_WORDS: Final = frozenset({
     "ATH", "TA", "FA", "GMT", "EST", "AM", "PM", "OK", "ALL", "ONE", "NOT", "ME", "ID", "IN", "ON", "AT", "IT", "IS",
@@ -60,7 +63,7 @@ _SIDE_WORDS: Final = ("long", "short", "buy", "sell")
 # a bare word: tickers are ASCII letters and digits; Han characters stand alone so "ETH，2605附近" splits
 _WORD: Final = re.compile(rf"[A-Za-z0-9]+|[{CJK}]|[^\W\d_]+")
 BESIDE: Final = 3  # a lower-case bare ticker counts only this close to a side word ("took sol scalp long")
-_SATOSHI: Final = re.compile(r"\b(?:sats?|satoshis?)\b|\b0\.0000\d{2,}", re.IGNORECASE)
+_SATOSHI: Final = re.compile(r"\b(?:sats?|satoshis?)\b", re.IGNORECASE)
 
 
 def _load_markets() -> frozenset[str]:
@@ -78,6 +81,11 @@ def _base_ok(base: str) -> bool:
     return not base.isdigit() and base.upper() not in NOT_TICKERS
 
 
+def _pair_base_ok(base: str) -> bool:
+    """A base written with its quote ("MACD/USDT", "CROSSUSDT") is a market unless it is a call's own word."""
+    return not base.isdigit() and base.upper() not in CALL_WORDS
+
+
 def _bare_ok(word: str) -> bool:
     return _base_ok(word) and word.upper() not in COMMON_WORDS
 
@@ -91,7 +99,7 @@ def _pair(base: str, quote: str | None, default_quote: str) -> str:
 
 
 def _first_pair(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    return next((match for match in pattern.finditer(text) if _base_ok(match.group(1))), None)
+    return next((match for match in pattern.finditer(text) if _pair_base_ok(match.group(1))), None)
 
 
 def _structural(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
@@ -109,7 +117,7 @@ def _structural(text: str, default_quote: str, markets: frozenset[str]) -> str |
     for match in _TAGGED.finditer(text) if "#" in text or "$" in text else ():
         tag = match.group(1)
         known = tag.upper() in markets or tag.upper() in ALIASES
-        if (known or tag.isupper()) and _base_ok(tag) and len(tag) <= 10:
+        if ((known and _pair_base_ok(tag)) or (tag.isupper() and _base_ok(tag))) and len(tag) <= 10:
             return _pair(tag, None, default_quote)
     labelled = _LABELLED.search(text) if any(word in text.lower() for word in SYMBOL_LABELS) else None
     if labelled and (labelled.group(1).isupper() or labelled.group(1).upper() in markets) \
@@ -141,7 +149,7 @@ def _bare(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
 
 
 def satoshi_prices(text: str) -> bool:
-    """Prices written in satoshis ('sats', or eight-decimal prices): the quote is BTC."""
+    """Prices written in satoshis ('sats', 'satoshi'): the quote is BTC."""
     return _SATOSHI.search(text) is not None
 
 

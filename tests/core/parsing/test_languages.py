@@ -144,3 +144,55 @@ def test_a_result_post_quoting_the_call_is_an_update_and_a_plan_stays_a_call() -
     assert isinstance(parse(quoted), SignalUpdate)
     plan = "#KITE/USDT LONG\nENTRY: 0.1373\nTP: 0.1395\nSL: 0.1295\nMove SL to entry after TP1 hit"
     assert isinstance(parse(plan), NewSignal)
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("ETH SHORT\nShort below 3000\nTargets 2900 2800\nStop 3100",
+         ("ETH/USDT", Side.SHORT, (3000,), (2900, 2800), 3100, None)),
+        ("SOL LONG\nMarket\nTP 160\nSL 140", ("SOL/USDT", Side.LONG, (), (160,), 140, None)),
+        ("XRP LONG\nEntry: 0.5\nTarget 1 - 0.52\nTarget 2 - 0.54\nSL: 0.48",
+         ("XRP/USDT", Side.LONG, (0.5,), (0.52, 0.54), 0.48, None)),
+        ("SHIB LONG\nEntry: 1.2e-5\nTP: 1.4e-5\nSL: 1.0e-5",
+         ("SHIB/USDT", Side.LONG, (0.000012,), (0.000014,), 0.00001, None)),
+        ("ADA LONG\nCross 10-20\nEntry 0.5\nTP 0.55\nSL 0.45", ("ADA/USDT", Side.LONG, (0.5,), (0.55,), 0.45, 10)),
+        ("long btc 60000 sl 59000 tp 62000", ("BTC/USDT", Side.LONG, (60000,), (62000,), 59000, None)),
+        ("#CROSS/USDT LONG\nEntry: 0.5\nSL 0.45\nTP 0.6", ("CROSS/USDT", Side.LONG, (0.5,), (0.6,), 0.45, None)),
+        ("LINK long\nEntry: [14.5 - 14.2]\nTP: {15, 16}\nSL: (13.9)",
+         ("LINK/USDT", Side.LONG, (14.5, 14.2), (15, 16), 13.9, None)),
+        ("AVAX SHORT\nEntry: 30 – 31\nTP1: 29 | TP2: 28\nSL: 32",
+         ("AVAX/USDT", Side.SHORT, (30, 31), (29, 28), 32, None)),
+        ("BTC LONG\nEntry: 60000\nSL: 4H candle close below 58000\nTP: 64000",
+         ("BTC/USDT", Side.LONG, (60000,), (64000,), 58000, None)),
+        ("#ADA/BTC long\nEntry: 1250 - 1300 sats\nTargets: 1400 1500\nStop: 1150",
+         ("ADA/BTC", Side.LONG, (1250, 1300), (1400, 1500), 1150, None)),
+    ],
+)
+def test_layouts(text: str, fields: tuple[object, ...]) -> None:
+    result = call(text)
+    assert (result.symbol, result.side, result.entries, result.take_profits, result.stop_loss, result.leverage) \
+        == fields
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "new_stop"),
+    [
+        ("止盈预计: 84000/86600/89300", UpdateAction.OTHER, None),
+        ("SL: 58200", UpdateAction.MOVE_SL, 58200),
+        ("Новые цели: 3200, 3300", UpdateAction.OTHER, None),
+        ("Все цели достигнуты #SOL", UpdateAction.TP_HIT, None),
+        ("全部止盈 #BTC", UpdateAction.TP_HIT, None),
+        ("止盈1已到达", UpdateAction.TP_HIT, None),
+        ("BTC/USDT\nFinal profit: 120% ✅", UpdateAction.OTHER, None),
+        ("#SOL second entry opened at 145", UpdateAction.OTHER, None),
+    ],
+)
+def test_new_levels_and_results_are_updates(text: str, action: UpdateAction, new_stop: float | None) -> None:
+    result = parse(text)
+    assert isinstance(result, SignalUpdate) and (result.action, result.new_stop) == (action, new_stop), result
+
+
+def test_item_numbers_and_tallies_are_not_levels() -> None:
+    assert isinstance(parse("$10 target 1\n$50 target 2"), Noise)
+    assert isinstance(parse("会员群策略【盈利29 保本4 亏损3】"), Noise)
