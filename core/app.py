@@ -27,6 +27,7 @@ from core.services.execution import Executor
 from core.services.gateways import GatewayRouter, ccxt_connector
 from core.services.health import health
 from core.services.market_alerts import MarketAlerts
+from core.services.market_list import MarketList
 from core.services.monitor import Monitor
 from core.services.notify import Notifier
 from core.services.orders import OrderDesk
@@ -55,6 +56,7 @@ class Services:
     executor: Executor
     gateways: GatewayRouter
     reconciler: Reconciler
+    market_list: MarketList
 
     async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
         return await health(self.client, timeout)
@@ -62,7 +64,9 @@ class Services:
     async def start_up(self) -> None:
         """Before taking new work: learn what reached the venues while we were down (reconcile), then finish
         the messages an earlier run stopped in the middle of. A failing step is logged; the jobs retry it."""
-        for name, step in (("reconcile", self.reconciler.run), ("resume", self.pipeline.resume_unfinished)):
+        steps = (("market list", self.market_list.load), ("reconcile", self.reconciler.run),
+                 ("resume", self.pipeline.resume_unfinished))
+        for name, step in steps:
             try:
                 await step()
             except Exception:
@@ -123,7 +127,9 @@ async def build_services(
         closer = PositionCloser(executor, notifier, clock)
         trader = Trader(desk=desk, executor=executor, decider=Decider(price_source, clock, gateways.balance_of),
                         closer=closer, notifier=notifier, clock=clock)
-        pipeline = Pipeline(trader)
+        venues = [source for source in market.sources if isinstance(source, CcxtMarketData)] if market else []
+        market_list = MarketList(venues, clock)
+        pipeline = Pipeline(trader, market_list.current)
         feed = price_source if isinstance(price_source, ReplayPriceSource) else QuoteBars(price_source)
         monitor = Monitor(executor, feed, paper, clock, on_closed=trader.after_close)
         scheduler.add_job(monitor.tick, "interval", seconds=settings.monitor_interval_s, id="monitor",
@@ -132,9 +138,11 @@ async def build_services(
         scheduler.add_job(reconciler.run, "interval", minutes=1, id="reconcile", max_instances=1, coalesce=True)
         scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
                           max_instances=1, coalesce=True)
+        scheduler.add_job(market_list.refresh, "interval", hours=24, id="market_list", max_instances=1,
+                          coalesce=True)
         yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                        notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
-                       executor=executor, gateways=gateways, reconciler=reconciler)
+                       executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)

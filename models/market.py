@@ -31,3 +31,15 @@ class MonitorCursor(Document):
 
     class Settings:
         name = "monitor_cursors"
+
+
+class VenueMarkets(Document):
+    """The base assets one exchange lists (ccxt load_markets), cached so a restart needs no network; refreshed
+    daily. The parser reads their union to accept bare tickers and refuse words that are no market."""
+
+    exchange: Indexed(str, unique=True)  # type: ignore[valid-type]
+    bases: list[str]
+    fetched_at_ms: int
+
+    class Settings:
+        name = "venue_markets"

@@ -42,6 +42,13 @@ class CcxtMarketData:
         except ccxt.BaseError as exc:
             raise PriceUnavailable(f"{self.name} {what}: {type(exc).__name__} ({str(exc)[:120]})") from None
 
+    async def base_assets(self) -> frozenset[str]:
+        """The base assets of the exchange's active markets (ccxt load_markets): what a bare ticker may name."""
+        async with self._failing_as_unavailable("market list"):
+            markets = await self.exchange.load_markets(reload=True)
+        return frozenset(str(m["base"]).upper() for m in markets.values()
+                         if m.get("base") and m.get("active") is not False)
+
     async def quote(self, symbol: str, at: datetime) -> Quote:
         """The last traded price; the quote's time is the exchange's, so staleness can be judged."""
         async with self._failing_as_unavailable(f"ticker {symbol}"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pymongo.errors import DuplicateKeyError
@@ -32,11 +33,11 @@ class IngestResult:
     outcomes: list[TradeOutcome] = field(default_factory=list)
 
 
-def _context(provider: Provider, message: Message) -> ParseContext:
+def _context(provider: Provider, message: Message, markets: frozenset[str] | None = None) -> ParseContext:
     hints = provider.format_hints
     return ParseContext(default_quote=hints.default_quote, default_leverage=hints.default_leverage,
                         prices_in_satoshis=hints.prices_in_satoshis, language=hints.language,
-                        reply_to=message.reply_to, templates=tuple(provider.format_templates))
+                        reply_to=message.reply_to, templates=tuple(provider.format_templates), markets=markets)
 
 
 def _signal_doc(message: Message, parsed: NewSignal | RejectedSignal | SignalUpdate) -> Signal:
@@ -54,8 +55,9 @@ def _signal_doc(message: Message, parsed: NewSignal | RejectedSignal | SignalUpd
 
 
 class Pipeline:
-    def __init__(self, trader: Trader) -> None:
+    def __init__(self, trader: Trader, markets: Callable[[], frozenset[str] | None] = lambda: None) -> None:
         self.trader = trader
+        self.markets = markets  # the venues' base assets for the parser (None: its bundled snapshot)
         self.updates = ProviderUpdates(trader.executor, trader.closer, trader.notifier)
 
     async def ingest(self, raw: RawMessage) -> IngestResult:
@@ -85,7 +87,7 @@ class Pipeline:
         return count
 
     async def _process(self, message: Message, provider: Provider) -> IngestResult:
-        parsed: ParseResult = parse(message.text, _context(provider, message))
+        parsed: ParseResult = parse(message.text, _context(provider, message, self.markets()))
         outcomes: list[TradeOutcome] = []
         reason: str | None = None
         if isinstance(parsed, Noise):
