@@ -51,6 +51,7 @@ class Value:
     joined: bool  # joined to the previous value by a dash/underscore/"to" on the same line
     line: int = 0
     at: int = -1  # its token index
+    raw: str = ""  # as written
 
 
 @dataclass(slots=True)
@@ -183,7 +184,8 @@ class _Collector:
 
     def value(self, number: float, at: int = -1) -> None:
         cur = self.current
-        value = Value(number, self.indexed_next, self.joined_next, self.line, at)
+        value = Value(number, self.indexed_next, self.joined_next, self.line, at,
+                      self.tokens.lower[at] if at >= 0 else "")
         if cur is None:
             self.draft.orphans.append(value)
         elif cur.kind == "lev_label":  # "leverage 20", "плечо - 30": a leverage label's bare number
@@ -442,21 +444,27 @@ class _Collector:
         return i + 1
 
     def item_after_label(self, i: int) -> bool:
-        """"Target 1 - 0.52", "TP 2 -> 0.54": a small whole number between a target label and a price, or ending
-        the line after the label."""
-        tokens = self.tokens
-        cur = self.current
-        if self.last != "label" or cur is None or cur.kind != "tp" or cur.values or not tokens.lower[i].isdigit():
-            return False
-        if self.indexed_next:
+        """An item number of a target list: "Target 1 - 0.52", "Alvo 6 - Lua!: 263.10", or at a line's start
+        inside the list ("1 - 0.52", "[2] 0.54", "🎯3 0.56"); "$10 target 1" ends its line with it."""
+        tokens, cur = self.tokens, self.current
+        word = tokens.lower[i]
+        if cur is None or cur.kind != "tp" or not word.isdigit() or int(word) > MAX_INDEX or self.indexed_next:
             return False  # "TP2: 28": the label carried the number already
-        if int(tokens.lower[i]) > MAX_INDEX:
+        after_label = self.last == "label" and not cur.values
+        k = i - 1
+        while k >= 0 and tokens.lower[k] in ("(", "[", "#"):
+            k -= 1
+        line_start = k < 0 or tokens.lower[k] == "\n"
+        if not (after_label or line_start):
             return False
-        if i + 1 >= tokens.count or tokens.lower[i + 1] == "\n":
-            return True  # "$10 target 1": the item number, its price stood before the label
-        if tokens.lower[i + 1] not in ("-", "="):
+        nxt = tokens.lower[i + 1] if i + 1 < tokens.count else "\n"
+        if nxt == "\n":
+            return after_label  # "$10 target 1": the item number, its price stood before the label
+        if line_start and _price_token(tokens, i + 1) and "." in tokens.lower[i + 1]:
+            return True  # "1 0.52"
+        if nxt not in ("-", "=", "/", "]", ")", ":"):
             return False
-        k = i + 2  # "Alvo 6 - Lua!: 263.10": a price follows later on the line
+        k = i + 2  # a price follows later on the line
         while k < tokens.count and tokens.lower[k] != "\n":
             if _price_token(tokens, k):
                 return True

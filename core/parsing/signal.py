@@ -6,13 +6,36 @@ from typing import Final
 
 from core.domain import EntryType, NewSignal, Side
 from core.parsing.extras import read_extras
-from core.parsing.fields import Draft, Section, entry_is_range
+from core.parsing.fields import MAX_INDEX, Draft, Section, Value, entry_is_range
 
 _SIDES: Final = {side.value: side for side in Side}  # a dict lookup costs less than Side(value)
 
 
 def _entry_section(draft: Draft) -> Section | None:
     return draft.first("entry") or draft.first("weak_entry")
+
+
+def _numbers(values: list[Value]) -> tuple[float, ...]:
+    """The prices of a field, written out: item numbers dropped (a list numbered 1, 2, 3 between its prices),
+    and an abbreviated continuation completed ("0.00000450-470" is 0.00000450 and 0.00000470)."""
+    ints = [n for n, v in enumerate(values) if v.number.is_integer() and v.number <= MAX_INDEX and not v.joined]
+    numbered = len(ints) >= 2 and [values[n].number for n in ints] == [float(k) for k in range(1, len(ints) + 1)] \
+        and all(n + 1 < len(values) and n + 1 not in ints for n in ints)
+    if numbered and any(not values[n].indexed for n in ints):
+        values = [v for n, v in enumerate(values) if n not in ints]
+    prices: list[float] = []
+    for n, value in enumerate(values):
+        prices.append(_continued(values[n - 1], value) if n and value.joined else value.number)
+    return tuple(prices)
+
+
+def _continued(before: Value, value: Value) -> float:
+    head, dot, decimals = before.raw.partition(".")
+    tail = value.raw
+    if not (dot and tail.isdigit() and before.number < 1 <= value.number and len(decimals) > len(tail) >= 2):
+        return value.number
+    completed = float(f"{head}.{decimals[:-len(tail)]}{tail}")
+    return completed if 0.5 < completed / before.number < 2 else value.number
 
 
 def entries_of(draft: Draft) -> tuple[EntryType | None, tuple[float, ...], float | None]:
@@ -22,13 +45,13 @@ def entries_of(draft: Draft) -> tuple[EntryType | None, tuple[float, ...], float
         beside = draft.beside  # "long btc 60000 sl 59000"
         if beside and not draft.market_outside:
             kind = EntryType.RANGE if len(beside) == 2 and beside[1].joined else EntryType.LIMIT
-            return kind, tuple(v.number for v in beside), None
+            return kind, _numbers(beside), None
         market = draft.market_outside or draft.market_alone
         return (EntryType.MARKET, (), None) if market else (None, (), None)
     ladder = [s for s in draft.all("entry") if s.values] if section.kind == "entry" else []
     if len(ladder) > 1 and not section.market:  # "Entry 1: 1800 / Entry 2: 1750": one ladder
         return EntryType.LIMIT, tuple(v.number for s in ladder for v in s.values), None
-    prices = tuple(v.number for v in section.values)
+    prices = _numbers(section.values)
     if section.market or (draft.market_outside and len(prices) == 1):  # "Buy (Instant Execution) / Entry: 1.39"
         return EntryType.MARKET, (), prices[0] if prices else None
     if not prices:
@@ -44,7 +67,7 @@ def targets_of(draft: Draft) -> tuple[float | str, ...]:
         return tuple(p.lstrip("+") for s in sections for part in s.percents for p in part.split("-") if p)
     if any(v.indexed for v in values):  # a numbered list: stray unnumbered numbers are not targets
         values = [v for v in values if v.indexed]
-    return tuple(v.number for v in values)
+    return _numbers(values)
 
 
 def stop_of(draft: Draft) -> float | str | None:

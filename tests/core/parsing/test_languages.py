@@ -196,3 +196,17 @@ def test_new_levels_and_results_are_updates(text: str, action: UpdateAction, new
 def test_item_numbers_and_tallies_are_not_levels() -> None:
     assert isinstance(parse("$10 target 1\n$50 target 2"), Noise)
     assert isinstance(parse("会员群策略【盈利29 保本4 亏损3】"), Noise)
+
+
+@pytest.mark.parametrize("targets", [
+    "1 - 0.52\n2 - 0.54", "1/ 0.52\n2/ 0.54", "#1 0.52\n#2 0.54", "🎯1 0.52\n🎯2 0.54", "① 0.52\n② 0.54",
+    "Target 1 → 0.52\nTarget 2 → 0.54", "TP1 ➡️ 0.52\nTP2 ➡️ 0.54", "[1] 0.52\n[2] 0.54", "1 0.52\n2 0.54",
+    "1⃣ 0.52 2⃣ 0.54", "Tp 1 = 0.52 | Tp 2 = 0.54", "🥇0.52\n🥈0.54",
+])
+def test_numbered_lists_of_any_style_never_read_their_numbers_as_prices(targets: str) -> None:
+    assert call("#XRP/USDT LONG\nEntry: 0.5\nSL: 0.48\nTargets:\n" + targets).take_profits == (0.52, 0.54)
+
+
+def test_an_abbreviated_continuation_of_a_long_decimal_is_completed() -> None:
+    result = call("#PEPE long\nEntry: 0.00001234 - 1250\nTargets: 0.0000130 - 140\nSL: 0.0000118")
+    assert result.entries == (0.00001234, 0.0000125) and result.take_profits == (0.000013, 0.000014)
