@@ -68,6 +68,9 @@ def explain(text: str, context: ParseContext | None = None) -> list[str]:
         if word:
             lines.append(f"{name} '{word}'")
     record = to_record(None, parse(text, context))
+    if record.get("extras", {}).get("levels_by") == "consistency":
+        lines.append("stop and targets: unlabelled prices placed by consistency (a long's stop below the entry, "
+                     "targets above, nearest first; a short the reverse)")
     verdict = record["kind"] + (f" ({record['update_action']})" if record["kind"] == "update" else "")
     lines.append(f"result: {verdict}" + (f" - {record['reason']}" if record.get("reason") else ""))
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from core.domain import EntryType, NewSignal, Side
+from core.parsing.consistency import nearest_first, split_side_prices, unlabelled_levels
 from core.parsing.extras import read_extras
 from core.parsing.fields import MAX_INDEX, Draft, Section, Value, entry_is_range
 
@@ -104,18 +105,34 @@ def side_of(draft: Draft, entries: tuple[float, ...], reference: float | None,
     return (votes.pop(), True) if len(votes) == 1 else (None, False)
 
 
+def _entry_end(draft: Draft) -> int:
+    """The token index of the entry's last price (the unlabelled levels come after it)."""
+    section = _entry_section(draft)
+    values = section.values if section is not None else draft.beside
+    return max((v.at for v in values), default=-1)
+
+
 def build_signal(draft: Draft, symbol: str, default_leverage: float | None,
                  lower: str = "") -> tuple[NewSignal | None, str]:
     """The signal, or None and what is missing; `lower` is the lower-cased text, read for optional tags."""
+    split_side_prices(draft)
     entry_type, entries, reference = entries_of(draft)
     targets = targets_of(draft)
     stop = stop_of(draft)
     if entry_type is None:
         return None, "no entry price or market-entry instruction"
     side, implied = side_of(draft, entries, reference, targets, stop)
+    extras: dict[str, str] = {}
+    anchor = (sum(entries) / len(entries)) if entries else reference
+    if anchor and not targets and stop is None and draft.sides:
+        loose = unlabelled_levels(draft, anchor, _SIDES[draft.sides[0]], _entry_end(draft))
+        if loose is not None:
+            stop, targets = loose
+            extras["levels_by"] = "consistency"
     if side is None:
         return None, "no side (long/short) written and the levels do not imply one"
-    extras: dict[str, str] = {}
+    if targets and all(isinstance(t, float) for t in targets):
+        targets = nearest_first(targets, side)  # type: ignore[arg-type]
     if implied:
         extras["side_implied_by"] = "levels"
     if reference is not None:

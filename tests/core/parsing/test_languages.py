@@ -210,3 +210,24 @@ def test_numbered_lists_of_any_style_never_read_their_numbers_as_prices(targets:
 def test_an_abbreviated_continuation_of_a_long_decimal_is_completed() -> None:
     result = call("#PEPE long\nEntry: 0.00001234 - 1250\nTargets: 0.0000130 - 140\nSL: 0.0000118")
     assert result.entries == (0.00001234, 0.0000125) and result.take_profits == (0.000013, 0.000014)
+
+
+@pytest.mark.parametrize(
+    ("text", "entries", "targets", "stop"),
+    [
+        ("BTC LONG 60000 58000 62000 64000", (60000,), (62000, 64000), 58000),
+        ("ETH short 3000 3100 2900 2800", (3000,), (2900, 2800), 3100),
+        ("BTC long 60000-60500 58000 62000 64000", (60000, 60500), (62000, 64000), 58000),
+        ("XRP LONG\nEntry: 0.5\nTargets: 0.56 0.54 0.52\nSL 0.48", (0.5,), (0.52, 0.54, 0.56), 0.48),
+    ],
+)
+def test_consistency_assigns_what_the_labels_leave_open(text: str, entries: tuple[float, ...],
+                                                        targets: tuple[float, ...], stop: float) -> None:
+    result = call(text)
+    assert (result.entries, result.take_profits, result.stop_loss) == (entries, targets, stop)
+
+
+def test_a_call_with_no_consistent_reading_is_rejected_with_the_reason() -> None:
+    result = parse("ETH，2605附近，做多\n止损预计：2579\n止盈预计：2557")  # both levels below a long's entry
+    assert isinstance(result, RejectedSignal)
+    assert result.reason == "target 1 (2557) is not above the long entry (2605)"
