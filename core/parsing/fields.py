@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from core.parsing.lexicon import (
@@ -140,6 +141,12 @@ class _Tokens:
         return sep.join(self.lower[start:end])
 
 
+@lru_cache(maxsize=512)
+def _label_side(label: str) -> str | None:
+    """The side a label names ("buy zone", "short below"), or None ("entry zone")."""
+    return next((found for word in label.split() if (found := side_of_word(word))), None)
+
+
 def _price_token(tokens: _Tokens, k: int) -> bool:
     word = tokens.lower[k]
     if not word[0].isdigit() or not is_number(word):
@@ -174,7 +181,7 @@ class _Collector:
 
     def open(self, kind: str, label: str) -> None:
         """Start a section; labels are lower-case already (they come from the tokens)."""
-        side = next((found for word in label.split() if (found := side_of_word(word))), None)
+        side = _label_side(label) if kind in ("entry", "side_entry") else None
         if kind == "side_entry" or (kind == "entry" and side is not None):  # "Buy zone", "Short below", "SELL 3"
             kind = "tp" if self.draft.first("entry") else "entry"
             if side:
@@ -335,11 +342,12 @@ class _Collector:
     def numeric(self, i: int, low: str) -> int:
         if is_number(low):
             return self.number(i)
-        lev = LEVERAGE.fullmatch(low)
+        last = low[-1]
+        lev = LEVERAGE.fullmatch(low) if last in LEVERAGE_SUFFIXES else None
         if lev is not None:
             self.leverage(i, float(lev.group(1)))
             return i + 1
-        thousands = THOUSANDS.fullmatch(low)
+        thousands = THOUSANDS.fullmatch(low) if last == "k" else None
         if thousands is not None:
             self.value(float(thousands.group(1)) * 1000)
             self.last = "num"

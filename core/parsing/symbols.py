@@ -119,11 +119,30 @@ def _structural(text: str, default_quote: str, markets: frozenset[str]) -> str |
         known = tag.upper() in markets or tag.upper() in ALIASES
         if ((known and _pair_base_ok(tag)) or (tag.isupper() and _base_ok(tag))) and len(tag) <= 10:
             return _pair(tag, None, default_quote)
-    labelled = _LABELLED.search(text) if any(word in text.lower() for word in SYMBOL_LABELS) else None
+    labelled = _labelled(text)
     if labelled and (labelled.group(1).isupper() or labelled.group(1).upper() in markets) \
             and _base_ok(labelled.group(1)):
         return _pair(labelled.group(1), None, default_quote)
     return None
+
+
+def _labelled(text: str) -> re.Match[str] | None:
+    """The first "coin: X" / "pair - X" in the text: the label words are found with str.find, and the pattern
+    is matched only where one starts (a scan of the whole alternation costs more than the message)."""
+    lower = text.lower()
+    if len(lower) != len(text):  # a rare letter changed length when lower-cased: offsets differ
+        return _LABELLED.search(text)
+    best: re.Match[str] | None = None
+    for word in SYMBOL_LABELS:
+        start = lower.find(word)
+        while start != -1 and (best is None or start < best.start()):
+            if start == 0 or not lower[start - 1].isalpha():
+                match = _LABELLED.match(text, start)
+                if match is not None:
+                    best = match
+                    break
+            start = lower.find(word, start + 1)
+    return best
 
 
 def _bare(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
@@ -138,12 +157,15 @@ def _bare(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
             if _bare_ok(ticker) and ticker.upper() in markets:
                 return _pair(ticker, None, default_quote)
     words = _WORD.findall(text)
-    sides = [n for n, word in enumerate(words) if word.lower() in LONG_WORDS or word.lower() in SHORT_WORDS]
+    sides: list[int] | None = None
     for n, word in enumerate(words):
-        upper = word.upper()
-        if upper not in markets or not _bare_ok(word) or not word.isascii():
+        if not word.isascii() or word.upper() not in markets or not _bare_ok(word):
             continue
-        if (word.isupper() and len(word) >= 2) or any(abs(n - s) <= BESIDE for s in sides):
+        if word.isupper() and len(word) >= 2:
+            return _pair(word, None, default_quote)
+        if sides is None:  # only for a lower-case candidate: where the side words stand
+            sides = [k for k, w in enumerate(words) if w.lower() in LONG_WORDS or w.lower() in SHORT_WORDS]
+        if any(abs(n - s) <= BESIDE for s in sides):
             return _pair(word, None, default_quote)
     return None
 
