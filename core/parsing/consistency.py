@@ -9,7 +9,7 @@ from itertools import pairwise
 from typing import Final
 
 from core.domain import Side
-from core.parsing.fields import Draft
+from core.parsing.draft import Draft
 from core.parsing.lexicon import LONG_WORDS, SHORT_WORDS
 
 SIDE_LABELS: Final = frozenset(LONG_WORDS | SHORT_WORDS | {"side"})

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from core.parsing.context import ParseContext
-from core.parsing.fields import collect, entry_is_range
+from core.parsing.draft import entry_is_range
+from core.parsing.fields import collect
 from core.parsing.lexicon import CJK
 from core.parsing.normalize import normalize
 from core.parsing.output import to_record

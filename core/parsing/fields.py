@@ -6,15 +6,13 @@ looked up in `lexicon.PHRASES`, so the cost is one dictionary probe per word.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
 
+from core.parsing.draft import Draft, Section, Value
 from core.parsing.lexicon import (
     CHECKS,
     CLOSER_LOOK_INITIALS,
-    COLON,
     ENTERED,
     HORIZON_WORDS,
     INTERESTING,
@@ -24,8 +22,6 @@ from core.parsing.lexicon import (
     PHRASES,
     RANGE_WORDS,
     THOUSANDS,
-    TOKEN,
-    TOKEN_ASCII,
     TP_INDEXED,
     WEAK_ENTRY_WORDS,
     is_letter,
@@ -33,112 +29,14 @@ from core.parsing.lexicon import (
     side_of_word,
     to_number,
 )
+from core.parsing.tokens import MAX_INDEX, Tokens, is_index, price_token
 
-_RANGE_LABEL: Final = re.compile(r"zone|between|around|range|area", re.IGNORECASE)
 PROSE_WORDS: Final = 6  # a label followed by this many words before any number is prose ("our last entry and it...")
 # a market word counts outside an entry label this close to a side word on its line ("Took an ETH scalp long")
 MARKET_NEAR: Final = 4
 MARKET_WORDS: Final = 1  # ... and inside an entry section only this soon after the label ("Entry at CMP")
-MAX_INDEX: Final = 30
-_LINE_PUNCTUATION: Final = frozenset({":", "(", ")", "-", ".", "=", "/"})
 _INERT: Final = frozenset({":", "(", ")", "$", "=", "+", "/", ".", "#", "%"})
 TRAILING_TOKENS: Final = 40
-
-
-@dataclass(slots=True)
-class Value:
-    number: float
-    indexed: bool  # written after an item number ("1)", "TP2", "Target 3:")
-    joined: bool  # joined to the previous value by a dash/underscore/"to" on the same line
-    line: int = 0
-    at: int = -1  # its token index
-    raw: str = ""  # as written
-
-
-@dataclass(slots=True)
-class Section:
-    kind: str  # entry | weak_entry | tp | stop | lev_label | ign
-    label: str
-    values: list[Value] = field(default_factory=list)
-    percents: list[str] = field(default_factory=list)
-    market: bool = False
-    words: int = 0  # plain words since the label
-    prose: int = -1  # plain words between the label and its first value (-1: no value yet)
-
-
-@dataclass(slots=True)
-class Draft:
-    sections: list[Section] = field(default_factory=list)
-    sides: list[str] = field(default_factory=list)  # written side words, in order
-    leverages: list[tuple[float, bool]] = field(default_factory=list)  # (value, under a leverage label)
-    market_outside: bool = False  # a market-entry word next to a side word, outside any label's section
-    checks_after_numbers: int = 0  # ✅ right after a price: a result report
-    trailing: str | None = None
-    orphans: list[Value] = field(default_factory=list)  # numbers before any label
-    beside: list[Value] = field(default_factory=list)  # unlabelled prices right after "long btc": the entry
-    market_alone: bool = False  # a market instruction standing on its own line ("Market", "CMP")
-
-    def first(self, kind: str) -> Section | None:
-        return next((s for s in self.sections if s.kind == kind and (s.values or s.percents or s.market)), None)
-
-    def all(self, kind: str) -> list[Section]:
-        return [s for s in self.sections if s.kind == kind]
-
-
-class _Tokens:
-    """The lower-cased token list and the small look-arounds the rules need."""
-
-    def __init__(self, lower: str) -> None:
-        self.text = lower
-        self.lower: list[str] = (TOKEN_ASCII if lower.isascii() else TOKEN).findall(lower)
-        self.count = len(self.lower)
-
-    def phrase_at(self, i: int) -> tuple[str, int] | None:
-        """(kind, tokens used) of the longest label phrase starting at token i; '-' between words is skipped."""
-        lower, count = self.lower, self.count
-        n = i + 1
-        while n < count and lower[n] == "-":
-            n += 1
-        second = lower[n] if n < count else ""
-        second = COLON if second in (":", "=") else second
-        for words, kind in PHRASES.get(lower[i], ()):
-            if len(words) > 1 and words[1] != second:
-                continue  # most candidates differ at the second word: skip them without the walk
-            k = i + 1
-            for word in words[1:]:
-                while k < count and lower[k] == "-":
-                    k += 1
-                if k >= count:
-                    break
-                if word == COLON:
-                    if lower[k] not in (":", "="):
-                        break
-                elif lower[k] != word:
-                    break
-                k += 1
-            else:
-                return kind, k - i
-        return None
-
-    def number_after(self, i: int) -> int | None:
-        """Index of a price token right after token i on the same line (skipping ':' '=' '$'), else None."""
-        k = i + 1
-        while k < self.count and self.lower[k] in (":", "=", "$"):
-            k += 1
-        return k if k < self.count and _price_token(self, k) else None
-
-    def alone(self, start: int, end: int) -> bool:
-        """Tokens start..end fill their line (punctuation aside)."""
-        before = start - 1
-        while before >= 0 and self.lower[before] in _LINE_PUNCTUATION:
-            before -= 1
-        after = end
-        while after < self.count and self.lower[after] in _LINE_PUNCTUATION:
-            after += 1
-        return (before < 0 or self.lower[before] == "\n") and (after >= self.count or self.lower[after] == "\n")
-
-    def joined(self, start: int, end: int, sep: str = " ") -> str:
-        return sep.join(self.lower[start:end])
 
 
 @lru_cache(maxsize=512)
@@ -147,28 +45,9 @@ def _label_side(label: str) -> str | None:
     return next((found for word in label.split() if (found := side_of_word(word))), None)
 
 
-def _price_token(tokens: _Tokens, k: int) -> bool:
-    word = tokens.lower[k]
-    if not word[0].isdigit() or not is_number(word):
-        return False
-    if k > 0 and tokens.lower[k - 1] == "#":
-        return False  # "#0941" is an id
-    return not (k + 1 < tokens.count and tokens.lower[k + 1] == "%")
-
-
-def _is_index(tokens: _Tokens, k: int) -> bool:
-    word = tokens.lower[k]
-    if not word.isdigit() or int(word) > MAX_INDEX:
-        return False
-    nxt = tokens.lower[k + 1] if k + 1 < tokens.count else ""
-    if nxt in (":", ")"):
-        return True
-    return nxt == "." and (k == 0 or tokens.lower[k - 1] == "\n")
-
-
 class _Collector:
     def __init__(self, lower: str) -> None:
-        self.tokens = _Tokens(lower)
+        self.tokens = Tokens(lower)
         self.draft = Draft()
         self.current: Section | None = None
         self.indexed_next = False
@@ -443,7 +322,7 @@ class _Collector:
             return i + 1  # an id such as "#0941"
         if nxt == "%":
             return self.percent(i)
-        if _is_index(tokens, i) or self.item_after_label(i):
+        if is_index(tokens, i) or self.item_after_label(i):
             self.indexed_next = True
             self.last = "index"
             return i + 1
@@ -468,13 +347,13 @@ class _Collector:
         nxt = tokens.lower[i + 1] if i + 1 < tokens.count else "\n"
         if nxt == "\n":
             return after_label  # "$10 target 1": the item number, its price stood before the label
-        if line_start and _price_token(tokens, i + 1) and "." in tokens.lower[i + 1]:
+        if line_start and price_token(tokens, i + 1) and "." in tokens.lower[i + 1]:
             return True  # "1 0.52"
         if nxt not in ("-", "=", "/", "]", ")", ":"):
             return False
         k = i + 2  # a price follows later on the line
         while k < tokens.count and tokens.lower[k] != "\n":
-            if _price_token(tokens, k):
+            if price_token(tokens, k):
                 return True
             k += 1
         return False
@@ -500,10 +379,3 @@ class _Collector:
 def collect(lower: str) -> Draft:
     """One pass over the tokens of lower-cased text; numbers go to the section of the label before them."""
     return _Collector(lower).run()
-
-
-def entry_is_range(section: Section) -> bool:
-    values = section.values
-    if len(values) != 2 or any(v.indexed for v in values):
-        return False
-    return bool(_RANGE_LABEL.search(section.label)) or values[1].joined

@@ -6,7 +6,8 @@ from typing import Final
 
 from core.domain import NewSignal, Noise, ParseResult, RejectedSignal, SignalUpdate, UpdateAction
 from core.parsing.context import ParseContext
-from core.parsing.fields import Draft, collect
+from core.parsing.draft import Draft
+from core.parsing.fields import collect
 from core.parsing.normalize import normalize
 from core.parsing.screen import ascii_words, is_question, non_crypto_word, opinion_word
 from core.parsing.signal import build_signal

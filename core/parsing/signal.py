@@ -6,8 +6,9 @@ from typing import Final
 
 from core.domain import EntryType, NewSignal, Side
 from core.parsing.consistency import nearest_first, split_side_prices, unlabelled_levels
+from core.parsing.draft import Draft, Section, Value, entry_is_range
 from core.parsing.extras import read_extras
-from core.parsing.fields import MAX_INDEX, Draft, Section, Value, entry_is_range
+from core.parsing.tokens import MAX_INDEX
 
 _SIDES: Final = {side.value: side for side in Side}  # a dict lookup costs less than Side(value)
 
