@@ -97,59 +97,66 @@ def market_data(settings: Settings, clock: Clock, alerts: MarketAlerts) -> Price
 
 
 @asynccontextmanager
+async def database_uri(settings: Settings) -> AsyncIterator[str]:
+    """MONGODB_URI, or the embedded server in the data dir: started here, stopped on the way out."""
+    if settings.mongodb_uri is not None:
+        yield settings.mongodb_uri.get_secret_value()
+        return
+    embedded = EmbeddedMongo(settings.data_dir.resolve())
+    uri = await asyncio.to_thread(embedded.start)
+    try:
+        yield uri
+    finally:
+        await asyncio.to_thread(embedded.stop)
+
+
+@asynccontextmanager
 async def build_services(
     settings: Settings, *, prices: PriceSource | None = None, clock: Clock = system_clock
 ) -> AsyncIterator[Services]:
     """Everything the roles need, opened in order and closed in reverse (also on errors)."""
     secrets = load_secret_box(settings)
-    embedded: EmbeddedMongo | None = None
-    if settings.mongodb_uri is not None:
-        uri = settings.mongodb_uri.get_secret_value()
-    else:
-        embedded = EmbeddedMongo(settings.data_dir.resolve())
-        uri = await asyncio.to_thread(embedded.start)
-    client = make_client(uri)
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    gateways: GatewayRouter | None = None
-    market: MarketData | None = None
-    try:
-        await open_database(client, settings.db_name)
-        accounts = AccountService(settings.paper_start_balance)
-        notifier = Notifier(clock)
-        price_source = prices or market_data(settings, clock, MarketAlerts(notifier, clock))
-        market = price_source if isinstance(price_source, MarketData) else None
-        paper = PaperGateway(prices=price_source, store=MongoPaperStore(), clock=clock,
-                             costs=Costs.from_settings(paper_costs(settings)))
-        gateways = GatewayRouter(paper, ccxt_connector(secrets, settings.exchange_base_url,
-                                                          rate_limit_ms=settings.exchange_rate_limit_ms))
-        desk = OrderDesk(gateways, clock)
-        executor = Executor(desk, notifier, clock)
-        closer = PositionCloser(executor, notifier, clock)
-        trader = Trader(desk=desk, executor=executor, decider=Decider(price_source, clock, gateways.balance_of),
-                        closer=closer, notifier=notifier, clock=clock)
-        venues = [source for source in market.sources if isinstance(source, CcxtMarketData)] if market else []
-        market_list = MarketList(venues, clock)
-        pipeline = Pipeline(trader, market_list.current)
-        feed = price_source if isinstance(price_source, ReplayPriceSource) else QuoteBars(price_source)
-        monitor = Monitor(executor, feed, paper, clock, on_closed=trader.after_close)
-        scheduler.add_job(monitor.tick, "interval", seconds=settings.monitor_interval_s, id="monitor",
-                          max_instances=1, coalesce=True)
-        reconciler = Reconciler(executor, notifier, clock)
-        scheduler.add_job(reconciler.run, "interval", minutes=1, id="reconcile", max_instances=1, coalesce=True)
-        scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
-                          max_instances=1, coalesce=True)
-        scheduler.add_job(market_list.refresh, "interval", hours=24, id="market_list", max_instances=1,
-                          coalesce=True)
-        yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
-                       notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
-                       executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list)
-    finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        if gateways is not None:
-            await gateways.close()
-        if market is not None:
-            await market.close()
-        await client.close()
-        if embedded is not None:
-            await asyncio.to_thread(embedded.stop)
+    async with database_uri(settings) as uri:
+        client = make_client(uri)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        gateways: GatewayRouter | None = None
+        market: MarketData | None = None
+        try:
+            await open_database(client, settings.db_name)
+            accounts = AccountService(settings.paper_start_balance)
+            notifier = Notifier(clock)
+            price_source = prices or market_data(settings, clock, MarketAlerts(notifier, clock))
+            market = price_source if isinstance(price_source, MarketData) else None
+            paper = PaperGateway(prices=price_source, store=MongoPaperStore(), clock=clock,
+                                 costs=Costs.from_settings(paper_costs(settings)))
+            gateways = GatewayRouter(paper, ccxt_connector(secrets, settings.exchange_base_url,
+                                                              rate_limit_ms=settings.exchange_rate_limit_ms))
+            desk = OrderDesk(gateways, clock)
+            executor = Executor(desk, notifier, clock)
+            closer = PositionCloser(executor, notifier, clock)
+            trader = Trader(desk=desk, executor=executor, decider=Decider(price_source, clock, gateways.balance_of),
+                            closer=closer, notifier=notifier, clock=clock)
+            venues = [source for source in market.sources if isinstance(source, CcxtMarketData)] if market else []
+            market_list = MarketList(venues, clock)
+            pipeline = Pipeline(trader, market_list.current)
+            feed = price_source if isinstance(price_source, ReplayPriceSource) else QuoteBars(price_source)
+            monitor = Monitor(executor, feed, paper, clock, on_closed=trader.after_close)
+            scheduler.add_job(monitor.tick, "interval", seconds=settings.monitor_interval_s, id="monitor",
+                              max_instances=1, coalesce=True)
+            reconciler = Reconciler(executor, notifier, clock)
+            scheduler.add_job(reconciler.run, "interval", minutes=1, id="reconcile", max_instances=1, coalesce=True)
+            scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
+                              max_instances=1, coalesce=True)
+            scheduler.add_job(market_list.refresh, "interval", hours=24, id="market_list", max_instances=1,
+                              coalesce=True)
+            yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
+                           notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
+                           executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list)
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+            if gateways is not None:
+                await gateways.close()
+            if market is not None:
+                await market.close()
+            await client.close()

@@ -3,35 +3,27 @@ server in the data dir; the embedded one refuses while the app holds it, with a 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from core.app import database_uri
 from core.config.settings import Settings
 from core.services.provider_formats import teach_provider
 from models.bootstrap import make_client, open_database
-from models.embedded import EmbeddedMongo
 
 
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[None]:
-    embedded: EmbeddedMongo | None = None
-    if settings.mongodb_uri is not None:
-        uri = settings.mongodb_uri.get_secret_value()
-    else:
-        embedded = EmbeddedMongo(settings.data_dir.resolve())
-        uri = await asyncio.to_thread(embedded.start)
-    client = make_client(uri)
-    try:
-        await open_database(client, settings.db_name)
-        yield
-    finally:
-        await client.close()
-        if embedded is not None:
-            await asyncio.to_thread(embedded.stop)
+    async with database_uri(settings) as uri:
+        client = make_client(uri)
+        try:
+            await open_database(client, settings.db_name)
+            yield
+        finally:
+            await client.close()
 
 
 def read_correction(message_file: Path, corrected: str) -> tuple[str, dict[str, Any]]:
