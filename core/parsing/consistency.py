@@ -56,3 +56,18 @@ def nearest_first(targets: tuple[float, ...], side: Side) -> tuple[float, ...]:
     if (side is Side.LONG and descending) or (side is Side.SHORT and ascending):
         return targets[::-1]
     return targets
+
+
+def entry_before_levels(draft: Draft, stop: float | None, targets: tuple[float, ...]) -> float | None:
+    """"ETH 空 3150 止损 3220 止盈 3050": an unlabelled price written before the labelled levels is the entry
+    when the stop lies on one side of it and every target on the other."""
+    if stop is None or not targets:
+        return None
+    first_label = min((v.at for s in draft.sections if s.kind in ("tp", "stop") for v in s.values), default=-1)
+    before = [v.number for v in draft.orphans if 0 <= v.at < first_label]
+    if len(before) != 1:
+        return None
+    price = before[0]
+    if stop < price < min(targets) or stop > price > max(targets):
+        return price
+    return None

@@ -25,7 +25,6 @@ TOKEN_ASCII: Final = re.compile(r"[a-zA-Z0-9]+(?:[.,][0-9]+)*[a-zA-Z]*|[\n\-~:=$
 NUMBER: Final = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
 THOUSANDS: Final = re.compile(r"(\d+(?:\.\d+)?)k")
 TP_INDEXED: Final = re.compile(r"(?:tp|t)(\d{1,2})")
-WEAK_ENTRY_WORDS: Final = frozenset({"at", "here", "from", "@"})
 RANGE_WORDS: Final = frozenset({"-", "_", "~", "to"})
 CHECKS: Final = frozenset({"✅", "☑", "✔"})
 
@@ -55,6 +54,7 @@ SIDE_PREFIXES: Final[dict[str, str]] = {}
 ENTERED: Final[set[str]] = set()  # past-tense sides: "longed BTC" is a market entry already taken
 HORIZON_WORDS: Final[set[str]] = set()  # "short term": a horizon, not a side
 NEGATIONS: Final[set[str]] = set()  # "do not sell": no side
+WEAK_ENTRY_WORDS: Final[set[str]] = {"here"}  # a price right after them is an entry ("at 42000", "от 64200")
 SYMBOL_LABELS: Final[list[str]] = []
 OPINION: Final[list[str]] = []
 NON_CRYPTO: Final[list[str]] = []
@@ -88,6 +88,7 @@ for _lang in LANGUAGES:
     ENTERED.update(_lang.get("entered", ()))
     HORIZON_WORDS.update(_lang.get("horizon", ()))
     NEGATIONS.update(word for phrase in _lang.get("negations", ()) for word in phrase_words(phrase))
+    WEAK_ENTRY_WORDS.update(_lang.get("weak_entry", ()))
     OPINION.extend(_lang.get("opinion", ()))
     NON_CRYPTO.extend(_lang.get("non_crypto", ()))
     COIN_NAMES.update(_lang.get("coins", {}))

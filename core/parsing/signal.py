@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from core.domain import EntryType, NewSignal, Side
-from core.parsing.consistency import nearest_first, split_side_prices, unlabelled_levels
+from core.parsing.consistency import entry_before_levels, nearest_first, split_side_prices, unlabelled_levels
 from core.parsing.draft import Draft, Section, Value, entry_is_range
 from core.parsing.extras import read_extras
 from core.parsing.tokens import MAX_INDEX
@@ -120,6 +120,10 @@ def build_signal(draft: Draft, symbol: str, default_leverage: float | None,
     entry_type, entries, reference = entries_of(draft)
     targets = targets_of(draft)
     stop = stop_of(draft)
+    if entry_type is None and isinstance(stop, float) and all(isinstance(t, float) for t in targets):
+        price = entry_before_levels(draft, stop, targets)  # type: ignore[arg-type]
+        if price is not None:
+            entry_type, entries = EntryType.LIMIT, (price,)
     if entry_type is None:
         return None, "no entry price or market-entry instruction"
     side, implied = side_of(draft, entries, reference, targets, stop)

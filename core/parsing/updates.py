@@ -51,7 +51,8 @@ _OPENING_CLOSE: Final = re.compile(r"\s*close\b")
 _CONDITION: Final = re.compile(r"\b(?:after|when|once|if|until|before|upon)\b[^\n]*$")
 _TARGET: Final = re.compile(r"\b(?:tp|target)\s*(\d{1,2})\b", re.IGNORECASE)
 _PERCENT: Final = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-_NEW_STOP: Final = re.compile(r"\b(?:sl|stop(?:[\s-]?loss)?)\s+(?:to|at)\s+\$?(\d+(?:\.\d+)?)", re.IGNORECASE)
+_NEW_STOP: Final = re.compile(r"\b(?:sl|stop(?:[\s-]?loss)?)\s+(?:[a-z]+\s+){0,2}(?:to|at)\s+\$?(\d+(?:\.\d+)?)",
+                              re.IGNORECASE)
 
 
 def detect_update(low: str) -> UpdateAction | None:

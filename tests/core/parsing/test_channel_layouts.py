@@ -1,0 +1,86 @@
+"""Layouts and phrases channels use in several languages, written for these tests (issue 17): each case is a
+convention seen in more than one channel, not one channel's message."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.domain import NewSignal, Noise, SignalUpdate, UpdateAction
+from core.parsing import parse
+
+CALLS = [
+    ("📊 #BTCUSDT\n🔴 SHORT\n👉 Вход: 64500 - 65000\n🎯 Цели: 63800 / 63000 / 62000\n⛔️ Стоп: 65800\n⚙️ Плечо: 10х",
+     ("BTC/USDT", "short", (64500, 65000), (63800, 63000, 62000), 65800, 10)),
+    ("Монета: #ETH\nНаправление: ЛОНГ 🟢\nТочка входа: 3120\nТейк-профит: 3180, 3250, 3340\nСтоп-лосс: 3050\n"
+     "Плечо: x20", ("ETH/USDT", "long", (3120,), (3180, 3250, 3340), 3050, 20)),
+    ("ЛОНГ по BTC от 64200, стоп 63500, цели 65000 и 66000",
+     ("BTC/USDT", "long", (64200,), (65000, 66000), 63500, None)),
+    ("SOL шорт с рынка, стоп 152, тейк 140", ("SOL/USDT", "short", (), (140,), 152, None)),
+    ("#DOGE Long\nGiriş: 0.1520 - 0.1480\nHedef 1: 0.1560\nHedef 2: 0.1600\nStop: 0.1430\nKaldıraç: 10x",
+     ("DOGE/USDT", "long", (0.152, 0.148), (0.156, 0.16), 0.143, 10)),
+    ("BTC/USDT LONG 🟢\nGiriş Bölgesi: 64000-64500\nHedefler: 65000 - 66000 - 67000\nZarar Durdur: 63000",
+     ("BTC/USDT", "long", (64000, 64500), (65000, 66000, 67000), 63000, None)),
+    ("#AVAX Short\nEntrada: 35,20\nAlvos: 34,50 - 33,80 - 32,90\nStop: 36,10\nAlavancagem: 10x",
+     ("AVAX/USDT", "short", (35.2,), (34.5, 33.8, 32.9), 36.1, 10)),
+    ("SEÑAL: ETH LARGO\nEntrada: 3100\nObjetivo 1: 3150\nObjetivo 2: 3200\nStop Loss: 3050\nApalancamiento: 5x",
+     ("ETH/USDT", "long", (3100,), (3150, 3200), 3050, 5)),
+    ("BTC 做多 64000-64500\n止盈 65500 / 66500\n止损 63200\n杠杆 20倍",
+     ("BTC/USDT", "long", (64000, 64500), (65500, 66500), 63200, 20)),
+    ("【現貨】ETH 現價買入\n目標 3300 3400\n止損 3050", ("ETH/USDT", "long", (), (3300, 3400), 3050, None)),
+    ("ETH 空 3150 止损 3220 止盈 3050 2980", ("ETH/USDT", "short", (3150,), (3050, 2980), 3220, None)),
+    ("#SOL/USDT 📈 BUY\nENTRY ➡️ 145.5\nTP ➡️ 150 / 155 / 160\nSL ➡️ 139",
+     ("SOL/USDT", "long", (145.5,), (150, 155, 160), 139, None)),
+    ("SUI LONG 🚀\nCMP: 1.85\nTP1 1.95 TP2 2.05 TP3 2.20\nSL 1.72",
+     ("SUI/USDT", "long", (), (1.95, 2.05, 2.2), 1.72, None)),
+    ("$BTC Long\nEntry: Market (64,250)\nSL: 63,400\nTP: 65,800", ("BTC/USDT", "long", (), (65800,), 63400, None)),
+    ("⚡️⚡️ #ORDI/USDT ⚡️⚡️\nSignal Type: Regular (Long)\nLeverage: Cross (10.0X)\nEntry Targets:\n1) 36.5\n2) 35.9\n"
+     "Take-Profit Targets:\n1) 37.2\n2) 38.0\n3) 39.1\nStop Targets:\n1) 34.8",
+     ("ORDI/USDT", "long", (36.5, 35.9), (37.2, 38.0, 39.1), 34.8, 10)),
+]
+
+
+@pytest.mark.parametrize(("text", "fields"), CALLS)
+def test_calls(text: str, fields: tuple[object, ...]) -> None:
+    result = parse(text)
+    assert isinstance(result, NewSignal), result
+    assert (result.symbol, result.side.value, result.entries, result.take_profits, result.stop_loss,
+            result.leverage) == fields
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("#LINK стоп 🛑", UpdateAction.SL_HIT),
+        ("Стоп переносим в безубыток по SOL", UpdateAction.MOVE_SL),
+        ("Закрываем 50% по ETH, остальное держим", UpdateAction.CLOSE),
+        ("Отменяем вход по #DOGE", UpdateAction.CANCEL),
+        ("SOL ilk hedef ✅", UpdateAction.TP_HIT),
+        ("Stop girişe çekildi #AVAX", UpdateAction.MOVE_SL),
+        ("Fechamos a posição em BTC com lucro", UpdateAction.CLOSE),
+        ("BTC止盈2已触发", UpdateAction.TP_HIT),
+        ("ETH 止损已触发", UpdateAction.SL_HIT),
+        ("SOL 止损移到开仓价", UpdateAction.MOVE_SL),
+        ("#ETH 2nd entry filled", UpdateAction.OTHER),
+        ("#XRP closed in profit +12%", UpdateAction.CLOSE),
+        ("BTCUSDT Long Closed at Take Profit 2", UpdateAction.CLOSE),
+        ("#ETH hit stop loss after reaching TP1", UpdateAction.SL_HIT),
+    ],
+)
+def test_updates(text: str, action: UpdateAction) -> None:
+    result = parse(text)
+    assert isinstance(result, SignalUpdate) and result.action is action, result
+
+
+def test_a_moved_stop_carries_its_new_price() -> None:
+    result = parse("$OP Stop moved to 1.85")
+    assert isinstance(result, SignalUpdate) and (result.action, result.new_stop) == (UpdateAction.MOVE_SL, 1.85)
+
+
+@pytest.mark.parametrize("text", [
+    "BTC bullish divergence on 4h, watching 63k support for a bounce", "ETH breaking out 🚀🚀 who's in?",
+    "New listing: $XYZ on Binance tomorrow", "Our VIP signals made 300% this week! Join now",
+    "GOLD (XAUUSD) BUY NOW 2340\nTP 2350\nSL 2330", "US30 SELL 39000 SL 39200 TP 38600",
+    "AAPL calls 190 strike exp Friday",
+])
+def test_chatter_analysis_and_other_markets_are_noise(text: str) -> None:
+    assert isinstance(parse(text), Noise)
