@@ -53,6 +53,13 @@ def _new_levels(draft: Draft) -> tuple[UpdateAction, float | None] | None:
     return None
 
 
+def _only_a_price(draft: Draft) -> bool:
+    """"SELL XRP @ 0.8": a side and a price after '@'/'at' and nothing else a provider's call carries (no entry
+    label, stop, target or leverage)."""
+    sections = [s for s in draft.sections if s.values or s.percents or s.market]
+    return bool(sections) and all(s.kind == "weak_entry" for s in sections) and not draft.leverages
+
+
 def parse(text: str, context: ParseContext | None = None) -> ParseResult:
     context = context or _NO_CONTEXT
     if not text or text.isspace():
@@ -96,6 +103,8 @@ def parse(text: str, context: ParseContext | None = None) -> ParseResult:
             return Noise("a question, not a call")
         if symbol is None:
             return Noise(NO_PAIR)
+        if _only_a_price(draft):
+            return Noise("a side and a price with no label, stop or target: chatter, not a call")
     if symbol is None:
         return RejectedSignal(signal, "the call names no trading pair")
     problem = problem_with(signal)
