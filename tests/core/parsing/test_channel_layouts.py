@@ -90,3 +90,36 @@ def test_a_side_and_a_bare_price_is_chatter_but_a_labelled_entry_is_a_call() -> 
     chatter = parse("SELL XRP @ 0.8")
     assert isinstance(chatter, Noise) and "chatter" in chatter.reason
     assert isinstance(parse("#LA/USDT\n#SHORT\nENTRY: 0.0668"), NewSignal)
+
+
+UPDATE_PHRASES = [
+    ('止盈1达成', 'tp_hit'), ('第一止盈到位', 'tp_hit'), ('目标1到达 ✅', 'tp_hit'), ('已到第一目标', 'tp_hit'), ('被止损了', 'sl_hit'),
+    ('打损出局', 'sl_hit'), ('保本出局', 'close'), ('止损上移至成本', 'move_sl'), ('止損設置成本價', 'move_sl'), ('全部平仓', 'close'),
+    ('先出一半', 'close'), ('减半仓', 'close'), ('撤单', 'cancel'), ('挂单取消', 'cancel'), ('加仓', 'other'), ('挂单成交', 'other'),
+    ('已进场', 'other'), ('Первая цель достигнута ✅', 'tp_hit'), ('Цель 2 выполнена', 'tp_hit'),
+    ('Тейк 1 ✅', 'tp_hit'), ('Выбило по стопу', 'sl_hit'), ('Закрылись по стопу', 'sl_hit'),
+    ('Переводим в безубыток', 'move_sl'), ('Стоп в бу', 'move_sl'), ('Фиксируем 50%', 'close'),
+    ('Закрываем позицию', 'close'), ('Вход отменен', 'cancel'), ('Ордер исполнен', 'other'),
+    ('Вошли в позицию', 'other'), ('Набрали позицию', 'other'), ('TP1 ✅', 'tp_hit'), ('Hedef 1 geldi', 'tp_hit'),
+    ('1. hedef ✅', 'tp_hit'), ('Tüm hedefler tamamlandı', 'tp_hit'), ('Stop olduk', 'sl_hit'),
+    ('Stop patladı', 'sl_hit'), ('Maalesef stop olduk', 'sl_hit'), ('Stopu maliyete çekin', 'move_sl'),
+    ('Pozisyonu kapatın', 'close'), ('Yarısını kapatın', 'close'), ('İşlem iptal', 'cancel'),
+    ('Giriş gerçekleşti', 'other'), ('Emir doldu', 'other'), ('Alvo 1 atingido ✅', 'tp_hit'),
+    ('Primeiro alvo batido', 'tp_hit'), ('Bateu o alvo 2', 'tp_hit'), ('Stopado', 'sl_hit'),
+    ('Stop atingido', 'sl_hit'), ('Bateu no stop', 'sl_hit'), ('Mover stop para entrada', 'move_sl'),
+    ('Realizar parcial', 'close'), ('Fechar posição', 'close'), ('Encerrar operação', 'close'),
+    ('Cancelar entrada', 'cancel'), ('Entrada executada', 'other'), ('Ordem executada', 'other'),
+    ('Objetivo 1 alcanzado ✅', 'tp_hit'), ('Stop tocado', 'sl_hit'), ('Cerrar posición', 'close'),
+    ('Mover stop a entrada', 'move_sl'), ('Orden ejecutada', 'other'), ('Entrada cancelada', 'cancel'),
+    ('تارگت ۱ تاچ شد', 'tp_hit'), ('استاپ خوردیم', 'sl_hit'), ('ریسک فری کنید', 'move_sl'),
+    ('پوزیشن رو ببندید', 'close'), ('TP2 reached 🎯', 'tp_hit'), ('Target 3 done ✅', 'tp_hit'),
+    ('SL triggered', 'sl_hit'), ('Stopped out at BE', 'sl_hit'), ('Close half now', 'close'),
+    ('Take partial profits here', 'close'), ('Book 50% profit', 'close'), ('SL to BE', 'move_sl'),
+    ('Trail stop to 3100', 'move_sl'), ('Entry 2 filled', 'other'), ('Order cancelled', 'cancel'),
+]
+
+
+@pytest.mark.parametrize(("text", "action"), UPDATE_PHRASES)
+def test_update_phrases_channels_use(text: str, action: str) -> None:
+    result = parse(text)
+    assert isinstance(result, SignalUpdate) and result.action.value == action, result
