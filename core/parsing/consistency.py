@@ -58,16 +58,18 @@ def nearest_first(targets: tuple[float, ...], side: Side) -> tuple[float, ...]:
     return targets
 
 
-def entry_before_levels(draft: Draft, stop: float | None, targets: tuple[float, ...]) -> float | None:
-    """"ETH 空 3150 止损 3220 止盈 3050": an unlabelled price written before the labelled levels is the entry
-    when the stop lies on one side of it and every target on the other."""
+def entry_before_levels(draft: Draft, stop: float | None, targets: tuple[float, ...]) -> tuple[float, ...]:
+    """"ETH 空 3150 止损 3220 止盈 3050", "SOL 150-152 多 防守145 目标160": an unlabelled price (or joined zone)
+    written before the labelled levels is the entry when the stop lies on one side of it and every target on
+    the other. Empty when there is no such price."""
     if stop is None or not targets:
-        return None
+        return ()
     first_label = min((v.at for s in draft.sections if s.kind in ("tp", "stop") for v in s.values), default=-1)
-    before = [v.number for v in draft.orphans if 0 <= v.at < first_label]
-    if len(before) != 1:
-        return None
-    price = before[0]
-    if stop < price < min(targets) or stop > price > max(targets):
-        return price
-    return None
+    before = [v for v in draft.orphans if 0 <= v.at < first_label]
+    if not (len(before) == 1 or (len(before) == 2 and before[1].joined)):
+        return ()
+    prices = tuple(v.number for v in before)
+    low, high = min(prices), max(prices)
+    if (stop < low and high < min(targets)) or (stop > high and low > max(targets)):
+        return prices
+    return ()

@@ -18,12 +18,14 @@ from core.parsing.lexicon import (
     INTERESTING,
     LEVERAGE,
     LEVERAGE_SUFFIXES,
+    LONE_SIDES,
     NEGATIONS,
     PHRASES,
     RANGE_WORDS,
     THOUSANDS,
     TP_INDEXED,
     WEAK_ENTRY_WORDS,
+    is_han,
     is_letter,
     is_number,
     side_of_word,
@@ -187,8 +189,17 @@ class _Collector:
             self.last = "label"
         return i + 1
 
+    def lone_side(self, i: int, low: str) -> str | None:
+        """多/空 standing alone (not inside a longer word such as 很多 or 空仓) name the side."""
+        side = LONE_SIDES.get(low)
+        if side is None:
+            return None
+        lower = self.tokens.lower
+        joined = (i > 0 and is_han(lower[i - 1])) or (i + 1 < self.tokens.count and is_han(lower[i + 1]))
+        return None if joined else side
+
     def alpha(self, i: int, low: str) -> int:
-        side = side_of_word(low)
+        side = side_of_word(low) or self.lone_side(i, low)
         if side is not None:
             return self.side_word(i, side)
         if low in WEAK_ENTRY_WORDS:
@@ -243,6 +254,9 @@ class _Collector:
         self.blank_run = 0
         if kind.startswith("side_"):
             return self.side_word(i + used - 1, kind[5:], start=i)
+        if kind.startswith("market_"):  # "现价多": at market, long
+            self.market_at.append((i, self.line))
+            return self.side_word(i + used - 1, kind[7:], start=i)
         if kind == "entry_after":
             self.entry_after(label)
             return i + used

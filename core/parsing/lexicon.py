@@ -54,6 +54,7 @@ SIDE_PREFIXES: Final[dict[str, str]] = {}
 ENTERED: Final[set[str]] = set()  # past-tense sides: "longed BTC" is a market entry already taken
 HORIZON_WORDS: Final[set[str]] = set()  # "short term": a horizon, not a side
 NEGATIONS: Final[set[str]] = set()  # "do not sell": no side
+LONE_SIDES: Final[dict[str, str]] = {}  # a one-character side (Chinese 多/空) when it stands alone
 WEAK_ENTRY_WORDS: Final[set[str]] = {"here"}  # a price right after them is an entry ("at 42000", "от 64200")
 SYMBOL_LABELS: Final[list[str]] = []
 OPINION: Final[list[str]] = []
@@ -83,6 +84,11 @@ for _lang in LANGUAGES:
                 (LONG_WORDS if _side == "long" else SHORT_WORDS).add(_tokens[0])
             else:
                 _add_phrase(_word, f"side_{_side}")
+    for _side, _phrases in _lang.get("market_sides", {}).items():  # "现价多": at market, long
+        for _phrase in _phrases:
+            _add_phrase(_phrase, f"market_{_side}")
+    for _side, _words in _lang.get("lone_sides", {}).items():
+        LONE_SIDES.update(dict.fromkeys(_words, _side))
     for _side, _prefixes in _lang.get("side_prefixes", {}).items():
         SIDE_PREFIXES.update(dict.fromkeys(_prefixes, _side))
     ENTERED.update(_lang.get("entered", ()))
@@ -109,6 +115,14 @@ def is_letter(char: str) -> bool:
     return char.isalpha()
 
 
+_HAN: Final = re.compile(f"[{CJK}]")
+
+
+def is_han(token: str) -> bool:
+    """A Han character (Chinese is tokenized one character at a time)."""
+    return len(token) == 1 and _HAN.match(token) is not None
+
+
 def is_number(word: str) -> bool:
     """NUMBER.fullmatch(word), with the common shapes ('42000', '0.0367') answered without the regex."""
     if word.isdecimal():  # what \d matches
@@ -120,7 +134,8 @@ def is_number(word: str) -> bool:
 
 
 # words worth a closer look; every other word only counts as prose
-INTERESTING: Final = frozenset(PHRASES) | LONG_WORDS | SHORT_WORDS | WEAK_ENTRY_WORDS | LEVERAGE_SUFFIXES | {"to"}
+INTERESTING: Final = (frozenset(PHRASES) | LONG_WORDS | SHORT_WORDS | WEAK_ENTRY_WORDS | LEVERAGE_SUFFIXES
+                      | frozenset(LONE_SIDES) | {"to"})
 CLOSER_LOOK_INITIALS: Final = frozenset("xхt" + "".join(prefix[0] for prefix in SIDE_PREFIXES))
 
 

@@ -121,9 +121,9 @@ def build_signal(draft: Draft, symbol: str, default_leverage: float | None,
     targets = targets_of(draft)
     stop = stop_of(draft)
     if entry_type is None and isinstance(stop, float) and all(isinstance(t, float) for t in targets):
-        price = entry_before_levels(draft, stop, targets)  # type: ignore[arg-type]
-        if price is not None:
-            entry_type, entries = EntryType.LIMIT, (price,)
+        before = entry_before_levels(draft, stop, targets)  # type: ignore[arg-type]
+        if before:
+            entry_type, entries = (EntryType.RANGE if len(before) == 2 else EntryType.LIMIT), before
     if entry_type is None:
         return None, "no entry price or market-entry instruction"
     side, implied = side_of(draft, entries, reference, targets, stop)

@@ -124,3 +124,26 @@ UPDATE_PHRASES = [
 def test_update_phrases_channels_use(text: str, action: str) -> None:
     result = parse(text)
     assert isinstance(result, SignalUpdate) and result.action.value == action, result
+
+
+ZH_FUTURES = [
+    ("BTC 现价多 止损63000 止盈66000", ("long", (), (66000,), 63000)),
+    ("ETH 3200附近空 止损3300 目标3100 3000", ("short", (3200,), (3100, 3000), 3300)),
+    ("大饼 现价空 止损65500 看到62000", ("short", (), (62000,), 65500)),
+    ("SOL 150-152 多 防守145 目标160/170", ("long", (150, 152), (160, 170), 145)),
+    ("以太 3200附近接多，止损3150，止盈3300", ("long", (3200,), (3300,), 3150)),
+    ("BTC多单 63500-64000进场，止损62800，止盈65000、66000", ("long", (63500, 64000), (65000, 66000), 62800)),
+    ("ETH 短線空單 3350 止損3420 目標3250", ("short", (3350,), (3250,), 3420)),
+    ("ETH现价空，止损3300，第一止盈3150，第二止盈3100", ("short", (), (3150, 3100), 3300)),
+]
+
+
+@pytest.mark.parametrize(("text", "fields"), ZH_FUTURES)
+def test_chinese_futures_channel_shorthand(text: str, fields: tuple[object, ...]) -> None:
+    result = parse(text)
+    assert isinstance(result, NewSignal), result
+    assert (result.side.value, result.entries, result.take_profits, result.stop_loss) == fields
+
+
+def test_a_one_character_side_counts_only_standing_alone() -> None:
+    assert isinstance(parse("很多人空仓等待 BTC"), Noise)
