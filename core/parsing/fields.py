@@ -87,13 +87,13 @@ class _Collector:
         self.indexed_next = self.joined_next = False
 
     def beside_side(self) -> list[Value]:
-        """Prices written right after a side word, at most one ticker between ("long btc 60000 - 60500")."""
+        """Prices written right after a side word, at most two words between ("long btc 60000 - 60500")."""
         lower, count = self.tokens.lower, self.tokens.count
         orphans = {value.at: value for value in self.draft.orphans}
         for side, _ in self.side_at:
             k = side + 1
-            if k < count and lower[k].isascii() and lower[k].isalnum() and not is_number(lower[k]):
-                k += 1
+            while k < min(count, side + 3) and lower[k].isalnum() and not is_han(lower[k]) and not is_number(lower[k]):
+                k += 1  # a ticker, or a word and a ticker ("лонг по ARB 0.82")
             if k in orphans:
                 found = [orphans[k]]
                 nxt = next((v for v in self.draft.orphans if v.at > k), None)
@@ -361,6 +361,8 @@ class _Collector:
         nxt = tokens.lower[i + 1] if i + 1 < tokens.count else "\n"
         if nxt == "\n":
             return after_label  # "$10 target 1": the item number, its price stood before the label
+        if int(word) != 1 + sum(len(s.values) for s in self.draft.sections if s.kind == "tp"):
+            return False  # "TP 27 / 28.5 / 30": not the next item's number, a price
         if line_start and price_token(tokens, i + 1) and "." in tokens.lower[i + 1]:
             return True  # "1 0.52"
         if nxt not in ("-", "=", "/", "]", ")", ":"):

@@ -25,7 +25,7 @@ TOKEN_ASCII: Final = re.compile(r"[a-zA-Z0-9]+(?:[.,][0-9]+)*[a-zA-Z]*|[\n\-~:=$
 NUMBER: Final = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?")
 THOUSANDS: Final = re.compile(r"(\d+(?:\.\d+)?)k")
 TP_INDEXED: Final = re.compile(r"(?:tp|t)(\d{1,2})")
-RANGE_WORDS: Final = frozenset({"-", "_", "~", "to"})
+RANGE_WORDS: Final[set[str]] = {"-", "_", "~"}  # and each language's words: to, до, a, até
 CHECKS: Final = frozenset({"✅", "☑", "✔"})
 
 # JSON label key -> the section kind the collector uses
@@ -95,6 +95,7 @@ for _lang in LANGUAGES:
     HORIZON_WORDS.update(_lang.get("horizon", ()))
     NEGATIONS.update(word for phrase in _lang.get("negations", ()) for word in phrase_words(phrase))
     WEAK_ENTRY_WORDS.update(_lang.get("weak_entry", ()))
+    RANGE_WORDS.update(_lang.get("range_words", ()))
     OPINION.extend(_lang.get("opinion", ()))
     NON_CRYPTO.extend(_lang.get("non_crypto", ()))
     COIN_NAMES.update(_lang.get("coins", {}))
@@ -135,7 +136,7 @@ def is_number(word: str) -> bool:
 
 # words worth a closer look; every other word only counts as prose
 INTERESTING: Final = (frozenset(PHRASES) | LONG_WORDS | SHORT_WORDS | WEAK_ENTRY_WORDS | LEVERAGE_SUFFIXES
-                      | frozenset(LONE_SIDES) | {"to"})
+                      | frozenset(LONE_SIDES) | RANGE_WORDS)
 CLOSER_LOOK_INITIALS: Final = frozenset("xхt" + "".join(prefix[0] for prefix in SIDE_PREFIXES))
 
 
