@@ -154,7 +154,8 @@ def test_a_one_character_side_counts_only_standing_alone() -> None:
     [
         ("Берем SOL в лонг от 145 до 142, стоп 138, цели 150 155", ("long", (145, 142), (150, 155), 138)),
         ("Открываю лонг по ARB 0.82, стоп 0.78", ("long", (0.82,), (), 0.78)),
-        ("#ETH VENDA\nEntrada: 3300 a 3320\nAlvos: 3250 / 3200\nStop: 3380", ("short", (3300, 3320), (3250, 3200), 3380)),
+        ("#ETH VENDA\nEntrada: 3300 a 3320\nAlvos: 3250 / 3200\nStop: 3380",
+         ("short", (3300, 3320), (3250, 3200), 3380)),
         ("Long #INJ 25.5 - 25\nTP 27 / 28.5 / 30\nSL 24.2", ("long", (25.5, 25), (27, 28.5, 30), 24.2)),
         ("#SOL LONG 🟢\nGiriş: Piyasa fiyatı\nHedef: 160 - 165\nStop: 148", ("long", (), (160, 165), 148)),
         ("BTC ALIM 64000 STOP 63000 HEDEF 66000", ("long", (64000,), (66000,), 63000)),
