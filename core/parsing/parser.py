@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from core.domain import NewSignal, Noise, ParseResult, RejectedSignal, SignalUpdate, UpdateAction
+from core.parsing.consistency import SIDE_LABELS
 from core.parsing.context import ParseContext
 from core.parsing.draft import Draft
 from core.parsing.fields import collect
@@ -54,10 +55,14 @@ def _new_levels(draft: Draft) -> tuple[UpdateAction, float | None] | None:
 
 
 def _only_a_price(draft: Draft) -> bool:
-    """"SELL XRP @ 0.8": a side and a price after '@'/'at' and nothing else a provider's call carries (no entry
-    label, stop, target or leverage)."""
+    """"SELL XRP @ 0.8", "long btc 64000": a side and an unlabelled price (after '@'/'at', or right after the
+    side) and nothing else a provider's call carries (no entry label, stop, target or leverage)."""
+    if draft.leverages:
+        return False
     sections = [s for s in draft.sections if s.values or s.percents or s.market]
-    return bool(sections) and all(s.kind == "weak_entry" for s in sections) and not draft.leverages
+    if sections:  # "@ 0.8", or the price right after the side word ("SELL 0.8")
+        return all(s.kind == "weak_entry" or (s.kind == "entry" and s.label in SIDE_LABELS) for s in sections)
+    return bool(draft.beside)
 
 
 def parse(text: str, context: ParseContext | None = None) -> ParseResult:

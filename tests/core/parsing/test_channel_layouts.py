@@ -86,8 +86,9 @@ def test_chatter_analysis_and_other_markets_are_noise(text: str) -> None:
     assert isinstance(parse(text), Noise)
 
 
-def test_a_side_and_a_bare_price_is_chatter_but_a_labelled_entry_is_a_call() -> None:
-    chatter = parse("SELL XRP @ 0.8")
+@pytest.mark.parametrize("text", ["SELL XRP @ 0.8", "long btc 64000", "BTC LONG 64000", "buy eth at 3000"])
+def test_a_side_and_a_bare_price_is_chatter_but_a_labelled_entry_is_a_call(text: str) -> None:
+    chatter = parse(text)
     assert isinstance(chatter, Noise) and "chatter" in chatter.reason
     assert isinstance(parse("#LA/USDT\n#SHORT\nENTRY: 0.0668"), NewSignal)
 
