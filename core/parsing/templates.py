@@ -12,8 +12,9 @@ import math
 from typing import Any, Final
 
 from core.domain import EntryType, NewSignal, ParseResult, Side
-from core.parsing.lexicon import TOKEN, is_number, to_number
+from core.parsing.lexicon import LEVERAGE, THOUSANDS, TOKEN, is_number, to_number
 from core.parsing.symbols import find_symbol
+from core.parsing.tokens import MAX_INDEX
 from core.parsing.validate import problem_with
 
 ANCHOR_WORDS: Final = 3  # at most this many tokens before a value make its anchor
@@ -30,13 +31,39 @@ def _tokens(text: str) -> list[str]:
     return [t for t in TOKEN.findall(text.lower()) if t not in _SKIP]
 
 
+def _value(token: str) -> float | None:
+    """A token's number: a price ("0.52", "27,400"), a leverage ("10x", "x20", "10倍") or thousands ("58k")."""
+    if is_number(token):
+        return to_number(token)
+    lev = LEVERAGE.fullmatch(token) if token[0].isdigit() or token[0] in "xх" else None
+    if lev is not None:
+        return float(lev.group(1) or lev.group(2))
+    thousands = THOUSANDS.fullmatch(token)
+    return float(thousands.group(1)) * 1000 if thousands else None
+
+
+def _item(token: str) -> bool:
+    return token.isdigit() and int(token) <= MAX_INDEX
+
+
 def _anchor(tokens: list[str], at: int) -> tuple[str, ...]:
-    """The words before token `at`, back to the line start, the previous number, or ANCHOR_WORDS tokens."""
+    """The words before token `at` (item numbers included: "Тейк 1:"), back to the previous price, at most
+    ANCHOR_WORDS words; a value alone on its line ("1) 0.1395" under "TARGETS:") takes the line above too."""
     words: list[str] = []
     k = at - 1
-    while k >= 0 and len(words) < ANCHOR_WORDS and tokens[k] != "\n" and not is_number(tokens[k]):
-        words.insert(0, tokens[k])
+    crossed = False
+    while k >= 0 and len(words) < ANCHOR_WORDS:
+        token = tokens[k]
+        if token == "\n":
+            if crossed or any(w[0].isalpha() for w in words):
+                break
+            crossed = True
+        elif _value(token) is not None and not _item(token):
+            break
+        words.insert(0, token)
         k -= 1
+    while words and words[0] == "\n":
+        words.pop(0)
     return tuple(words)
 
 
@@ -57,8 +84,8 @@ def teach(text: str, corrected: dict[str, Any]) -> dict[str, Any]:
     anchors: list[dict[str, Any]] = []
     used: set[int] = set()
     for name, value in _wanted(corrected):
-        at = next((k for k, t in enumerate(tokens) if k not in used and is_number(t)
-                   and math.isclose(to_number(t), value, rel_tol=1e-9)), None)
+        at = next((k for k, t in enumerate(tokens) if k not in used and (found := _value(t)) is not None
+                   and math.isclose(found, value, rel_tol=1e-9)), None)
         if at is None:
             raise TemplateError(f"{name} {value:g} is not written in the message")
         used.add(at)
@@ -73,8 +100,10 @@ def teach(text: str, corrected: dict[str, Any]) -> dict[str, Any]:
             raise TemplateError(f"{name} {value:g} has no words before it to find it by")
         anchors.append({"field": name, "anchor": list(anchor), "count": 1})
     symbol = corrected.get("symbol")
-    return {"side": corrected["side"], "entry_type": corrected.get("entry_type") or "limit",
-            "symbol": symbol if isinstance(symbol, str) else None, "anchors": anchors}
+    symbol = symbol.upper() if isinstance(symbol, str) and "/" in symbol else None
+    # the provider's quote ("BRD/BTC" for prices in satoshis): later pairs keep their base and take this quote
+    return {"side": corrected["side"], "entry_type": corrected.get("entry_type") or "limit", "symbol": symbol,
+            "quote": symbol.split("/")[1] if symbol else None, "anchors": anchors}
 
 
 def _find(tokens: list[str], anchor: list[str], start: int) -> int | None:
@@ -94,13 +123,13 @@ def _read(template: dict[str, Any], text: str) -> dict[str, list[float]] | None:
         key = tuple(slot["anchor"])
         for _ in range(slot["count"]):
             at = _find(tokens, slot["anchor"], resume.get(key, 0))
-            while at is not None and not (at < len(tokens) and is_number(tokens[at])):
+            while at is not None and not (at < len(tokens) and _value(tokens[at]) is not None):
                 at = _find(tokens, slot["anchor"], at)
             if at is None:
                 return None
             numbers = found.setdefault(slot["field"], [])
-            while at < len(tokens) and len(numbers) < 20 and is_number(tokens[at]):
-                numbers.append(to_number(tokens[at]))
+            while at < len(tokens) and len(numbers) < 20 and (number := _value(tokens[at])) is not None:
+                numbers.append(number)
                 at += 1
                 if slot["field"] not in _LIST_FIELDS:
                     break
@@ -126,7 +155,9 @@ def apply_templates(text: str, templates: tuple[dict[str, Any], ...], market: bo
         found = _read(template, text)
         if found is None:
             continue
-        symbol = find_symbol(text) or template.get("symbol")
+        written = find_symbol(text)
+        quote = template.get("quote")
+        symbol = (f"{written.split('/')[0]}/{quote}" if written and quote else written) or template.get("symbol")
         if symbol is None:
             continue
         entries = tuple(found.get("entries", ()))
