@@ -53,14 +53,14 @@ def _anchor(tokens: list[str], at: int) -> tuple[str, ...]:
     k = at - 1
     crossed = False
     while k >= 0 and len(words) < ANCHOR_WORDS:
-        token = tokens[k]
-        if token == "\n":
+        word = tokens[k]
+        if word == "\n":
             if crossed or any(w[0].isalpha() for w in words):
                 break
             crossed = True
-        elif _value(token) is not None and not _item(token):
+        elif _value(word) is not None and not _item(word):
             break
-        words.insert(0, token)
+        words.insert(0, word)
         k -= 1
     while words and words[0] == "\n":
         words.pop(0)
