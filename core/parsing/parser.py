@@ -83,7 +83,8 @@ def parse(text: str, context: ParseContext | None = None) -> ParseResult:
     words = ascii_words(lower)
     foreign = not_crypto(symbol) if symbol else foreign_ticker(clean)
     word = non_crypto_word(lower, words)
-    if foreign or (word and (symbol is None or symbol.partition("/")[0] not in markets)):
+    stock_like = symbol.partition("/")[0] not in markets if symbol else "$" in clean
+    if foreign or (word and stock_like):  # "$SPY 746 puts", "AAPL calls": not with no ticker at all
         return Noise(f"{foreign or repr(word) + ' marks stocks, options, forex or metals'}: Signalcord trades "
                      "crypto only")
     signal, missing = build_signal(draft, symbol or "", context.default_leverage, lower)

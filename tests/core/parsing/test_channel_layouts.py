@@ -170,3 +170,41 @@ def test_range_words_prepositions_and_prices_that_look_like_item_numbers(text: s
     entries = fields[1]
     assert isinstance(entries, tuple)
     assert result.entry_type.value == ("range" if len(entries) == 2 else "market" if not entries else "limit")
+
+
+NOT_CALLS = [
+    ("BTC - Market Analysis\n\nBitcoin is consolidating between 62,000 and 65,000. A break above 65,000 could "
+     "send it to 68,000, while losing 62,000 opens 60,000. #BTC #crypto"),
+    '📊 Weekly results: 45 signals, 38 wins, 7 losses. Profit: +320% 🚀 Join VIP: t.me/xxx',
+    'ETH to 5000 this year? What do you think?',
+    'Bitcoin dominance rising, altcoins bleeding. Be careful with longs here.',
+    'Good morning traders ☀️ BTC holding 64k support nicely',
+    'If BTC breaks 66000 we go long, target 70000',
+    'Fed meeting today, expect volatility. No new trades until then.',
+    'New signal coming in 10 minutes, get ready! ⏰',
+    '#BTC #ETH #SOL #XRP top movers today',
+    'ETH/BTC ratio at 0.052, lowest since 2021',
+    'Support at 3000, resistance at 3300 for ETH. Wait for breakout.',
+    'Лонг или шорт по биткоину сейчас? Как думаете?',
+    'Биткоин сегодня: поддержка 62000, сопротивление 65000. Ждем пробоя.',
+    '今天大饼走势分析：支撑62000，压力65000，观望为主',
+    'BTC bugün 64000 desteğinde, 66000 direnç. Yorum: yükseliş bekliyoruz',
+    'Análise do BTC: suporte em 62000 e resistência em 65000',
+    'Result of the month: +85% on all calls ✅✅✅',
+    'We closed 12 trades this week, 10 in profit',
+    'Binance lists $NEWCOIN at 10:00 UTC, deposits open',
+    'Reminder: always use a stop loss! Risk max 2% per trade.',
+    'SOL looks bearish below 140, careful',
+    'Which exchange do you use for futures? Bybit or Binance?',
+    'BTC 64000 🚀🚀🚀',
+    '$ETH 3200 📉',
+    "Long term I'm bullish on LINK, accumulating below 15",
+    'Who else is long BTC from 60k? 🙋',
+    'Took profit on my BTC long from 60k, what a ride',
+]
+
+
+@pytest.mark.parametrize("text", NOT_CALLS)
+def test_analysis_results_questions_and_chatter_are_never_calls(text: str) -> None:
+    result = parse(text)
+    assert not isinstance(result, NewSignal), result
