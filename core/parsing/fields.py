@@ -26,7 +26,6 @@ from core.parsing.lexicon import (
     TP_INDEXED,
     WEAK_ENTRY_WORDS,
     is_han,
-    is_letter,
     is_number,
     side_of_word,
     to_number,
@@ -148,7 +147,7 @@ class _Collector:
                 i += 1
                 continue
             first = low[0]
-            if is_letter(first) and low not in interesting and first not in closer:
+            if first.isalpha() and low not in interesting and first not in closer:
                 self.word()  # the common case: a word that is neither a label nor a side
                 i += 1
             else:
@@ -176,7 +175,7 @@ class _Collector:
         if low in LEVERAGE_SUFFIXES and self.last == "num":
             self.suffixed_leverage()  # "10倍": the number before was a leverage
             return i + 1
-        if is_letter(first):
+        if first.isalpha():
             return self.alpha(i, low)
         if low in CHECKS:
             if self.last == "num":

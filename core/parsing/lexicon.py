@@ -108,14 +108,6 @@ _SUFFIX: Final = "".join(sorted(LEVERAGE_SUFFIXES))
 LEVERAGE: Final = re.compile(rf"(\d{{1,3}}(?:\.\d+)?)[{_SUFFIX}]|[xх](\d{{1,3}}(?:\.\d+)?)")
 
 
-def is_letter(char: str) -> bool:
-    """char.isalpha(), with ASCII answered by its code."""
-    code = ord(char)
-    if code < 128:
-        return 97 <= code <= 122 or 65 <= code <= 90
-    return char.isalpha()
-
-
 _HAN: Final = re.compile(f"[{CJK}]")
 
 

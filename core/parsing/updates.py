@@ -26,19 +26,34 @@ def _lead_word(pattern: str) -> str:
     return word[:-1] if pattern[len(word):len(word) + 1] in ("?", "*", "{") else word
 
 
+_LEADING_WORDS: Final = re.compile(r"\(\?:((?:[^\W\d_]+\|)+[^\W\d_]+)\)(?![?*{])")
+
+
+def _literal_variants(pattern: str) -> list[str]:
+    """"(?:second|2nd|new)\\s+entry" as one pattern per leading word, so each scan starts with a literal word
+    (a pattern without one is tried at every position of every message)."""
+    match = _LEADING_WORDS.match(pattern)
+    if match is None:
+        return [pattern]
+    rest = pattern[match.end():]
+    return [word + rest for word in match.group(1).split("|")]
+
+
 def _by_lead() -> tuple[tuple[str, re.Pattern[str], tuple[int, ...]], ...]:
     """One scan per lead word: 'lead' at a word start, then the patterns' rests as numbered alternatives.
 
     A message without the lead skips the scan; the literal prefix keeps the scan fast otherwise.
     """
-    groups: dict[str, list[int]] = {}
+    groups: dict[str, list[tuple[int, str]]] = {}
     for index, (_, pattern) in enumerate(_PATTERNS):
         if re.compile(pattern).groups:
             raise ValueError(f"update patterns use (?:...) only, the scans number their own groups: {pattern}")
-        groups.setdefault(_lead_word(pattern), []).append(index)
+        for variant in _literal_variants(pattern):
+            groups.setdefault(_lead_word(variant), []).append((index, variant))
     compiled = []
-    for lead, indexes in groups.items():
-        rests = "|".join(f"({_PATTERNS[i][1][len(lead):]})" for i in indexes)
+    for lead, members in groups.items():
+        indexes = [index for index, _ in members]
+        rests = "|".join(f"({variant[len(lead):]})" for _, variant in members)
         # a lead word starts a word; Han text has no word boundaries, and an empty lead has nothing to anchor
         start = "(?<![\\w.,])" if not lead else "" if _HAN.match(lead) else f"(?<![^\\W_]{lead})"
         regex = re.compile(f"{lead}{start}(?:{rests})", re.MULTILINE)
@@ -47,6 +62,24 @@ def _by_lead() -> tuple[tuple[str, re.Pattern[str], tuple[int, ...]], ...]:
 
 
 _SCANS: Final = _by_lead()
+# the scripts a lead can be written in; a message is scanned only for the leads of the scripts it contains
+_SCRIPTS: Final = (("cyrillic", re.compile("[а-яё]")), ("han", re.compile(f"[{CJK}]")),
+                   ("arabic", re.compile("[\u0600-\u06ff]")), ("latin", re.compile("[\u00c0-\u024f]")))
+
+
+def _script(lead: str) -> str:
+    return next((name for name, letters in _SCRIPTS if letters.search(lead)), "ascii")
+
+
+_BY_SCRIPT: Final = {name: tuple(scan for scan in _SCANS if _script(scan[0]) == name)
+                     for name in ("ascii", *(name for name, _ in _SCRIPTS))}
+
+
+def _scans_for(low: str) -> tuple[tuple[str, re.Pattern[str], tuple[int, ...]], ...]:
+    if low.isascii():
+        return _BY_SCRIPT["ascii"]
+    present = [name for name, letters in _SCRIPTS if letters.search(low)]
+    return _BY_SCRIPT["ascii"] + tuple(scan for name in present for scan in _BY_SCRIPT[name])
 _OPENING_CLOSE: Final = re.compile(r"\s*close\b")
 _CONDITION: Final = re.compile(r"\b(?:after|when|once|if|until|before|upon)\b[^\n]*$")
 _TARGET: Final = re.compile(r"\b(?:tp|target)\s*(\d{1,2})\b", re.IGNORECASE)
@@ -64,7 +97,7 @@ def detect_update_at(low: str) -> tuple[UpdateAction, int] | None:
     """The action of the leftmost pattern matching at the start of a word in lower-cased text (on a tie, the
     one listed first), with where it starts."""
     best: tuple[int, int] | None = None
-    for lead, scan, indexes in _SCANS:
+    for lead, scan, indexes in _scans_for(low):
         if lead and lead not in low:
             continue
         match = scan.search(low)
