@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Final
 
 from core.parsing.lexicon import CJK, COIN_NAMES, LONG_WORDS, SHORT_WORDS, SYMBOL_LABELS
-from core.parsing.screen import PhraseSet
+from core.parsing.screen import PhraseSet, ascii_words
 
 QUOTES: Final = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR")
 _QUOTE_ALT: Final = "|".join(QUOTES)
@@ -59,7 +59,7 @@ _BESIDE_SIDE: Final = re.compile(
 )
 _LABEL_ALT: Final = "|".join(re.escape(word) for word in sorted(SYMBOL_LABELS, key=len, reverse=True))
 _LABELLED: Final = re.compile(rf"(?:{_LABEL_ALT})\s*[:=\-]*\s*[#$]?([A-Za-z0-9]{{2,15}})\b", re.IGNORECASE)
-_SIDE_WORDS: Final = ("long", "short", "buy", "sell")
+_SIDE_WORDS: Final = frozenset({"long", "short", "buy", "sell"})
 # a bare word: tickers are ASCII letters and digits; Han characters stand alone so "ETH，2605附近" splits
 _WORD: Final = re.compile(rf"[A-Za-z0-9]+|[{CJK}]|[^\W\d_]+")
 BESIDE: Final = 3  # a lower-case bare ticker counts only this close to a side word ("took sol scalp long")
@@ -102,9 +102,26 @@ def _first_pair(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
     return next((match for match in pattern.finditer(text) if _pair_base_ok(match.group(1))), None)
 
 
+def _separated(text: str) -> re.Match[str] | None:
+    """The first "BASE/QUOTE" or "BASE | QUOTE": matched only around each '/' and '|' (a scan of the whole text
+    tries the pattern at every letter)."""
+    best: re.Match[str] | None = None
+    for mark in ("/", "|"):
+        at = text.find(mark)
+        while at != -1 and (best is None or at < best.end()):
+            start = max(0, at - 18)  # a base of 15 and spaces
+            for match in _SEPARATED.finditer(text, start, at + 12):
+                if match.start() <= at < match.end() and _pair_base_ok(match.group(1)):
+                    if best is None or match.start() < best.start():
+                        best = match
+                    break
+            at = text.find(mark, at + 1)
+    return best
+
+
 def _structural(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
     """A pair written with its quote, a -PERP contract, a #/$ tag or a labelled ticker."""
-    separated = _first_pair(_SEPARATED, text) if "/" in text or "|" in text else None
+    separated = _separated(text)
     # a glued pair wins only if it starts first, and a match reads at most _GLUED_REACH characters from its start
     glued = _first_pair(_GLUED, text if separated is None else text[:separated.start() + _GLUED_REACH])
     if glued is not None and (separated is None or glued.start() < separated.start()):
@@ -148,10 +165,11 @@ def _labelled(text: str) -> re.Match[str] | None:
 def _bare(text: str, default_quote: str, markets: frozenset[str]) -> str | None:
     """A coin's name, a ticker beside a side word, or the first upper-case word that is a market."""
     lower = text.lower()
-    named = _COIN_NAMES.find(lower)
+    words_set = ascii_words(lower)
+    named = _COIN_NAMES.find(lower, words_set)
     if named is not None:
         return _pair(COIN_NAMES[named], None, default_quote)
-    if any(word in lower for word in _SIDE_WORDS):
+    if not words_set.isdisjoint(_SIDE_WORDS):
         for beside in _BESIDE_SIDE.finditer(text):
             ticker = beside.group(1) or beside.group(2)
             if _bare_ok(ticker) and ticker.upper() in markets:
