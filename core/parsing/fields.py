@@ -183,9 +183,8 @@ class _Collector:
             self.last = "check"
         elif low in RANGE_WORDS:
             self.joined_next = self.last == "num"
-        elif low == "@" and self.tokens.number_after(i) is not None:
-            self.open("weak_entry", low)
-            self.last = "label"
+        elif low == "@":
+            self.weak_entry(i, low)
         return i + 1
 
     def lone_side(self, i: int, low: str) -> str | None:
@@ -197,19 +196,24 @@ class _Collector:
         joined = (i > 0 and is_han(lower[i - 1])) or (i + 1 < self.tokens.count and is_han(lower[i + 1]))
         return None if joined else side
 
+    def weak_entry(self, i: int, low: str) -> None:
+        """"at"/"@"/"from" before a price: an entry, unless a label waits for its value ("Stop at 41000", "Take
+        profit @ 3150": a filler inside that field)."""
+        cur = self.current
+        waiting = cur is not None and not cur.values and cur.kind in ("entry", "tp", "stop", "weak_entry")
+        if not waiting and self.tokens.number_after(i) is not None:
+            self.open("weak_entry", low)
+            self.last = "label"
+        elif low == "here":  # "buying #BICO here": at the market, now
+            self.market_at.append((i, self.line))
+
     def alpha(self, i: int, low: str) -> int:
         side = side_of_word(low) or self.lone_side(i, low)
         if side is not None:
             return self.side_word(i, side)
         if low in WEAK_ENTRY_WORDS:
-            cur = self.current
-            waiting = cur is not None and not cur.values and cur.kind in ("entry", "tp", "stop", "weak_entry")
-            if not waiting and self.tokens.number_after(i) is not None:
-                self.open("weak_entry", low)
-                self.last = "label"
-            elif low == "here":  # "buying #BICO here": at the market, now
-                self.market_at.append((i, self.line))
-            return i + 1  # "stop at 41000", "buy at current price": a filler inside a field
+            self.weak_entry(i, low)
+            return i + 1
         if low in RANGE_WORDS:  # "to" between two numbers
             self.joined_next = self.last == "num"
             return i + 1

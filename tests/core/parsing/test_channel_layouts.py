@@ -208,3 +208,21 @@ NOT_CALLS = [
 def test_analysis_results_questions_and_chatter_are_never_calls(text: str) -> None:
     result = parse(text)
     assert not isinstance(result, NewSignal), result
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("ETHUSDT.P SHORT\nEntry @ 3250\nTake profit @ 3150\nStop loss @ 3300", ((3250,), (3150,), 3300)),
+        ("Long $AVAX @ 35.2, SL 34.1, TP 37 / 39 / 41 (10x)", ((35.2,), (37, 39, 41), 34.1)),
+        ("📈 BUY #ZIL/USDT\n\n🔸Buy Zone: 0.0210 - 0.0220\n\n🎯Sell Targets:\n0.0230\n0.0245\n0.0260\n\n"
+         "🛑Stop Loss: 0.0199",
+         ((0.021, 0.022), (0.023, 0.0245, 0.026), 0.0199)),
+        ("TRADE: SHORT $LTC\nEntries: 85.5 / 86.8 / 88.0\nTPs: 83.0, 81.5, 79.0\nSL: 90.2",
+         ((85.5, 86.8, 88.0), (83.0, 81.5, 79.0), 90.2)),
+    ],
+)
+def test_a_filler_before_a_labelled_value_stays_in_that_field(text: str, fields: tuple[object, ...]) -> None:
+    result = parse(text)
+    assert isinstance(result, NewSignal), result
+    assert (result.entries, result.take_profits, result.stop_loss) == fields
