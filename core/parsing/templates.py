@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
-from core.domain import EntryType, NewSignal, ParseResult, Side
+from core.domain import EntryType, NewSignal, ParseResult, RejectedSignal, Side
 from core.parsing.lexicon import LEVERAGE, THOUSANDS, TOKEN, is_number, to_number
 from core.parsing.symbols import find_symbol
 from core.parsing.tokens import MAX_INDEX
@@ -115,17 +115,21 @@ def _find(tokens: list[str], anchor: list[str], start: int) -> int | None:
 
 
 def _read(template: dict[str, Any], text: str) -> dict[str, list[float]] | None:
-    """Each slot's numbers, read after the slot's anchor (a repeated anchor: its next occurrence)."""
+    """Each slot's numbers, read after the slot's anchor (a repeated anchor: its next occurrence). A list's first
+    slot must be there; its later ones are read while they are (a call with fewer targets than the taught one)."""
     tokens = _tokens(text)
     found: dict[str, list[float]] = {}
     resume: dict[tuple[str, ...], int] = {}
     for slot in template["anchors"]:
         key = tuple(slot["anchor"])
+        optional = slot["field"] in _LIST_FIELDS and bool(found.get(slot["field"]))
         for _ in range(slot["count"]):
             at = _find(tokens, slot["anchor"], resume.get(key, 0))
             while at is not None and not (at < len(tokens) and _value(tokens[at]) is not None):
                 at = _find(tokens, slot["anchor"], at)
             if at is None:
+                if optional:
+                    break
                 return None
             numbers = found.setdefault(slot["field"], [])
             while at < len(tokens) and len(numbers) < 20 and (number := _value(tokens[at])) is not None:
@@ -149,8 +153,9 @@ def _side(entries: tuple[float, ...], targets: list[float], stop: float | None, 
 
 
 def apply_templates(text: str, templates: tuple[dict[str, Any], ...], market: bool = False) -> ParseResult | None:
-    """The call read by the first template whose anchors are all in the message, else None. `market`: the
-    message says to enter at market (its entry price is then a reference)."""
+    """The call read by the first template whose anchors are all in the message (rejected with the reason when
+    its levels are inconsistent), else None. `market`: the message says to enter at market (its entry price is
+    then a reference)."""
     for template in templates:
         found = _read(template, text)
         if found is None:
@@ -173,7 +178,6 @@ def apply_templates(text: str, templates: tuple[dict[str, Any], ...], market: bo
         signal = NewSignal(symbol=symbol, side=side, entry_type=entry_type, entries=entries,
                            take_profits=tuple(targets), stop_loss=stop, leverage=leverage,
                            extras=extras)
-        problem = problem_with(signal)
-        if problem is None:
-            return signal
+        problem = problem_with(signal)  # the shape matched: an inconsistent reading is rejected, never re-read
+        return signal if problem is None else RejectedSignal(signal, problem)
     return None

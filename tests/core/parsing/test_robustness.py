@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import random
+from functools import cache
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.domain import NewSignal, Noise, ParseResult, RejectedSignal, SignalUpdate
 from core.parsing import ParseContext, parse
+from core.parsing.templates import teach
 from core.parsing.validate import problem_with
 from tests.core.parsing.test_corpus import CORPUS
+from tests.core.parsing.test_templates import CORRECTED, ODD
 
 REAL = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
@@ -97,3 +101,35 @@ def test_a_seeded_sweep_of_edited_real_messages_never_raises() -> None:
                 elif chars:
                     chars[min(at, len(chars) - 1)] = rng.choice(_PIECES)
             _check(parse("".join(chars)))
+
+
+@cache
+def _taught() -> dict[str, Any]:
+    """One template for every example (taught from the odd format of test_templates)."""
+    return teach(ODD, CORRECTED)
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from(list("0123456789.,-_:x%$ \nBagzoneInvalidationCashoutthenKAS🔔止损多空")),
+               max_size=2048))
+def test_templates_and_a_market_list_never_make_the_parser_raise_or_trade_an_inconsistent_call(text: str) -> None:
+    _check(parse(text, ParseContext(templates=(_taught(),), markets=frozenset({"KAS", "BTC"}))))
+
+
+@SETTINGS
+@given(st.lists(st.floats(min_value=0.0001, max_value=100000, allow_nan=False), min_size=4, max_size=4).map(sorted),
+       st.booleans())
+def test_a_taught_format_reads_back_any_consistent_levels(levels: list[float], long: bool) -> None:
+    """Teach once, then any later message in that shape with consistent levels reads back exactly."""
+    low, a, b, high = (round(v, 6) for v in levels)
+    if not low < a < b < high:
+        return
+    stop, entry, target1, target2 = (low, a, b, high) if long else (high, b, a, low)
+    text = (f"🔔 KAS quick trade\nBag zone {entry} / {entry}\nInvalidation {stop}\nCashout {target1} then "
+            f"{target2}\nMultiplier 5")
+    result = parse(text, ParseContext(templates=(_taught(),)))
+    if isinstance(result, NewSignal):
+        assert (result.entries, result.take_profits, result.stop_loss) == ((entry, entry), (target1, target2), stop)
+        assert result.side.value == ("long" if long else "short")
+    else:
+        assert isinstance(result, RejectedSignal | Noise)  # a level more than 10x away from the entry: never traded
