@@ -28,6 +28,9 @@ _TABLE: Final[dict[int, str | None]] = {
     **dict.fromkeys([0xFE0E, 0xFE0F, 0x2060, 0x00AD, *range(0x200B, 0x2010), *range(0x202A, 0x202F)]),
     **dict.fromkeys([0x00A0, 0x0009, 0x202F, 0x205F, 0x3000, *range(0x2000, 0x200B)], " "),
     **dict.fromkeys([0x2013, 0x2014, 0x2212], "-"),
+    # Arabic-Indic and Persian digits and separators (۲۷۴۶۱٫۵) as ASCII, so prices read the same in every script
+    **{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for i in range(10)},
+    0x066B: ".", 0x066C: ",",
 }
 _HTML_TAG: Final = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 _MD_LINK: Final = re.compile(r"\[([^\[\]\n]{1,200})\]\([^()\s]{1,500}\)")

@@ -231,3 +231,9 @@ def test_a_call_with_no_consistent_reading_is_rejected_with_the_reason() -> None
     result = parse("ETH，2605附近，做多\n止损预计：2579\n止盈预计：2557")  # both levels below a long's entry
     assert isinstance(result, RejectedSignal)
     assert result.reason == "target 1 (2557) is not above the long entry (2605)"
+
+
+def test_persian_digits_and_decimal_separator_are_prices() -> None:
+    result = call("#BTC/USDT\nپوزیشن شورت باز کنید\nدر نقطه ۲۷۴۶۱٫۵\nتارگت: ۲۶۰۰۰\nاستاپ: ۲۸۰۰۰")
+    assert (result.side, result.entries, result.take_profits, result.stop_loss) == (
+        Side.SHORT, (27461.5,), (26000,), 28000)
