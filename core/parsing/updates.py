@@ -6,7 +6,7 @@ import re
 from typing import Final
 
 from core.domain import UpdateAction
-from core.parsing.lexicon import CJK, UPDATE_PATTERNS
+from core.parsing.lexicon import CJK, ORDINALS, TARGET_WORDS, UPDATE_PATTERNS
 
 # (action, pattern) on lower-cased text, from the language files in file order (English first). The leftmost match
 # in the message is the primary action, and at the same position the earlier (more specific) pattern wins,
@@ -82,7 +82,11 @@ def _scans_for(low: str) -> tuple[tuple[str, re.Pattern[str], tuple[int, ...]], 
     return _BY_SCRIPT["ascii"] + tuple(scan for name in present for scan in _BY_SCRIPT[name])
 _OPENING_CLOSE: Final = re.compile(r"\s*close\b")
 _CONDITION: Final = re.compile(r"\b(?:after|when|once|if|until|before|upon)\b[^\n]*$")
-_TARGET: Final = re.compile(r"\b(?:tp|target)\s*(\d{1,2})\b", re.IGNORECASE)
+_TARGET_ALT: Final = "|".join(re.escape(word) for word in sorted(TARGET_WORDS, key=len, reverse=True))
+_TARGET: Final = re.compile(rf"(?<![^\W_])(?:{_TARGET_ALT})\s*#?(\d{{1,2}})(?!\d)", re.IGNORECASE)
+_ORDINAL: Final = re.compile(
+    "|".join(rf"(?<![^\W_]){re.escape(word)}" + (r"\b" if word.isascii() else "")
+             for word in sorted(ORDINALS, key=len, reverse=True)), re.IGNORECASE)
 _PERCENT: Final = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _NEW_STOP: Final = re.compile(r"\b(?:sl|stop(?:[\s-]?loss)?)\s+(?:[a-z]+\s+){0,2}(?:to|at)\s+\$?(\d+(?:\.\d+)?)",
                               re.IGNORECASE)
@@ -119,9 +123,12 @@ def is_conditional(low: str, at: int) -> bool:
 
 def update_details(action: UpdateAction, text: str) -> tuple[int | None, float | None, float | None]:
     """(target number, new stop, percentage) when the message states them."""
-    target = _TARGET.findall(text) if action is UpdateAction.TP_HIT else []
+    number: int | None = None
+    if action is UpdateAction.TP_HIT:  # "TP2", "Тейк 2", "止盈2", "second target", "第二止盈": the highest named
+        numbers = [int(n) for n in _TARGET.findall(text)] + [ORDINALS[m.lower()] for m in _ORDINAL.findall(text)]
+        number = max(numbers) if numbers else None
     percent = _PERCENT.search(text) if action is UpdateAction.CLOSE else None
     stop = _NEW_STOP.search(text) if action is UpdateAction.MOVE_SL else None
-    return (int(target[-1]) if target else None,
+    return (number,
             float(stop.group(1)) if stop else None,
             float(percent.group(1)) if percent else None)

@@ -237,3 +237,14 @@ def test_persian_digits_and_decimal_separator_are_prices() -> None:
     result = call("#BTC/USDT\nپوزیشن شورت باز کنید\nدر نقطه ۲۷۴۶۱٫۵\nتارگت: ۲۶۰۰۰\nاستاپ: ۲۸۰۰۰")
     assert (result.side, result.entries, result.take_profits, result.stop_loss) == (
         Side.SHORT, (27461.5,), (26000,), 28000)
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [("TP2 reached, move SL to TP1", 2), ("Тейк 2 взят", 2), ("止盈2已触发", 2), ("Second target reached", 2),
+     ("第二止盈到位", 2), ("Alvo 3 atingido", 3), ("Hedef 1 geldi", 1), ("Primeiro alvo batido", 1),
+     ("#BTC Take-Profit target 3 ✅", 3)],
+)
+def test_a_target_hit_names_its_target_in_every_language(text: str, target: int) -> None:
+    result = parse(text)
+    assert isinstance(result, SignalUpdate) and (result.action, result.target) == (UpdateAction.TP_HIT, target)
