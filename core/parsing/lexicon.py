@@ -56,6 +56,7 @@ HORIZON_WORDS: Final[set[str]] = set()  # "short term": a horizon, not a side
 NEGATIONS: Final[set[str]] = set()  # "do not sell": no side
 ORDINALS: Final[dict[str, int]] = {}  # "second", "второй", "第二": a target's number in words
 TARGET_WORDS: Final[set[str]] = {"t"}  # the single-word target labels (tp, target, тейк, 止盈 ...)
+STOP_WORDS: Final[set[str]] = set()  # the single-word stop labels (sl, stop, стоп, 止损, استاپ ...)
 LONE_SIDES: Final[dict[str, str]] = {}  # a one-character side (Chinese 多/空) when it stands alone
 WEAK_ENTRY_WORDS: Final[set[str]] = {"here"}  # a price right after them is an entry ("at 42000", "от 64200")
 SYMBOL_LABELS: Final[list[str]] = []
@@ -99,6 +100,7 @@ for _lang in LANGUAGES:
     WEAK_ENTRY_WORDS.update(_lang.get("weak_entry", ()))
     ORDINALS.update(_lang.get("ordinals", {}))
     TARGET_WORDS.update(word for word in _lang["labels"].get("tp", ()) if " " not in word and "-" not in word)
+    STOP_WORDS.update(word for word in _lang["labels"].get("stop", ()) if " " not in word and "-" not in word)
     RANGE_WORDS.update(_lang.get("range_words", ()))
     OPINION.extend(_lang.get("opinion", ()))
     NON_CRYPTO.extend(_lang.get("non_crypto", ()))

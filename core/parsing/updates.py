@@ -6,7 +6,7 @@ import re
 from typing import Final
 
 from core.domain import UpdateAction
-from core.parsing.lexicon import CJK, ORDINALS, TARGET_WORDS, UPDATE_PATTERNS
+from core.parsing.lexicon import CJK, ORDINALS, STOP_WORDS, TARGET_WORDS, UPDATE_PATTERNS, to_number
 
 # (action, pattern) on lower-cased text, from the language files in file order (English first). The leftmost match
 # in the message is the primary action, and at the same position the earlier (more specific) pattern wins,
@@ -88,7 +88,9 @@ _ORDINAL: Final = re.compile(
     "|".join(rf"(?<![^\W_]){re.escape(word)}" + (r"\b" if word.isascii() else "")
              for word in sorted(ORDINALS, key=len, reverse=True)), re.IGNORECASE)
 _PERCENT: Final = re.compile(r"(\d+(?:\.\d+)?)\s*%")
-_NEW_STOP: Final = re.compile(r"\b(?:sl|stop(?:[\s-]?loss)?)\s+(?:[a-z]+\s+){0,2}(?:to|at)\s+\$?(\d+(?:\.\d+)?)",
+# a moved stop's new price: the first number after a stop word on its line, not one inside a word ("to TP1")
+_STOP_ALT: Final = "|".join(re.escape(word) for word in sorted(STOP_WORDS, key=len, reverse=True))
+_NEW_STOP: Final = re.compile(rf"(?<![^\W_])(?:{_STOP_ALT})[^\d\n]{{0,24}}?(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\d.,])",
                               re.IGNORECASE)
 
 
@@ -130,5 +132,5 @@ def update_details(action: UpdateAction, text: str) -> tuple[int | None, float |
     percent = _PERCENT.search(text) if action is UpdateAction.CLOSE else None
     stop = _NEW_STOP.search(text) if action is UpdateAction.MOVE_SL else None
     return (number,
-            float(stop.group(1)) if stop else None,
+            to_number(stop.group(1)) if stop else None,
             float(percent.group(1)) if percent else None)

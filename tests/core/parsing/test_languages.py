@@ -248,3 +248,14 @@ def test_persian_digits_and_decimal_separator_are_prices() -> None:
 def test_a_target_hit_names_its_target_in_every_language(text: str, target: int) -> None:
     result = parse(text)
     assert isinstance(result, SignalUpdate) and (result.action, result.target) == (UpdateAction.TP_HIT, target)
+
+
+@pytest.mark.parametrize(
+    ("text", "new_stop"),
+    [("Двигаю стоп на 0.091$, остальное все также", 0.091), ("止损下移: 58200", 58200), ("Stop moved to 1.85", 1.85),
+     ("SL moved to 64,250", 64250), ("Mova o stop para 245.5", 245.5), ("Stopu 3050e çekin", 3050),
+     ("SL to BE", None), ("move SL to TP1", None), ("Стоп переносим в безубыток по SOL", None)],
+)
+def test_a_moved_stop_carries_its_new_price_in_every_language(text: str, new_stop: float | None) -> None:
+    result = parse(text)
+    assert isinstance(result, SignalUpdate) and (result.action, result.new_stop) == (UpdateAction.MOVE_SL, new_stop)
