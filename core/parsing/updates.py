@@ -82,16 +82,16 @@ def _scans_for(low: str) -> tuple[tuple[str, re.Pattern[str], tuple[int, ...]], 
     return _BY_SCRIPT["ascii"] + tuple(scan for name in present for scan in _BY_SCRIPT[name])
 _OPENING_CLOSE: Final = re.compile(r"\s*close\b")
 _CONDITION: Final = re.compile(r"\b(?:after|when|once|if|until|before|upon)\b[^\n]*$")
-_TARGET_ALT: Final = "|".join(re.escape(word) for word in sorted(TARGET_WORDS, key=len, reverse=True))
-_TARGET: Final = re.compile(rf"(?<![^\W_])(?:{_TARGET_ALT})\s*#?(\d{{1,2}})(?!\d)", re.IGNORECASE)
-_ORDINAL: Final = re.compile(
-    "|".join(rf"(?<![^\W_]){re.escape(word)}" + (r"\b" if word.isascii() else "")
-             for word in sorted(ORDINALS, key=len, reverse=True)), re.IGNORECASE)
+# on lower-cased text, one word-start check per position and no case folding: the scans stay linear and cheap
+_TARGET_ALT: Final = "|".join(re.escape(word.lower()) for word in sorted(TARGET_WORDS, key=len, reverse=True))
+_TARGET: Final = re.compile(rf"(?<![^\W_])(?:{_TARGET_ALT})\s*#?(\d{{1,2}})(?!\d)")
+_ORDINAL_ALT: Final = "|".join(re.escape(word) for word in sorted(ORDINALS, key=len, reverse=True))
+_ORDINAL: Final = re.compile(rf"(?<![^\W_])(?:{_ORDINAL_ALT})(?![a-z0-9])")
 _PERCENT: Final = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 # a moved stop's new price: the first number after a stop word on its line, not one inside a word ("to TP1")
 _STOP_ALT: Final = "|".join(re.escape(word) for word in sorted(STOP_WORDS, key=len, reverse=True))
-_NEW_STOP: Final = re.compile(rf"(?<![^\W_])(?:{_STOP_ALT})[^\d\n]{{0,24}}?(?<![\w.,])(\d+(?:[.,]\d+)?)(?![\d.,])",
-                              re.IGNORECASE)
+_NEW_STOP: Final = re.compile(rf"(?<![^\W_])(?:{_STOP_ALT.lower()})[^\d\n]{{0,24}}?(?<![\w.,])(\d+(?:[.,]\d+)?)"
+                              r"(?![\d.,])")
 
 
 def detect_update(low: str) -> UpdateAction | None:
@@ -127,10 +127,11 @@ def update_details(action: UpdateAction, text: str) -> tuple[int | None, float |
     """(target number, new stop, percentage) when the message states them."""
     number: int | None = None
     if action is UpdateAction.TP_HIT:  # "TP2", "Тейк 2", "止盈2", "second target", "第二止盈": the highest named
-        numbers = [int(n) for n in _TARGET.findall(text)] + [ORDINALS[m.lower()] for m in _ORDINAL.findall(text)]
+        low = text.lower()
+        numbers = [int(n) for n in _TARGET.findall(low)] + [ORDINALS[m] for m in _ORDINAL.findall(low)]
         number = max(numbers) if numbers else None
     percent = _PERCENT.search(text) if action is UpdateAction.CLOSE else None
-    stop = _NEW_STOP.search(text) if action is UpdateAction.MOVE_SL else None
+    stop = _NEW_STOP.search(text.lower()) if action is UpdateAction.MOVE_SL else None
     return (number,
             to_number(stop.group(1)) if stop else None,
             float(percent.group(1)) if percent else None)
