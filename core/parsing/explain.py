@@ -53,7 +53,8 @@ def explain(text: str, context: ParseContext | None = None) -> list[str]:
         lines.append(f"{_NAMES.get(section.kind, section.kind)} {', '.join(values) or '-'}: "
                      f"label '{_HAN_GAP.sub('', section.label)}', {how}")
     if draft.orphans:
-        lines.append("numbers under no label (placed by consistency, or not used): " + ", ".join(_fmt(v.number) for v in draft.orphans))
+        loose = ", ".join(_fmt(v.number) for v in draft.orphans)
+        lines.append(f"numbers under no label (placed by consistency, or not used): {loose}")
     if draft.sides:
         lines.append(f"side {draft.sides[0]}: a side word in the message")
     if draft.market_outside:
