@@ -29,6 +29,7 @@ class Message(Document):
     status: str = "received"  # received -> processed
     kind: str | None = None  # signal | update | noise
     reason: str | None = None
+    lease_until_ms: int | None = None  # a resumer's claim (epoch ms), so two processes never both resume it
 
     class Settings:
         name = "messages"

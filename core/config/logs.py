@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 
 _MASK = "***"
 
@@ -64,3 +65,25 @@ def setup_logging(level: int | str = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("discord.gateway", "apscheduler.executors.default", "pymongo"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class RateLimitedLog:
+    """The same warning at most once per `every_s` per key: a loop that meets one bad item on every tick logs it
+    once a minute, not every tick (the count of skipped repeats goes with the next line)."""
+
+    def __init__(self, logger: logging.Logger, every_s: float = 60.0) -> None:
+        self.logger = logger
+        self.every_s = every_s
+        self._last: dict[str, float] = {}
+        self._skipped: dict[str, int] = {}
+
+    def warning(self, key: str, message: str, *args: object, exc_info: bool = False) -> None:
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self.every_s:
+            self._skipped[key] = self._skipped.get(key, 0) + 1
+            return
+        self._last[key] = now
+        skipped = self._skipped.pop(key, 0)
+        suffix = f" ({skipped} more like this since the last report)" if skipped else ""
+        self.logger.warning(message + suffix, *args, exc_info=exc_info)

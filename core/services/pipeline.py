@@ -11,9 +11,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Final
 
 from pymongo.errors import DuplicateKeyError
 
+from core.clock import epoch_ms
+from core.config.logs import RateLimitedLog
 from core.domain import NewSignal, Noise, ParseResult, RawMessage, RejectedSignal, SignalUpdate
 from core.parsing import ParseContext, parse
 from core.services.signal_updates import ProviderUpdates
@@ -23,6 +27,9 @@ from models.query import where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
+_resume_log = RateLimitedLog(logger)
+RESUME_GRACE: Final = timedelta(seconds=60)  # a message younger than this may still be in its live ingest
+RESUME_LEASE_MS: Final = 5 * 60 * 1000
 
 
 @dataclass
@@ -75,16 +82,36 @@ class Pipeline:
         return await self._process(message, provider)
 
     async def resume_unfinished(self) -> int:
-        """Finish messages stored but not fully processed (e.g. the process stopped mid-way)."""
+        """Finish messages stored but not fully processed (the process stopped mid-way). Only messages older than
+        RESUME_GRACE are taken, so a live ingest is never raced, and each is claimed with a lease first, so two
+        resumers (two processes) never both run it. One failing message is logged and skipped."""
+        now = self.trader.clock()
+        candidates = await Message.find(where(Message.status == "received",
+                                              {"received_at": {"$lt": now - RESUME_GRACE}})).to_list()
         count = 0
-        async for message in Message.find(Message.status == "received"):
-            provider = await Provider.get(message.provider_id)
-            if provider is not None:
-                await self._process(message, provider)
-                count += 1
+        for message in candidates:
+            if not await self._claim(message, epoch_ms(now)):
+                continue
+            try:
+                provider = await Provider.get(message.provider_id)
+                if provider is not None:
+                    await self._process(message, provider)
+                    count += 1
+            except Exception:  # one bad message never stops the others; it is retried when its lease ends
+                _resume_log.warning(str(message.id), "resuming message %s failed; the next run retries it",
+                                    message.id, exc_info=True)
         if count:
             logger.info("resumed %d unfinished message(s)", count)
         return count
+
+    @staticmethod
+    async def _claim(message: Message, now_ms: int) -> bool:
+        """Take the message for RESUME_LEASE_MS, unless another resumer holds it (atomic in MongoDB)."""
+        claimed = await Message.get_pymongo_collection().find_one_and_update(
+            {"_id": message.id, "status": "received",
+             "$or": [{"lease_until_ms": None}, {"lease_until_ms": {"$lt": now_ms}}]},
+            {"$set": {"lease_until_ms": now_ms + RESUME_LEASE_MS}})
+        return claimed is not None
 
     async def _process(self, message: Message, provider: Provider) -> IngestResult:
         parsed: ParseResult = parse(message.text, _context(provider, message, self.markets()))
