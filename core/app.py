@@ -23,6 +23,7 @@ from core.market.live import CcxtMarketData
 from core.market.prices import PriceSource, QuoteBars, ReplayPriceSource
 from core.services.accounts import AccountService
 from core.services.deciding import Decider
+from core.services.delivery import Delivery
 from core.services.execution import Executor
 from core.services.gateways import GatewayRouter, ccxt_connector
 from core.services.health import health
@@ -40,6 +41,7 @@ from models.bootstrap import make_client, open_database
 from models.embedded import EmbeddedMongo
 
 logger = logging.getLogger(__name__)
+DELIVERY_INTERVAL_S = 2  # notifications wait at most this long for the delivery job
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Services:
     gateways: GatewayRouter
     reconciler: Reconciler
     market_list: MarketList
+    delivery: Delivery
 
     async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
         return await health(self.client, timeout)
@@ -149,9 +152,13 @@ async def build_services(
                               max_instances=1, coalesce=True)
             scheduler.add_job(market_list.refresh, "interval", hours=24, id="market_list", max_instances=1,
                               coalesce=True)
+            delivery = Delivery(notifier, clock)
+            scheduler.add_job(delivery.run, "interval", seconds=DELIVERY_INTERVAL_S, id="deliver_notifications",
+                              max_instances=1, coalesce=True)
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
-                           executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list)
+                           executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list,
+                           delivery=delivery)
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)

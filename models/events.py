@@ -23,12 +23,18 @@ class Notification(Document):
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at_ms: int | None = None
     delivery_error: str | None = None
+    # the delivery job's state (core.services.delivery): pending -> delivered | failed (not retried) | skipped
+    delivery: str = "pending"
+    attempts: int = 0
+    next_attempt_ms: int = 0  # epoch ms: a transient failure waits before the next try
+    delivered_sinks: list[str] = Field(default_factory=list)  # a retry never repeats what a sink already sent
 
     class Settings:
         name = "notifications"
         indexes = [
             IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
             IndexModel([("delivered_at_ms", ASCENDING)]),
+            IndexModel([("delivery", ASCENDING), ("next_attempt_ms", ASCENDING)]),
             IndexModel([("user_id", ASCENDING), ("dedupe_key", ASCENDING)], unique=True),
         ]
 

@@ -6,7 +6,7 @@ import discord
 from discord.ext import commands
 
 from core.app import Services
-from core.services.notify import NotificationEvent
+from core.services.notify import NotificationEvent, PermanentDeliveryError
 
 DISCORD_MESSAGE_LIMIT = 2000
 
@@ -29,9 +29,11 @@ class Alerts(commands.Cog):
         self.services.notifier.remove_sink(self)
 
     async def deliver(self, event: NotificationEvent) -> None:
-        user = self.bot.get_user(event.discord_id) or await self.bot.fetch_user(event.discord_id)
+        """Called by the delivery job; a closed DM (Discord error 50007) or an unknown user is permanent."""
         try:
+            user = self.bot.get_user(event.discord_id) or await self.bot.fetch_user(event.discord_id)
             await user.send(clip(event.text))
         except discord.Forbidden:
-            raise RuntimeError("the user does not accept direct messages from the bot") from None
-        await self.services.notifier.mark_delivered(event.notification_id)
+            raise PermanentDeliveryError("the user does not accept direct messages from the bot") from None
+        except discord.NotFound:
+            raise PermanentDeliveryError("Discord does not know this user") from None

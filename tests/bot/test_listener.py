@@ -34,13 +34,15 @@ async def test_a_call_in_a_provider_channel_trades_and_dms_the_subscriber(bot: S
     await services.accounts.subscribe(user, provider)
 
     await dpytest.message("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x", channel=channel)
-
     assert await Message.count() == 1 and await Position.count() == 1
+    assert dpytest.verify().message().nothing()  # the trade did not wait for Discord
+
+    assert (await services.delivery.run()).delivered == 1
     dm = dpytest.get_message()
     assert isinstance(dm.channel, discord.DMChannel)
     assert dm.content.startswith("Opened LONG 0.08 BTC/USDT @ 42250 (paper, 10x")
     note = await Notification.find_one()
-    assert note is not None and note.delivered_at_ms is not None
+    assert note is not None and note.delivered_at_ms is not None and note.delivery == "delivered"
 
 
 async def test_messages_outside_provider_channels_are_ignored(bot: SignalcordBot) -> None:

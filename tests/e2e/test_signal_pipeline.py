@@ -63,6 +63,8 @@ async def test_one_message_two_users_two_positions_then_replay_is_noop(services:
 
     result = await services.pipeline.ingest(raw())
 
+    assert sink.events == []  # the trade never waits for Discord: the delivery job sends
+    assert (await services.delivery.run()).delivered == 2
     assert result.status == "processed" and result.kind == "signal"
     assert [o.outcome for o in result.outcomes] == [DecisionOutcome.TRADE, DecisionOutcome.TRADE]
     positions = await Position.find_all().to_list()
@@ -95,6 +97,7 @@ async def test_one_message_two_users_two_positions_then_replay_is_noop(services:
     assert account.paper_balances["USDT"] == pytest.approx(10_000 - 0.08 * 42_250 * 0.0004)
 
     again = await services.pipeline.ingest(raw())
+    await services.delivery.run()
 
     assert again.status == "duplicate"
     assert await Message.count() == 1 and await Signal.count() == 1 and await OrderIntent.count() == 8
@@ -139,6 +142,10 @@ async def test_updates_apply_to_the_replied_signal_or_the_latest_open_one(
         services: Services, prices: StaticPriceSource) -> None:
     [user] = await subscribed_users(services, 1)
     await services.pipeline.ingest(raw())
+    earlier = RecordingSink()  # the opening DM goes first, through another sink
+    services.notifier.add_sink(earlier)
+    await services.delivery.run()
+    services.notifier.remove_sink(earlier)
     prices.prices["BTC/USDT"] = 42_600.0
     sink = RecordingSink()
     services.notifier.add_sink(sink)
@@ -147,6 +154,7 @@ async def test_updates_apply_to_the_replied_signal_or_the_latest_open_one(
     moved = await services.pipeline.ingest(reply)
     closed = await services.pipeline.ingest(raw("Close #BTCUSDT", message_id=6))
     stray = await services.pipeline.ingest(raw("Close #ETHUSDT", message_id=7))
+    await services.delivery.run()
 
     assert (moved.kind, moved.reason) == ("update", "BTC/USDT stop moved to 42250")
     assert closed.reason == "BTC/USDT signal marked closed (close)"

@@ -1,0 +1,117 @@
+"""The delivery job (service-layer issue, item 6): notifications off the trading path, per-user order, retries
+with backoff, permanent failures kept for the dashboard, DMs off skipped, a large fan-out queued."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from core.app import Services
+from core.services.delivery import BACKOFF_S, BATCH
+from core.services.notify import Note, NotificationEvent, PermanentDeliveryError
+from models import Notification, User
+from tests.conftest import FakeClock
+
+
+class FlakySink:
+    name = "flaky"
+
+    def __init__(self, fail: dict[int, list[Exception]] | None = None) -> None:
+        self.fail = fail or {}  # discord id -> the errors its next sends raise, in order
+        self.sent: dict[int, list[str]] = defaultdict(list)
+
+    async def deliver(self, event: NotificationEvent) -> None:
+        errors = self.fail.get(event.discord_id)
+        if errors:
+            raise errors.pop(0)
+        self.sent[event.discord_id].append(event.text)
+
+
+async def _users(services: Services, count: int) -> list[User]:
+    return [await services.accounts.ensure_user(5000 + n, f"u{n}") for n in range(count)]
+
+
+async def test_a_fan_out_is_stored_without_sending_then_queued_and_delivered(services: Services) -> None:
+    users = await _users(services, 200)
+    sink = FlakySink()
+    services.notifier.add_sink(sink)
+    await services.notifier.notify_many([Note(u, "trade_opened", f"Opened for {u.name}") for u in users])
+    assert sink.sent == {}  # the trading path stores; it never sends
+    report = await services.delivery.run()
+    assert report.delivered == 200 and sum(len(v) for v in sink.sent.values()) == 200
+    assert await Notification.find(Notification.delivery == "delivered").count() == 200
+    assert BATCH >= 200
+
+
+async def test_a_transient_failure_retries_with_backoff_and_keeps_the_users_order(services: Services,
+                                                                                  clock: FakeClock) -> None:
+    alice, bob = await _users(services, 2)
+    sink = FlakySink({alice.discord_id: [ConnectionError("gateway hiccup")]})
+    services.notifier.add_sink(sink)
+    for text in ("first", "second"):
+        await services.notifier.notify(alice, "trade_opened", text)
+    await services.notifier.notify(bob, "trade_opened", "bob's")
+
+    report = await services.delivery.run()
+    assert (report.delivered, report.retrying) == (1, 1)
+    assert sink.sent == {bob.discord_id: ["bob's"]}  # alice's second waits behind her first
+    await services.delivery.run()
+    assert alice.discord_id not in sink.sent  # inside the backoff: not tried again yet
+    clock.advance(seconds=BACKOFF_S[0])
+    await services.delivery.run()
+    assert sink.sent[alice.discord_id] == ["first", "second"]
+
+
+async def test_closed_dms_are_not_retried_and_the_notification_is_kept(services: Services, clock: FakeClock) -> None:
+    [user] = await _users(services, 1)
+    sink = FlakySink({user.discord_id: [PermanentDeliveryError("the user does not accept direct messages")]})
+    services.notifier.add_sink(sink)
+    await services.notifier.notify(user, "trade_opened", "Opened")
+    assert (await services.delivery.run()).failed == 1
+    clock.advance(hours=1)
+    assert (await services.delivery.run()).delivered == 0
+    note = await Notification.find_one()
+    assert note is not None and note.delivery == "failed" and note.text == "Opened"
+    assert note.delivery_error == "flaky: the user does not accept direct messages"
+
+
+async def test_a_failure_that_never_ends_gives_up_after_the_last_backoff(services: Services,
+                                                                         clock: FakeClock) -> None:
+    [user] = await _users(services, 1)
+    services.notifier.add_sink(FlakySink({user.discord_id: [TimeoutError("slow")] * 10}))
+    await services.notifier.notify(user, "trade_opened", "Opened")
+    for wait in (0, *BACKOFF_S):
+        clock.advance(seconds=wait)
+        await services.delivery.run()
+    note = await Notification.find_one()
+    assert note is not None and note.delivery == "failed" and note.attempts == len(BACKOFF_S) + 1
+
+
+async def test_dms_turned_off_are_skipped_and_nothing_waits_without_a_sink(services: Services) -> None:
+    quiet, talkative = await _users(services, 2)
+    quiet.settings.notifications.dm_enabled = False
+    await quiet.save()
+    await services.notifier.notify(quiet, "trade_opened", "for quiet")
+    await services.notifier.notify(talkative, "trade_opened", "for talkative")
+    assert (await services.delivery.run()).delivered == 0  # no sink yet (Discord not connected): all stay stored
+    sink = FlakySink()
+    services.notifier.add_sink(sink)
+    report = await services.delivery.run()
+    assert (report.delivered, report.skipped) == (1, 1) and dict(sink.sent) == {talkative.discord_id: ["for talkative"]}
+
+
+@pytest.mark.parametrize("sinks", [2])
+async def test_a_retry_never_repeats_what_another_sink_already_sent(services: Services, clock: FakeClock,
+                                                                   sinks: int) -> None:
+    [user] = await _users(services, 1)
+    steady, flaky = FlakySink(), FlakySink({user.discord_id: [ConnectionError("down")]})
+    steady.name, flaky.name = "steady", "flaky"
+    services.notifier.add_sink(steady)
+    services.notifier.add_sink(flaky)
+    await services.notifier.notify(user, "trade_opened", "Opened")
+    await services.delivery.run()
+    clock.advance(seconds=BACKOFF_S[0])
+    await services.delivery.run()
+    assert steady.sent[user.discord_id] == ["Opened"] and flaky.sent[user.discord_id] == ["Opened"]
+    assert len(services.notifier.sinks) == sinks
