@@ -121,8 +121,27 @@ UPDATE_PHRASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "action"), UPDATE_PHRASES)
+RESULT_POSTS = [
+    ('Итоговый профит: +120%', 'other'), ('Все тейки взяты ✅', 'tp_hit'),
+    ('Тейк 1 ✅ Тейк 2 ✅ Тейк 3 ✅', 'tp_hit'), ('Цена дошла до 65000, профит +25%', 'other'),
+    ('Стоп достигнут', 'sl_hit'), ('Закрыл вручную', 'close'), ('Закрыли в точке входа', 'close'),
+    ('Вторая точка входа сработала', 'other'), ('Итог по сделке: +35%', 'other'), ('最终盈利 120%', 'other'),
+    ('止盈1 ✅ 止盈2 ✅', 'tp_hit'), ('到达65000，盈利25%', 'other'), ('止损到了', 'sl_hit'), ('手动平仓', 'close'),
+    ('保本平仓', 'close'), ('新目标 3300', 'other'), ('第二次补仓已成交', 'other'), ('Toplam kar: %120', 'other'),
+    ('Tüm hedefler ✅', 'tp_hit'), ('1. hedef ✅ 2. hedef ✅', 'tp_hit'), ('Stop seviyesine geldi', 'sl_hit'),
+    ('Manuel kapattık', 'close'), ('Yeni hedefler: 3300, 3400', 'other'), ('İkinci giriş yapıldı', 'other'),
+    ('Lucro final: +120%', 'other'), ('Fechado manualmente', 'close'), ('Novos alvos: 3300, 3400', 'other'),
+    ('Segunda entrada executada', 'other'), ('Final profit +120% 🔥', 'other'), ('All targets done ✅', 'tp_hit'),
+    ('TP1 ✅ TP2 ✅ TP3 ✅', 'tp_hit'), ('Reached 65000 with +25% profit', 'other'), ('Stop reached', 'sl_hit'),
+    ('Closed manually', 'close'), ('Closed at entry', 'close'), ('New targets: 3300, 3400', 'other'),
+    ('Second entry opened', 'other'),
+]
+
+
+@pytest.mark.parametrize(("text", "action"), UPDATE_PHRASES + RESULT_POSTS)
 def test_update_phrases_channels_use(text: str, action: str) -> None:
+    """Management phrases, and results written as updates (final profit, all or a list of targets done, a price
+    reached, stop reached, closed manually or at entry, new targets, a second entry), in six languages."""
     result = parse(text)
     assert isinstance(result, SignalUpdate) and result.action.value == action, result
 
@@ -226,29 +245,3 @@ def test_a_filler_before_a_labelled_value_stays_in_that_field(text: str, fields:
     result = parse(text)
     assert isinstance(result, NewSignal), result
     assert (result.entries, result.take_profits, result.stop_loss) == fields
-
-
-
-RESULT_POSTS = [
-    ('Итоговый профит: +120%', 'other'), ('Все тейки взяты ✅', 'tp_hit'),
-    ('Тейк 1 ✅ Тейк 2 ✅ Тейк 3 ✅', 'tp_hit'), ('Цена дошла до 65000, профит +25%', 'other'),
-    ('Стоп достигнут', 'sl_hit'), ('Закрыл вручную', 'close'), ('Закрыли в точке входа', 'close'),
-    ('Вторая точка входа сработала', 'other'), ('Итог по сделке: +35%', 'other'), ('最终盈利 120%', 'other'),
-    ('止盈1 ✅ 止盈2 ✅', 'tp_hit'), ('到达65000，盈利25%', 'other'), ('止损到了', 'sl_hit'), ('手动平仓', 'close'),
-    ('保本平仓', 'close'), ('新目标 3300', 'other'), ('第二次补仓已成交', 'other'), ('Toplam kar: %120', 'other'),
-    ('Tüm hedefler ✅', 'tp_hit'), ('1. hedef ✅ 2. hedef ✅', 'tp_hit'), ('Stop seviyesine geldi', 'sl_hit'),
-    ('Manuel kapattık', 'close'), ('Yeni hedefler: 3300, 3400', 'other'), ('İkinci giriş yapıldı', 'other'),
-    ('Lucro final: +120%', 'other'), ('Fechado manualmente', 'close'), ('Novos alvos: 3300, 3400', 'other'),
-    ('Segunda entrada executada', 'other'), ('Final profit +120% 🔥', 'other'), ('All targets done ✅', 'tp_hit'),
-    ('TP1 ✅ TP2 ✅ TP3 ✅', 'tp_hit'), ('Reached 65000 with +25% profit', 'other'), ('Stop reached', 'sl_hit'),
-    ('Closed manually', 'close'), ('Closed at entry', 'close'), ('New targets: 3300, 3400', 'other'),
-    ('Second entry opened', 'other'),
-]
-
-
-@pytest.mark.parametrize(("text", "action"), RESULT_POSTS)
-def test_results_and_instructions_written_as_updates(text: str, action: str) -> None:
-    """Final profit, all or a list of targets done, a price reached, stop reached, closed manually or at entry,
-    new targets, a second entry: in five languages."""
-    result = parse(text)
-    assert isinstance(result, SignalUpdate) and result.action.value == action, result
