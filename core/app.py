@@ -13,6 +13,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pymongo import AsyncMongoClient
 
+from core.api import SignalcordAPI
 from core.clock import Clock, system_clock
 from core.config.settings import Settings
 from core.crypto import SecretBox, decode_key, load_or_create_key_file
@@ -60,6 +61,7 @@ class Services:
     reconciler: Reconciler
     market_list: MarketList
     delivery: Delivery
+    api: SignalcordAPI  # what the front-ends call
 
     async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
         return await health(self.client, timeout)
@@ -158,7 +160,7 @@ async def build_services(
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
                            executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list,
-                           delivery=delivery)
+                           delivery=delivery, api=SignalcordAPI.build(accounts, trader.decider, closer))
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)

@@ -1,0 +1,37 @@
+"""The front-ends' only door: the Discord bot and the dashboard call these and nothing else. Plain arguments in
+(a `Caller`, ids, values), plain typed results out (`core.api.views`), refusals as `NotFound`, `Forbidden` or
+`Invalid` with a readable message. Ownership is checked here: another user's object is NotFound."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.api.common import Members
+from core.api.errors import ApiError, Forbidden, Invalid, NotFound
+from core.api.members import Risk, Subscriptions
+from core.api.providers import Providers
+from core.api.trading import Accounts, Activity, Positions
+from core.api.views import Caller
+from core.services.accounts import AccountService
+from core.services.deciding import Decider
+from core.services.positions import PositionCloser
+
+
+@dataclass(frozen=True)
+class SignalcordAPI:
+    providers: Providers
+    subscriptions: Subscriptions
+    risk: Risk
+    positions: Positions
+    accounts: Accounts
+    activity: Activity
+
+    @classmethod
+    def build(cls, accounts: AccountService, decider: Decider, closer: PositionCloser) -> SignalcordAPI:
+        members = Members(accounts)
+        return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
+                   positions=Positions(members, closer), accounts=Accounts(members, decider),
+                   activity=Activity(members))
+
+
+__all__ = ["ApiError", "Caller", "Forbidden", "Invalid", "NotFound", "SignalcordAPI"]

@@ -1,0 +1,140 @@
+"""A member's own settings: subscriptions (priority, overrides, presets), the risk profile, pause/resume,
+timezone and notification preferences. Every refusal is `Invalid` with lines a person reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.api.common import Members
+from core.api.errors import Invalid, NotFound
+from core.api.providers import get as get_provider
+from core.api.views import Caller, ProfileView, SubscriptionView
+from core.risk.profiles import ProfileError
+from core.services import risk_settings
+from models import Provider, Subscription, User
+from models.query import where
+from models.refs import ref
+
+
+def _refused(exc: ProfileError) -> Invalid:
+    return Invalid(list(exc.problems))
+
+
+def profile_view(user: User) -> ProfileView:
+    return ProfileView(profile=user.settings.risk.model_dump(mode="json"), timezone=user.settings.timezone,
+                       paused=user.trading_paused, paused_reason=user.paused_reason, presets=sorted(user.presets))
+
+
+class Subscriptions:
+    def __init__(self, members: Members) -> None:
+        self.members = members
+
+    async def _mine(self, user: User, provider: Provider) -> Subscription:
+        sub = await Subscription.find_one(where(Subscription.user_id == ref(user),
+                                             Subscription.provider_id == ref(provider)))
+        if sub is None:
+            raise NotFound(f"you are not subscribed to {provider.name}")
+        return sub
+
+    async def subscribe(self, caller: Caller, provider_id: str) -> SubscriptionView:
+        provider = await get_provider(provider_id)
+        if not provider.enabled:
+            raise Invalid([f"{provider.name} is disabled: {provider.disabled_reason}"])
+        user = await self.members.user(caller)
+        sub = await self.members.accounts.subscribe(user, provider)
+        return _view(sub, provider)
+
+    async def unsubscribe(self, caller: Caller, provider_id: str) -> str:
+        provider = await get_provider(provider_id)
+        sub = await self._mine(await self.members.user(caller), provider)
+        await sub.set({Subscription.enabled: False})
+        return f"unsubscribed from {provider.name}; your overrides for it are kept"
+
+    async def list(self, caller: Caller) -> list[SubscriptionView]:
+        user = await self.members.user(caller)
+        subs = await Subscription.find(where(Subscription.user_id == ref(user))).to_list()
+        providers = {str(p.id): p for p in await Provider.find_all().to_list()}
+        return [_view(s, providers[s.provider_id]) for s in subs if s.provider_id in providers]
+
+    async def set_priority(self, caller: Caller, provider_id: str, priority: int) -> SubscriptionView:
+        if not -100 <= priority <= 100:
+            raise Invalid([f"priority: {priority} is outside -100 to 100"])
+        provider = await get_provider(provider_id)
+        sub = await self._mine(await self.members.user(caller), provider)
+        await sub.set({Subscription.priority: priority})
+        sub.priority = priority
+        return _view(sub, provider)
+
+    async def set_overrides(self, caller: Caller, provider_id: str, changes: dict[str, Any]) -> ProfileView:
+        provider = await get_provider(provider_id)
+        user = await self.members.user(caller)
+        await self._mine(user, provider)
+        try:
+            effective = await risk_settings.set_overrides(user, provider, changes)
+        except ProfileError as exc:
+            raise _refused(exc) from None
+        view = profile_view(user)
+        view.profile = effective.model_dump(mode="json")
+        return view
+
+
+def _view(sub: Subscription, provider: Provider) -> SubscriptionView:
+    return SubscriptionView(provider_id=str(provider.id), provider=provider.name, enabled=sub.enabled,
+                            priority=sub.priority, overrides=sub.overrides, preset=sub.preset)
+
+
+class Risk:
+    def __init__(self, members: Members) -> None:
+        self.members = members
+
+    async def show(self, caller: Caller) -> ProfileView:
+        return profile_view(await self.members.user(caller))
+
+    async def patch(self, caller: Caller, changes: dict[str, Any]) -> ProfileView:
+        user = await self.members.user(caller)
+        try:
+            await risk_settings.update_profile(user, changes)
+        except ProfileError as exc:
+            raise _refused(exc) from None
+        return profile_view(user)
+
+    async def save_preset(self, caller: Caller, name: str) -> str:
+        user = await self.members.user(caller)
+        try:
+            return await risk_settings.save_preset(user, name)
+        except ProfileError as exc:
+            raise _refused(exc) from None
+
+    async def apply_preset(self, caller: Caller, name: str, provider_id: str | None = None) -> ProfileView:
+        user = await self.members.user(caller)
+        provider = await get_provider(provider_id) if provider_id else None
+        try:
+            applied = await risk_settings.apply_preset(user, name, provider)
+        except ProfileError as exc:
+            raise _refused(exc) from None
+        view = profile_view(user)
+        view.profile = applied.model_dump(mode="json")
+        return view
+
+    async def set_timezone(self, caller: Caller, name: str) -> ProfileView:
+        user = await self.members.user(caller)
+        try:
+            await risk_settings.set_timezone(user, name)
+        except ProfileError as exc:
+            raise _refused(exc) from None
+        return profile_view(user)
+
+    async def pause(self, caller: Caller) -> ProfileView:
+        user = await self.members.user(caller)
+        await risk_settings.pause(user)
+        return profile_view(await User.get(user.id) or user)
+
+    async def resume(self, caller: Caller) -> ProfileView:
+        user = await self.members.user(caller)
+        await risk_settings.resume(user)
+        return profile_view(await User.get(user.id) or user)
+
+    async def set_dm(self, caller: Caller, enabled: bool) -> bool:
+        user = await self.members.user(caller)
+        await user.set({"settings.notifications.dm_enabled": enabled})
+        return enabled

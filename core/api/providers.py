@@ -1,0 +1,82 @@
+"""Provider channels (admins): register, list, enable/disable, format hints, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from beanie import PydanticObjectId
+from bson import ObjectId
+from pydantic import ValidationError
+
+from core.api.common import admin_only
+from core.api.errors import Invalid, NotFound
+from core.api.views import Caller, ProviderView
+from models import Provider, Subscription
+from models.providers import FormatHints
+from models.refs import ref
+
+
+def view(provider: Provider) -> ProviderView:
+    hints = provider.format_hints
+    return ProviderView(id=str(provider.id), name=provider.name, channel_id=provider.channel_id,
+                        guild_id=provider.guild_id, enabled=provider.enabled,
+                        disabled_reason=provider.disabled_reason, default_quote=hints.default_quote,
+                        default_leverage=hints.default_leverage, prices_in_satoshis=hints.prices_in_satoshis,
+                        language=hints.language, taught_formats=len(provider.format_templates))
+
+
+async def get(provider_id: str) -> Provider:
+    found = await Provider.get(PydanticObjectId(provider_id)) if ObjectId.is_valid(provider_id) else None
+    if found is None:
+        raise NotFound(f"no provider with id {provider_id}")
+    return found
+
+
+def _hints(base: FormatHints, changes: dict[str, Any]) -> FormatHints:
+    unknown = sorted(set(changes) - set(FormatHints.model_fields))
+    if unknown:
+        raise Invalid([f"{name}: not a format hint (known: {', '.join(FormatHints.model_fields)})" for name in unknown])
+    try:
+        return FormatHints.model_validate({**base.model_dump(), **changes})
+    except ValidationError as exc:
+        raise Invalid([f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None
+
+
+class Providers:
+    async def register(self, caller: Caller, name: str, channel_id: int, guild_id: int | None = None,
+                       **hints: Any) -> ProviderView:
+        admin_only(caller, "registering a provider channel")
+        if not name.strip():
+            raise Invalid(["name: give the provider a name"])
+        provider = await Provider.find_one(Provider.channel_id == channel_id)
+        if provider is None:
+            provider = Provider(name=name.strip(), channel_id=channel_id, guild_id=guild_id,
+                                format_hints=_hints(FormatHints(), hints))
+            await provider.insert()
+        return view(provider)
+
+    async def list(self) -> list[ProviderView]:
+        return [view(p) for p in await Provider.find_all().sort("+name").to_list()]
+
+    async def set_enabled(self, caller: Caller, provider_id: str, enabled: bool, reason: str = "") -> ProviderView:
+        admin_only(caller, "enabling or disabling a provider")
+        provider = await get(provider_id)
+        provider.enabled = enabled
+        provider.disabled_reason = None if enabled else (reason.strip() or f"disabled by {caller.name or 'an admin'}")
+        await provider.save()
+        return view(provider)
+
+    async def set_hints(self, caller: Caller, provider_id: str, **changes: Any) -> ProviderView:
+        admin_only(caller, "changing a provider's format hints")
+        provider = await get(provider_id)
+        provider.format_hints = _hints(provider.format_hints, changes)
+        await provider.save()
+        return view(provider)
+
+    async def remove(self, caller: Caller, provider_id: str) -> str:
+        """The provider and its subscriptions go; its messages, signals and positions stay (history)."""
+        admin_only(caller, "removing a provider")
+        provider = await get(provider_id)
+        await Subscription.find(Subscription.provider_id == ref(provider)).delete()
+        await provider.delete()
+        return f"removed {provider.name}; its history stays"

@@ -1,0 +1,125 @@
+"""A member's trading: positions and their close, exchange accounts (never a key), the calculator on their own
+balance, the decision on a call ("why"), and their notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.api.common import Members, owned
+from core.api.errors import Invalid, NotFound
+from core.api.views import AccountView, Caller, NotificationView, PositionView, WhyView
+from core.domain import TradeMode
+from core.risk.calculator import CalcError, CalcResult
+from core.services import risk_settings
+from core.services.deciding import Decider
+from core.services.positions import PositionCloser
+from models import ExchangeAccount, Notification, Position
+from models.orders import ACTIVE
+from models.query import where
+from models.refs import ref
+
+
+def position_view(p: Position) -> PositionView:
+    return PositionView(id=str(p.id), symbol=p.symbol, side=p.side.value, status=p.status, mode=p.mode.value,
+                        amount=p.amount, entry_price=p.entry_price, leverage=p.leverage, stop_loss=p.stop_loss,
+                        take_profits=list(p.take_profits), targets_hit=p.targets_hit, realized_pnl=p.realized_pnl,
+                        close_reason=p.close_reason)
+
+
+def account_view(a: ExchangeAccount) -> AccountView:
+    return AccountView(id=str(a.id), label=a.label, exchange=a.exchange, mode=a.mode.value, is_default=a.is_default,
+                       has_keys=a.api_key is not None, live_opt_in=a.live_opt_in)
+
+
+class Positions:
+    def __init__(self, members: Members, closer: PositionCloser) -> None:
+        self.members = members
+        self.closer = closer
+
+    async def open(self, caller: Caller) -> list[PositionView]:
+        user = await self.members.user(caller)
+        found = await Position.find(where(Position.user_id == ref(user), {"status": {"$in": list(ACTIVE)}})).to_list()
+        return [position_view(p) for p in sorted(found, key=lambda p: p.opened_at_ms)]
+
+    async def history(self, caller: Caller, limit: int = 50) -> list[PositionView]:
+        user = await self.members.user(caller)
+        found = await Position.find(where(Position.user_id == ref(user), {"status": {"$in": ["closed", "cancelled"]}})
+                                    ).sort("-opened_at_ms").limit(max(1, min(limit, 500))).to_list()
+        return [position_view(p) for p in found]
+
+    async def close(self, caller: Caller, position_id: str, fraction: float = 1.0) -> str:
+        if not 0 < fraction <= 1:
+            raise Invalid([f"fraction: {fraction:g} is not between 0 (excluded) and 1"])
+        position = await owned(Position, position_id, await self.members.user(caller), "position")
+        return await self.closer.close(str(position.id), f"closed by you ({caller.name or caller.discord_id})",
+                                       fraction=fraction, leg="manual")
+
+
+class Accounts:
+    def __init__(self, members: Members, decider: Decider) -> None:
+        self.members = members
+        self.decider = decider
+
+    async def list(self, caller: Caller) -> list[AccountView]:
+        user = await self.members.user(caller)
+        return [account_view(a) for a in await ExchangeAccount.find(where(ExchangeAccount.user_id == ref(user))
+                                                                     ).to_list()]
+
+    async def set_default(self, caller: Caller, account_id: str) -> AccountView:
+        user = await self.members.user(caller)
+        account = await owned(ExchangeAccount, account_id, user, "exchange account")
+        for other in await ExchangeAccount.find(where(ExchangeAccount.user_id == ref(user))).to_list():
+            if other.is_default and other.id != account.id:
+                await other.set({ExchangeAccount.is_default: False})
+        await account.set({ExchangeAccount.is_default: True})
+        return account_view(account)
+
+    async def set_mode(self, caller: Caller, account_id: str, mode: str) -> AccountView:
+        """Paper on any account; testnet needs keys; live needs keys and the live opt-in (given on the dashboard
+        with a typed confirmation)."""
+        account = await owned(ExchangeAccount, account_id, await self.members.user(caller), "exchange account")
+        try:
+            wanted = TradeMode(mode)
+        except ValueError:
+            raise Invalid([f"mode: {mode!r} is not one of paper, testnet, live"]) from None
+        if wanted is not TradeMode.PAPER and account.api_key is None:
+            raise Invalid([f"{account.label}: add this account's exchange keys on the dashboard first"])
+        if wanted is TradeMode.LIVE and not account.live_opt_in:
+            raise Invalid([f"{account.label}: live trading needs the opt-in on the dashboard (a typed confirmation)"])
+        await account.set({ExchangeAccount.mode: wanted})
+        return account_view(account)
+
+    async def calculate(self, caller: Caller, *, entry: float, stop: float, targets: tuple[float, ...] = (),
+                        leverage: float = 1.0, symbol: str | None = None) -> CalcResult:
+        """The position calculator on the caller's default account balance, profile, open positions and losses."""
+        user = await self.members.user(caller)
+        account = await self.members.accounts.default_account(ref(user))
+        if account is None:
+            raise NotFound("you have no exchange account")
+        try:
+            return await self.decider.calculate_for(user, account, entry=entry, stop=stop, targets=targets,
+                                                    leverage=leverage, symbol=symbol)
+        except CalcError as exc:
+            raise Invalid([str(exc)]) from None
+
+
+class Activity:
+    def __init__(self, members: Members) -> None:
+        self.members = members
+
+    async def why(self, caller: Caller, channel_id: int, message_id: int) -> WhyView:
+        """What was decided for the caller on the call in that Discord message, with every check's verdict."""
+        found = await risk_settings.why(await self.members.user(caller), channel_id, message_id)
+        if found is None:
+            raise NotFound("Signalcord has no record of that message (not a provider channel, or before it joined)")
+        return WhyView(found.signal, found.outcome, found.rule, found.reason, list(found.checks))
+
+    async def notifications(self, caller: Caller, limit: int = 20) -> list[NotificationView]:
+        user = await self.members.user(caller)
+        notes = await Notification.find(where(Notification.user_id == ref(user))).sort(
+            "-created_at").limit(max(1, min(limit, 200))).to_list()
+        return [NotificationView(id=str(n.id), kind=n.kind, text=n.text, delivery=n.delivery,
+                                 delivery_error=n.delivery_error) for n in notes]
+
+
+__all__: list[Any] = ["Accounts", "Activity", "Positions"]

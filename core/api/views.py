@@ -1,0 +1,93 @@
+"""What the API returns: plain typed results (never database documents), the same for Discord and the web."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class Caller(BaseModel):
+    """Who asks: the Discord user, and whether the front-end found them an admin (Manage Server, or the role an
+    admin set) for provider management."""
+
+    discord_id: int
+    name: str = ""
+    admin: bool = False
+
+
+class ProviderView(BaseModel):
+    id: str
+    name: str
+    channel_id: int
+    guild_id: int | None
+    enabled: bool
+    disabled_reason: str | None
+    default_quote: str
+    default_leverage: float | None
+    prices_in_satoshis: bool
+    language: str
+    taught_formats: int
+
+
+class SubscriptionView(BaseModel):
+    provider_id: str
+    provider: str
+    enabled: bool
+    priority: int
+    overrides: dict[str, Any]
+    preset: str | None
+
+
+class ProfileView(BaseModel):
+    profile: dict[str, Any]
+    timezone: str
+    paused: bool
+    paused_reason: str | None
+    presets: list[str]
+
+
+class PositionView(BaseModel):
+    id: str
+    symbol: str
+    side: str
+    status: str
+    mode: str
+    amount: float
+    entry_price: float
+    leverage: float
+    stop_loss: float | None
+    take_profits: list[float]
+    targets_hit: int
+    realized_pnl: float
+    close_reason: str | None
+
+
+class AccountView(BaseModel):
+    """An exchange account as its owner sees it: never a key or a secret."""
+
+    id: str
+    label: str
+    exchange: str
+    mode: str
+    is_default: bool
+    has_keys: bool
+    live_opt_in: bool
+
+
+class NotificationView(BaseModel):
+    id: str
+    kind: str
+    text: str
+    delivery: str
+    delivery_error: str | None
+
+
+@dataclass(frozen=True)
+class WhyView:
+    signal: str
+    outcome: str
+    rule: str
+    reason: str
+    checks: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,136 @@
+"""The front-end API (service-layer issue, item 2) on the real embedded database: providers for admins, a
+member's subscriptions, risk profile, accounts, positions, why and notifications; refusals with their reason;
+and the ownership matrix: another user's id is NotFound for every call that takes one."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from core.api import Caller, Forbidden, Invalid, NotFound, SignalcordAPI
+from core.app import Services
+from core.domain import RawMessage
+from models import ExchangeAccount, Position
+from models.refs import ref
+
+ADMIN = Caller(discord_id=1, name="admin", admin=True)
+ALICE = Caller(discord_id=11, name="alice")
+BOB = Caller(discord_id=12, name="bob")
+CHANNEL = 777
+
+
+@pytest.fixture
+def api(services: Services) -> SignalcordAPI:
+    return services.api
+
+
+async def _call(services: Services, text: str, message_id: int = 1) -> None:
+    await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=message_id, author="p", text=text,
+                                              created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
+
+
+async def test_providers_are_managed_by_admins_only(api: SignalcordAPI) -> None:
+    with pytest.raises(Forbidden, match="needs a server admin"):
+        await api.providers.register(ALICE, "Alpha", CHANNEL)
+    alpha = await api.providers.register(ADMIN, "Alpha", CHANNEL, guild_id=7, default_quote="USDT", language="ru")
+    assert (alpha.name, alpha.channel_id, alpha.language, alpha.enabled) == ("Alpha", CHANNEL, "ru", True)
+    with pytest.raises(Invalid, match="colour: not a format hint"):
+        await api.providers.set_hints(ADMIN, alpha.id, colour="red")
+    with pytest.raises(Invalid, match="default_leverage"):
+        await api.providers.set_hints(ADMIN, alpha.id, default_leverage="lots")
+    assert (await api.providers.set_hints(ADMIN, alpha.id, prices_in_satoshis=True)).prices_in_satoshis
+    off = await api.providers.set_enabled(ADMIN, alpha.id, False, "too many losses")
+    assert (off.enabled, off.disabled_reason) == (False, "too many losses")
+    with pytest.raises(Invalid, match="Alpha is disabled: too many losses"):
+        await api.subscriptions.subscribe(ALICE, alpha.id)
+    assert [p.name for p in await api.providers.list()] == ["Alpha"]
+    with pytest.raises(Forbidden):
+        await api.providers.remove(BOB, alpha.id)
+    assert await api.providers.remove(ADMIN, alpha.id) == "removed Alpha; its history stays"
+    with pytest.raises(NotFound, match="no provider with id"):
+        await api.providers.set_enabled(ADMIN, alpha.id, True)
+
+
+async def test_a_member_subscribes_sets_overrides_and_risk_with_readable_refusals(api: SignalcordAPI) -> None:
+    alpha = await api.providers.register(ADMIN, "Alpha", CHANNEL)
+    sub = await api.subscriptions.subscribe(ALICE, alpha.id)
+    assert (sub.provider, sub.enabled, sub.priority) == ("Alpha", True, 0)
+    assert (await api.subscriptions.set_priority(ALICE, alpha.id, 5)).priority == 5
+    with pytest.raises(Invalid, match="priority: 500 is outside"):
+        await api.subscriptions.set_priority(ALICE, alpha.id, 500)
+    effective = await api.subscriptions.set_overrides(ALICE, alpha.id, {"max_leverage": 5})
+    assert effective.profile["max_leverage"] == 5
+    with pytest.raises(Invalid) as refused:
+        await api.risk.patch(ALICE, {"risk_pct": -1})
+    assert refused.value.lines and refused.value.lines[0].startswith("risk_pct")
+    assert (await api.risk.patch(ALICE, {"risk_pct": 0.5})).profile["risk_pct"] == 0.5
+    assert await api.risk.save_preset(ALICE, "Careful") == "careful"
+    assert (await api.risk.show(ALICE)).presets == ["careful"]
+    with pytest.raises(Invalid, match="timezone"):
+        await api.risk.set_timezone(ALICE, "Mars/Olympus")
+    assert (await api.risk.set_timezone(ALICE, "Europe/Berlin")).timezone == "Europe/Berlin"
+    paused = await api.risk.pause(ALICE)
+    assert paused.paused and paused.paused_reason == "you paused it"
+    assert not (await api.risk.resume(ALICE)).paused
+    assert [s.provider for s in await api.subscriptions.list(ALICE)] == ["Alpha"]
+    assert "unsubscribed from Alpha" in await api.subscriptions.unsubscribe(ALICE, alpha.id)
+    with pytest.raises(NotFound, match="you are not subscribed to Alpha"):
+        await api.subscriptions.set_priority(BOB, alpha.id, 1)
+
+
+async def test_positions_accounts_why_and_notifications(api: SignalcordAPI, services: Services) -> None:
+    alpha = await api.providers.register(ADMIN, "Alpha", CHANNEL)
+    await api.subscriptions.subscribe(ALICE, alpha.id)
+    await _call(services, "BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x")
+    [opened] = await api.positions.open(ALICE)
+    assert (opened.symbol, opened.side, opened.status, opened.stop_loss) == ("BTC/USDT", "long", "open", 41_000)
+    why = await api.activity.why(ALICE, CHANNEL, 1)
+    assert why.outcome == "trade" and why.checks
+    with pytest.raises(NotFound, match="no record of that message"):
+        await api.activity.why(ALICE, CHANNEL, 999)
+    [note] = await api.activity.notifications(ALICE)
+    assert note.kind == "trade_opened" and note.delivery == "pending"
+    [paper] = await api.accounts.list(ALICE)
+    assert (paper.mode, paper.is_default, paper.has_keys) == ("paper", True, False)
+    with pytest.raises(Invalid, match="add this account's exchange keys on the dashboard first"):
+        await api.accounts.set_mode(ALICE, paper.id, "live")
+    with pytest.raises(Invalid, match="mode: 'margin' is not one of"):
+        await api.accounts.set_mode(ALICE, paper.id, "margin")
+    calc = await api.accounts.calculate(ALICE, entry=100, stop=95, targets=(110,))
+    assert calc.quantity > 0 and calc.side == "long"
+    with pytest.raises(Invalid, match="stop equals the entry"):
+        await api.accounts.calculate(ALICE, entry=100, stop=100)
+    assert (await api.positions.close(ALICE, opened.id)).startswith("closed BTC/USDT")
+    assert [p.status for p in await api.positions.history(ALICE)] == ["closed"]
+
+
+OwnedCall = Callable[[SignalcordAPI, str], Awaitable[Any]]
+TAKES_AN_OWNED_ID: dict[str, OwnedCall] = {
+    "positions.close": lambda api, pid: api.positions.close(BOB, pid),
+    "accounts.set_default": lambda api, aid: api.accounts.set_default(BOB, aid),
+    "accounts.set_mode": lambda api, aid: api.accounts.set_mode(BOB, aid, "paper"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TAKES_AN_OWNED_ID))
+async def test_another_users_id_is_not_found_for_every_call_that_takes_one(
+        name: str, api: SignalcordAPI, services: Services) -> None:
+    alpha = await api.providers.register(ADMIN, "Alpha", CHANNEL)
+    await api.subscriptions.subscribe(ALICE, alpha.id)
+    await api.subscriptions.subscribe(BOB, alpha.id)  # bob exists and has his own account
+    await _call(services, "BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x")
+    alice = await services.accounts.ensure_user(ALICE.discord_id, ALICE.name)
+    position = await Position.find_one(Position.user_id == ref(alice))
+    account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(alice))
+    assert position is not None and account is not None
+    target = str(position.id) if name.startswith("positions") else str(account.id)
+    with pytest.raises(NotFound):
+        await TAKES_AN_OWNED_ID[name](api, target)
+    with pytest.raises(NotFound):
+        await TAKES_AN_OWNED_ID[name](api, "not-an-id")
+    still = await Position.get(position.id)
+    mine = await ExchangeAccount.get(account.id)
+    assert still is not None and still.status == "open" and mine is not None and mine.is_default
