@@ -22,23 +22,22 @@ from core.execution.paper import PaperGateway
 from core.market.failover import MarketData, MarketSource
 from core.market.live import CcxtMarketData
 from core.market.prices import PriceSource, QuoteBars, ReplayPriceSource
-from core.services.accounts import AccountService
-from core.services.deciding import Decider
-from core.services.delivery import Delivery
-from core.services.execution import Executor
-from core.services.gateways import GatewayRouter, ccxt_connector
-from core.services.health import health
-from core.services.market_alerts import MarketAlerts
-from core.services.market_list import MarketList
-from core.services.monitor import Monitor
-from core.services.notify import Notifier
-from core.services.orders import OrderDesk
-from core.services.paper_store import MongoPaperStore
-from core.services.pipeline import Pipeline
-from core.services.positions import PositionCloser
-from core.services.reconcile import Reconciler
-from core.services.trading import Trader
-from models.bootstrap import make_client, open_database
+from core.services.decide.deciding import Decider
+from core.services.intake.accounts import AccountService
+from core.services.intake.market_list import MarketList
+from core.services.intake.pipeline import Pipeline
+from core.services.jobs.monitor import Monitor
+from core.services.jobs.reconcile import Reconciler
+from core.services.notify.delivery import Delivery
+from core.services.notify.market_alerts import MarketAlerts
+from core.services.notify.notifier import Notifier
+from core.services.orders.desk import OrderDesk
+from core.services.orders.execution import Executor
+from core.services.orders.paper_store import MongoPaperStore
+from core.services.orders.routing import GatewayRouter, ccxt_connector
+from core.services.trade.closing import PositionCloser
+from core.services.trade.trading import Trader
+from models.bootstrap import DatabaseUnavailable, make_client, open_database, ping
 from models.embedded import EmbeddedMongo
 
 logger = logging.getLogger(__name__)
@@ -64,7 +63,14 @@ class Services:
     api: SignalcordAPI  # what the front-ends call
 
     async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
-        return await health(self.client, timeout)
+        """(healthy, report) for /healthz and the Docker HEALTHCHECK: each part and what is wrong with it."""
+        try:
+            await ping(self.client, timeout)
+            db = "ok"
+        except DatabaseUnavailable as exc:
+            db = f"error: {exc}"
+        healthy = db == "ok"
+        return healthy, {"status": "ok" if healthy else "degraded", "db": db}
 
     async def start_up(self) -> None:
         """Before taking new work: learn what reached the venues while we were down (reconcile), then finish

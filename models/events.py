@@ -23,7 +23,7 @@ class Notification(Document):
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at_ms: int | None = None
     delivery_error: str | None = None
-    # the delivery job's state (core.services.delivery): pending -> delivered | failed (not retried) | skipped
+    # the delivery job's state (core.services.notify.delivery): pending -> delivered | failed (not retried) | skipped
     delivery: str = "pending"
     attempts: int = 0
     next_attempt_ms: int = 0  # epoch ms: a transient failure waits before the next try

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.app import database_uri
 from core.config.settings import Settings
-from core.services.provider_formats import teach_provider
+from core.services.intake.provider_formats import teach_provider
 from models.bootstrap import make_client, open_database
 
 

@@ -117,7 +117,7 @@ def _cmd_calc(args: argparse.Namespace) -> int:
 
 def _cmd_provider_teach(args: argparse.Namespace) -> int:
     from core.parsing.templates import TemplateError
-    from core.services.provider_formats import ProviderNotFound
+    from core.services.intake.provider_formats import ProviderNotFound
     from signalcord import admin
 
     try:

@@ -6,7 +6,7 @@ import discord
 from discord.ext import commands
 
 from core.app import Services
-from core.services.notify import NotificationEvent, PermanentDeliveryError
+from core.services.notify.notifier import NotificationEvent, PermanentDeliveryError
 
 DISCORD_MESSAGE_LIMIT = 2000
 

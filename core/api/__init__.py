@@ -12,9 +12,9 @@ from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
 from core.api.trading import Accounts, Activity, Positions
 from core.api.views import Caller
-from core.services.accounts import AccountService
-from core.services.deciding import Decider
-from core.services.positions import PositionCloser
+from core.services.decide.deciding import Decider
+from core.services.intake.accounts import AccountService
+from core.services.trade.closing import PositionCloser
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from core.api.errors import Forbidden, NotFound
 from core.api.views import Caller
-from core.services.accounts import AccountService
+from core.services.intake.accounts import AccountService
 from models import User
 from models.refs import ref
 

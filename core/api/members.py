@@ -10,7 +10,7 @@ from core.api.errors import Invalid, NotFound
 from core.api.providers import get as get_provider
 from core.api.views import Caller, ProfileView, SubscriptionView
 from core.risk.profiles import ProfileError
-from core.services import risk_settings
+from core.services.decide import risk_settings
 from models import Provider, Subscription, User
 from models.query import where
 from models.refs import ref

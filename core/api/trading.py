@@ -10,9 +10,9 @@ from core.api.errors import Invalid, NotFound
 from core.api.views import AccountView, Caller, NotificationView, PositionView, WhyView
 from core.domain import TradeMode
 from core.risk.calculator import CalcError, CalcResult
-from core.services import risk_settings
-from core.services.deciding import Decider
-from core.services.positions import PositionCloser
+from core.services.decide import risk_settings
+from core.services.decide.deciding import Decider
+from core.services.trade.closing import PositionCloser
 from models import ExchangeAccount, Notification, Position
 from models.orders import ACTIVE
 from models.query import where

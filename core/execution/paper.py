@@ -1,7 +1,7 @@
 """PaperGateway: a simulated USDT-margined exchange (one-way mode) for the default paper mode.
 
 State (orders keyed by client id, per-account balances and net positions) lives behind `PaperStore`
-(MongoDB in the app, see core/services/paper_store.py), so a repeated create returns the first order, exactly
+(MongoDB in the app, see core/services/orders/paper_store.py), so a repeated create returns the first order, exactly
 as a real exchange answers a duplicate client id. Market orders fill at the price source (with the slippage
 model); resting orders advance on bars (`advance`, called by the monitor) by the rules in `matching`.
 Fees follow the fee model (maker for resting limits, taker otherwise); realised P&L and fees move the

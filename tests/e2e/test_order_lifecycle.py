@@ -10,8 +10,8 @@ import pytest
 from core.app import Services
 from core.domain import Bar, OrderStatus, RawMessage
 from core.market.prices import StaticPriceSource
-from core.services import risk_settings
-from core.services.monitor import Monitor
+from core.services.decide import risk_settings
+from core.services.jobs.monitor import Monitor
 from models import Notification, OrderIntent, Position, User
 from models.refs import ref
 from tests.conftest import FakeClock

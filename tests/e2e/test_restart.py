@@ -22,7 +22,7 @@ from core.app import Services, build_services
 from core.domain import OrderSide, OrderStatus, RawMessage, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderRequest
 from core.market.prices import StaticPriceSource
-from core.services.orders import LIVE_QUERY
+from core.services.orders.desk import LIVE_QUERY
 from models import ExchangeAccount, Fill, Notification, OrderIntent, PaperHoldingDoc, PaperOrder, Position
 from models.refs import ref
 from tests.conftest import FakeClock, make_settings

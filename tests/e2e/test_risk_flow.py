@@ -11,8 +11,8 @@ from core.domain import DecisionOutcome, OrderStatus, RawMessage
 from core.execution.ids import client_order_id
 from core.market.prices import StaticPriceSource
 from core.risk.profiles import ProfileError
-from core.services import risk_settings
-from core.services.deciding import provider_records
+from core.services.decide import risk_settings
+from core.services.decide.deciding import provider_records
 from models import Decision, OrderIntent, Position, Provider, RealizedPnl, User
 from models.refs import ref
 from tests.conftest import FakeClock

@@ -10,7 +10,7 @@ from core.app import Services
 from core.domain import DecisionOutcome, OrderStatus, RawMessage, Side
 from core.execution.ids import client_order_id
 from core.market.prices import StaticPriceSource
-from core.services.notify import NotificationEvent
+from core.services.notify.notifier import NotificationEvent
 from models import (
     Decision,
     ExchangeAccount,
@@ -227,7 +227,7 @@ async def test_a_batch_with_a_refused_order_and_a_paused_user_keeps_each_users_o
 
 async def test_a_large_audience_runs_in_parts_and_keeps_each_users_outcome_in_order(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("core.services.trading.PART", 2)  # five subscribers: parts of 2, 2 and 1
+    monkeypatch.setattr("core.services.trade.trading.PART", 2)  # five subscribers: parts of 2, 2 and 1
     users = await subscribed_users(services, 5)
     await users[3].set({User.trading_paused: True, User.paused_reason: "you paused it"})
 

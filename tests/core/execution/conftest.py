@@ -14,7 +14,7 @@ from core.execution.costs import Costs, FixedSlippage, PercentageFee
 from core.execution.gateway import ExecutionGateway
 from core.execution.paper import PaperGateway
 from core.market.prices import StaticPriceSource
-from core.services.paper_store import MongoPaperStore
+from core.services.orders.paper_store import MongoPaperStore
 from models import ExchangeAccount
 from tests.conftest import FakeClock
 from tests.fakes.binance import API_KEY, SECRET, FakeBinance

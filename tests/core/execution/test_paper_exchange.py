@@ -13,7 +13,7 @@ from core.domain import Bar, OrderSide, OrderStatus
 from core.execution.costs import Costs, FixedFee, FixedSlippage, PercentageFee
 from core.execution.gateway import OrderRejected, OrderRequest, OrderResult
 from core.execution.paper import Moves, PaperGateway, PaperHolding, PaperOrderState
-from core.services.paper_store import MongoPaperStore
+from core.services.orders.paper_store import MongoPaperStore
 from models import PaperHoldingDoc, PaperOrder, bulk
 from tests.conftest import FakeClock
 from tests.core.execution.conftest import Venue, paper_venue

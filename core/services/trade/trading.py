@@ -13,12 +13,12 @@ from core.domain import DecisionOutcome, NewSignal, OrderStatus, RejectedSignal,
 from core.execution.legs import entry_legs
 from core.market.rules import paper_rules
 from core.risk.profiles import effective_profile
-from core.services.deciding import Decider, Seat, SignalScope, Verdict
-from core.services.execution import Executor
-from core.services.execution_batch import BatchSender
-from core.services.notify import Note, Notifier
-from core.services.orders import Leg, OrderDesk
-from core.services.positions import PositionCloser
+from core.services.decide.deciding import Decider, Seat, SignalScope, Verdict
+from core.services.notify.notifier import Note, Notifier
+from core.services.orders.batch import BatchSender
+from core.services.orders.desk import Leg, OrderDesk
+from core.services.orders.execution import Executor
+from core.services.trade.closing import PositionCloser
 from models import Decision, ExchangeAccount, OrderIntent, Position, Signal, Subscription, User
 from models.bulk import insert_new
 from models.query import where

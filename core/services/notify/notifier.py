@@ -1,5 +1,5 @@
 """Notifications: stored once (never repeated for a signal and kind), off the trading path. The delivery job
-(`core.services.delivery`) hands them to the sinks (Discord DM, ...) in each user's order, with retries."""
+(`core.services.notify.delivery`) hands them to the sinks (Discord DM, ...) in each user's order, with retries."""
 
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestServer
 from core.domain import NewSignal, RejectedSignal
 from core.market.live import CcxtMarketData
 from core.parsing import parse
-from core.services.market_list import MarketList
-from core.services.pipeline import _context
+from core.services.intake.market_list import MarketList
+from core.services.intake.pipeline import _context
 from models.market import VenueMarkets
 from models.providers import Provider
 from models.signals import Message

@@ -25,7 +25,7 @@ from core.risk.checks import confidence_of
 from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
-from core.services.day_loss import RealizedToday, day_loss, realized_today
+from core.services.decide.day_loss import RealizedToday, day_loss, realized_today
 from models import ExchangeAccount, Message, Position, Provider, Signal, Subscription, User
 from models.orders import ACTIVE
 from models.query import find_in, one_of, where

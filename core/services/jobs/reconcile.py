@@ -22,9 +22,9 @@ from core.clock import Clock, epoch_ms
 from core.domain import OrderStatus, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
 from core.execution.ids import PREFIX
-from core.services.execution import Executor
-from core.services.notify import Notifier
-from core.services.orders import LIVE_VALUES
+from core.services.notify.notifier import Notifier
+from core.services.orders.desk import LIVE_VALUES
+from core.services.orders.execution import Executor
 from models import ExchangeAccount, OrderIntent, Position, User
 from models.orders import ACTIVE, NO_SIGNAL, Transition
 from models.query import find_in

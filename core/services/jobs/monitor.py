@@ -22,8 +22,8 @@ from core.execution.matching import Resting, touched
 from core.execution.paper import PaperGateway
 from core.market.prices import BarFeed, PriceUnavailable
 from core.market.rules import paper_rules
-from core.services.execution import Executor, book, profile_of
-from core.services.orders import LIVE_VALUES
+from core.services.orders.desk import LIVE_VALUES
+from core.services.orders.execution import Executor, book, profile_of
 from models import MonitorCursor, OrderIntent, Position
 from models.orders import ACTIVE
 from models.query import find_in, where

@@ -9,9 +9,9 @@ import logging
 from core.clock import Clock
 from core.domain import OrderStatus
 from core.market.rules import amount_to_step, paper_rules
-from core.services.execution import Executor
-from core.services.notify import Notifier
-from core.services.orders import Leg
+from core.services.notify.notifier import Notifier
+from core.services.orders.desk import Leg
+from core.services.orders.execution import Executor
 from models import ExchangeAccount, OrderIntent, Position
 from models.orders import ACTIVE
 

@@ -23,8 +23,8 @@ from core.domain import OrderStatus, RiskProfile, Side
 from core.execution.gateway import CLASSIFIED, ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
 from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
-from core.services.notify import Notifier
-from core.services.orders import LIVE, LIVE_QUERY, Leg, OrderDesk
+from core.services.notify.notifier import Notifier
+from core.services.orders.desk import LIVE, LIVE_QUERY, Leg, OrderDesk
 from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl, User
 from models.bulk import insert_new
 from models.query import where

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.domain import SignalUpdate, UpdateAction
-from core.services.execution import Executor
-from core.services.notify import Notifier
-from core.services.positions import PositionCloser
+from core.services.notify.notifier import Notifier
+from core.services.orders.execution import Executor
+from core.services.trade.closing import PositionCloser
 from models import Message, Position, Signal, User
 from models.orders import ACTIVE
 from models.query import where

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.app import Services
-from core.services.pipeline import IngestResult, Pipeline
+from core.services.intake.pipeline import IngestResult, Pipeline
 from models import Message, Provider
 from models.refs import ref
 from tests.conftest import FakeClock
@@ -74,7 +74,7 @@ async def test_one_failing_message_is_logged_once_and_the_others_resume(
         return await real(self, message, prov)
 
     monkeypatch.setattr(Pipeline, "_process", broken)
-    with caplog.at_level(logging.WARNING, logger="core.services.pipeline"):
+    with caplog.at_level(logging.WARNING, logger="core.services.intake.pipeline"):
         assert await services.pipeline.resume_unfinished() == 1
         clock.advance(minutes=6)  # the lease ran out: retried, fails again, not logged again within the minute
         assert await services.pipeline.resume_unfinished() == 0

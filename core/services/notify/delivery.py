@@ -14,7 +14,7 @@ from beanie import PydanticObjectId, SortDirection
 
 from core.clock import Clock, epoch_ms
 from core.config.logs import RateLimitedLog
-from core.services.notify import NotificationEvent, Notifier, PermanentDeliveryError
+from core.services.notify.notifier import NotificationEvent, Notifier, PermanentDeliveryError
 from models import Notification, User
 from models.query import where
 

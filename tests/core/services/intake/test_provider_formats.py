@@ -8,8 +8,8 @@ import pytest
 
 from core.domain import NewSignal
 from core.parsing import parse
-from core.services.pipeline import _context
-from core.services.provider_formats import MAX_TEMPLATES, ProviderNotFound, TemplateError, teach_provider
+from core.services.intake.pipeline import _context
+from core.services.intake.provider_formats import MAX_TEMPLATES, ProviderNotFound, TemplateError, teach_provider
 from models.providers import Provider
 from models.signals import Message
 from tests.core.parsing.test_templates import CORRECTED, ODD

@@ -8,8 +8,8 @@ from collections import defaultdict
 import pytest
 
 from core.app import Services
-from core.services.delivery import BACKOFF_S, BATCH
-from core.services.notify import Note, NotificationEvent, PermanentDeliveryError
+from core.services.notify.delivery import BACKOFF_S, BATCH
+from core.services.notify.notifier import Note, NotificationEvent, PermanentDeliveryError
 from models import Notification, User
 from tests.conftest import FakeClock
 

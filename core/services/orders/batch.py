@@ -15,8 +15,8 @@ from core.domain import OrderStatus
 from core.execution.gateway import OrderResult
 from core.execution.legs import protective_legs
 from core.market.rules import paper_rules
-from core.services.execution import EPS, Executor, book, profile_of, protective_leg
-from core.services.orders import Leg, Submitted
+from core.services.orders.desk import Leg, Submitted
+from core.services.orders.execution import EPS, Executor, book, profile_of, protective_leg
 from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl
 from models.bulk import insert_new, replace_all, update_by_id
 from models.refs import ref

@@ -20,8 +20,8 @@ from core.clock import epoch_ms
 from core.config.logs import RateLimitedLog
 from core.domain import NewSignal, Noise, ParseResult, RawMessage, RejectedSignal, SignalUpdate
 from core.parsing import ParseContext, parse
-from core.services.signal_updates import ProviderUpdates
-from core.services.trading import TradeOutcome, Trader
+from core.services.intake.provider_updates import ProviderUpdates
+from core.services.trade.trading import TradeOutcome, Trader
 from models import Message, Provider, Signal, Subscription
 from models.query import where
 from models.refs import ref

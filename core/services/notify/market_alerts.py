@@ -4,7 +4,7 @@ and told to every user holding a position in that symbol, since its automatic ex
 from __future__ import annotations
 
 from core.clock import Clock, epoch_ms
-from core.services.notify import Notifier
+from core.services.notify.notifier import Notifier
 from models import AuditEvent, Position, User
 from models.orders import ACTIVE
 from models.query import find_in

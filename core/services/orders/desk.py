@@ -22,7 +22,7 @@ from core.domain import OrderSide, OrderStatus
 from core.execution.gateway import ExecutionGateway, OrderRejected, OrderRequest, OrderResult, RateLimited
 from core.execution.ids import client_order_id
 from core.execution.lifecycle import check_transition
-from core.services.gateways import GatewayRouter
+from core.services.orders.routing import GatewayRouter
 from models import ExchangeAccount, OrderIntent
 from models.bulk import insert_new
 from models.orders import Transition

@@ -1,0 +1,1 @@
+"""Decide: what one user does with one call (conflicts, risk, sizing), today's loss, the user's risk settings."""

@@ -1,0 +1,1 @@
+"""Jobs: what runs on a schedule against the venues (the order monitor, reconciliation)."""

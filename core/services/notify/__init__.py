@@ -1,0 +1,1 @@
+"""Notify: notifications stored off the trading path, the delivery job, market-data alerts."""

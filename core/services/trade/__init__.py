@@ -1,0 +1,1 @@
+"""Trade: opening a subscriber's trade for a call, closing a position."""
