@@ -152,6 +152,7 @@ async def build_services(
             pipeline = Pipeline(trader, market_list.current)
             feed = price_source if isinstance(price_source, ReplayPriceSource) else QuoteBars(price_source)
             monitor = Monitor(executor, feed, paper, clock, on_closed=trader.after_close)
+            closer.on_closed = trader.after_close  # the daily-loss pause follows every close, not only the monitor's
             scheduler.add_job(monitor.tick, "interval", seconds=settings.monitor_interval_s, id="monitor",
                               max_instances=1, coalesce=True)
             reconciler = Reconciler(executor, notifier, clock)

@@ -95,8 +95,9 @@ async def test_the_daily_loss_limit_pauses_trading_until_local_midnight(
 
     third = await services.pipeline.ingest(raw("ETH/USDT LONG entry 1990-2010 TP1 2100 SL 1900", message_id=3))
 
-    [outcome] = third.outcomes  # 100 price loss + 1.35 entry fee + 1.31 exit fee
-    assert outcome.rule == "daily_loss" and outcome.reason.startswith("daily loss limit reached: 102.66 lost today")
+    [outcome] = third.outcomes  # 100 price loss + 1.35 entry fee + 1.31 exit fee: paused as the close booked it
+    assert outcome.rule == "paused"
+    assert outcome.reason == "your trading is paused (today's loss 102.66 reached your daily limit 100.00)"
     user = await reload(user)
     midnight_berlin = datetime(2026, 4, 2, 0, 0, tzinfo=UTC) - timedelta(hours=2)  # CEST
     assert user.trading_paused and user.paused_until_ms == int(midnight_berlin.timestamp() * 1000)
@@ -328,3 +329,28 @@ async def test_follow_best_performer_reads_the_providers_records_through_the_pip
     assert "Alpha: +" in conflict["reason"] and "Beta: no closed trades" in conflict["reason"]
     sides = sorted([(p.side.value, p.status) async for p in Position.find_all()])
     assert sides == [("long", "closed"), ("long", "closed"), ("short", "open")]
+
+
+@pytest.mark.parametrize("how", ["provider close", "conflict close", "manual close"])
+async def test_a_close_outside_the_monitor_reaches_the_daily_loss_pause_at_once(
+        how: str, services: Services, prices: StaticPriceSource) -> None:
+    """The after-close check runs wherever a position closes, not only in the monitor: the user is paused as
+    the closing loss reaches the daily limit, before any next call arrives."""
+    user, _, _ = await setup(services)
+    await risk_settings.update_profile(user, {"daily_loss_amount": 100, "conflicts": {"opposite": "close-position"}})
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+    prices.prices["BTC/USDT"] = 41_000.0  # closing now loses 0.08 x 1,250 = 100, plus fees
+    if how == "provider close":
+        await services.pipeline.ingest(raw("Close #BTCUSDT", message_id=2))
+    elif how == "conflict close":
+        await services.pipeline.ingest(raw("BTC/USDT SHORT entry 41000 TP1 40000 SL 41800 10x", channel=BETA,
+                                           message_id=2))
+    else:
+        position = await Position.find_one(Position.user_id == ref(user))
+        assert position is not None
+        await services.pipeline.trader.closer.close(str(position.id), "closed by you")
+    closed = await Position.find_one(Position.user_id == ref(user), Position.status == "closed")
+    assert closed is not None and closed.realized_pnl < -100
+    paused = await reload(user)
+    assert paused.trading_paused and paused.paused_reason is not None
+    assert paused.paused_reason.startswith("today's loss 102.66 reached your daily limit 100.00")

@@ -304,18 +304,21 @@ class Decider:
                             symbol: str | None = None) -> CalcResult:
         """The calculator on the user's own balance, profile, open positions and today's losses."""
         positions, loss = await self._held_and_lost(user)
-        quote = symbol.split("/")[-1] if symbol else "USDT"
-        balance = (await self.balances(account)).get(quote, 0.0)
+        balances = await self.balances(account)
+        quote = symbol.split("/")[-1] if symbol else max(balances, key=lambda q: balances[q], default="")
+        balance = balances.get(quote, 0.0)
         return calculate(balance=balance, entry=entry, stop=stop, targets=targets, leverage=leverage,
                          profile=user.settings.risk, rules=paper_rules(symbol) if symbol else FREE_MARKET,
                          open_positions=tuple(exposure(p) for p in positions), day_loss=loss)
 
-    async def daily_limit_reason(self, user: User, account: ExchangeAccount, profile: dict[str, Any]) -> str | None:
-        """Why today's losses now stop trading (the daily limit is reached), or None."""
+    async def daily_limit_reason(self, user: User, account: ExchangeAccount, profile: dict[str, Any],
+                                 quote: str) -> str | None:
+        """Why today's losses now stop trading (the daily limit is reached), or None. `quote`: the currency the
+        closed position was margined in (its equity is the % limit's base)."""
         rules = RiskProfile.model_validate(profile) if profile else user.settings.risk
         _, loss = await self._held_and_lost(user)
         try:
-            equity: float | None = (await self.balances(account)).get("USDT", 0.0) + loss
+            equity: float | None = (await self.balances(account)).get(quote, 0.0) + loss
         except Exception as exc:  # the next call's decision blocks on an unreadable balance anyway
             logger.warning("daily limit of %s: the %% limit is skipped, balance unreadable: %s", ref(user), exc)
             equity = None

@@ -5,6 +5,7 @@ close requested twice sends one order. Entries still resting are cancelled with 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from core.clock import Clock
 from core.domain import OrderStatus
@@ -18,11 +19,16 @@ from models.orders import ACTIVE
 logger = logging.getLogger(__name__)
 
 
+OnClosed = Callable[[Position], Awaitable[None]]
+
+
 class PositionCloser:
     def __init__(self, executor: Executor, notifier: Notifier, clock: Clock) -> None:
         self.executor = executor
         self.notifier = notifier
         self.clock = clock
+        # the after-close checks (the daily-loss pause), run wherever a position closes: set by the composition root
+        self.on_closed: OnClosed | None = None
 
     async def close(self, position_id: str, cause: str, *, fraction: float = 1.0, leg: str = "exit") -> str:
         """Close `fraction` of the position at market; returns what happened, in words. Safe to call again."""
@@ -59,7 +65,11 @@ class PositionCloser:
             await self.executor.send(intent, position)
         else:
             await self.executor.sync(position)
-        return await self._outcome(position_id, intent.client_order_id)
+        outcome = await self._outcome(position_id, intent.client_order_id)
+        closed = await Position.get(position_id)
+        if closed is not None and closed.status == "closed" and self.on_closed is not None:
+            await self.on_closed(closed)
+        return outcome
 
     @staticmethod
     async def _outcome(position_id: str, client_order_id: str) -> str:

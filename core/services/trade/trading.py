@@ -133,7 +133,7 @@ class Trader:
         account = await ExchangeAccount.get(position.account_id)
         if user is None or account is None or self.decider.paused_reason(user):
             return
-        reason = await self.decider.daily_limit_reason(user, account, position.profile)
+        reason = await self.decider.daily_limit_reason(user, account, position.profile, position.symbol.split("/")[-1])
         if reason:
             await self._pause_for_daily_loss(user, reason)
 
