@@ -1,11 +1,11 @@
-"""The discord.py client: intents, cogs, and nothing else. Cogs call core.services only."""
+"""The discord.py client: intents, cogs, and nothing else. Cogs call the front-end API (core.api) only."""
 
 from __future__ import annotations
 
 import discord
 from discord.ext import commands
 
-from core.app import Services
+from core.api import SignalcordAPI
 
 
 def intents() -> discord.Intents:
@@ -15,13 +15,13 @@ def intents() -> discord.Intents:
 
 
 class SignalcordBot(commands.Bot):
-    def __init__(self, services: Services, *, gateway_intents: discord.Intents | None = None) -> None:
+    def __init__(self, api: SignalcordAPI, *, gateway_intents: discord.Intents | None = None) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=gateway_intents or intents())
-        self.services = services
+        self.api = api
 
     async def setup_hook(self) -> None:
         from bot.cogs.alerts import Alerts
         from bot.cogs.listener import SignalListener
 
-        await self.add_cog(SignalListener(self.services))
-        await self.add_cog(Alerts(self, self.services))
+        await self.add_cog(SignalListener(self.api))
+        await self.add_cog(Alerts(self, self.api))

@@ -63,14 +63,7 @@ class Services:
     api: SignalcordAPI  # what the front-ends call
 
     async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
-        """(healthy, report) for /healthz and the Docker HEALTHCHECK: each part and what is wrong with it."""
-        try:
-            await ping(self.client, timeout)
-            db = "ok"
-        except DatabaseUnavailable as exc:
-            db = f"error: {exc}"
-        healthy = db == "ok"
-        return healthy, {"status": "ok" if healthy else "degraded", "db": db}
+        return await database_health(self.client, timeout)
 
     async def start_up(self) -> None:
         """Before taking new work: learn what reached the venues while we were down (reconcile), then finish
@@ -82,6 +75,18 @@ class Services:
                 await step()
             except Exception:
                 logger.exception("start-up %s failed; its scheduled job will try again", name)
+
+
+async def database_health(client: AsyncMongoClient[dict[str, Any]], timeout: float = 3.0
+                          ) -> tuple[bool, dict[str, str]]:
+    """(healthy, report) for /healthz and the Docker HEALTHCHECK: each part and what is wrong with it."""
+    try:
+        await ping(client, timeout)
+        db = "ok"
+    except DatabaseUnavailable as exc:
+        db = f"error: {exc}"
+    healthy = db == "ok"
+    return healthy, {"status": "ok" if healthy else "degraded", "db": db}
 
 
 def load_secret_box(settings: Settings) -> SecretBox:
@@ -164,10 +169,12 @@ async def build_services(
             delivery = Delivery(notifier, clock)
             scheduler.add_job(delivery.run, "interval", seconds=DELIVERY_INTERVAL_S, id="deliver_notifications",
                               max_instances=1, coalesce=True)
+            api = SignalcordAPI.build(accounts=accounts, decider=trader.decider, closer=closer, pipeline=pipeline,
+                                      notifier=notifier, health=lambda timeout: database_health(client, timeout))
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
                            executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list,
-                           delivery=delivery, api=SignalcordAPI.build(accounts, trader.decider, closer))
+                           delivery=delivery, api=api)
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)

@@ -27,7 +27,7 @@ class StartupError(Exception):
 
 
 async def _start_dashboard(services: Services) -> web.AppRunner:
-    runner = web.AppRunner(create_app(services), access_log=None)
+    runner = web.AppRunner(create_app(services.api), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, services.settings.host, services.settings.port)
     try:
@@ -61,7 +61,7 @@ async def run(settings: Settings) -> None:
         if settings.discord_token is None:
             logger.info("Discord is disabled: DISCORD_TOKEN is not set (engine and dashboard run without it)")
         else:
-            bot = SignalcordBot(services)
+            bot = SignalcordBot(services.api)
             bot_task = asyncio.create_task(_run_bot(bot, settings.discord_token.get_secret_value()))
         await services.start_up()
         services.scheduler.start()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import discord
 from discord.ext import commands
 
-from core.app import Services
-from core.services.notify.notifier import NotificationEvent, PermanentDeliveryError
+from core.api import NotificationEvent, PermanentDeliveryError, SignalcordAPI
 
 DISCORD_MESSAGE_LIMIT = 2000
 
@@ -18,15 +17,15 @@ def clip(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> str:
 class Alerts(commands.Cog):
     name = "discord_dm"
 
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: commands.Bot, api: SignalcordAPI) -> None:
         self.bot = bot
-        self.services = services
+        self.api = api
 
     async def cog_load(self) -> None:
-        self.services.notifier.add_sink(self)
+        self.api.notifications.add_sink(self)
 
     async def cog_unload(self) -> None:
-        self.services.notifier.remove_sink(self)
+        self.api.notifications.remove_sink(self)
 
     async def deliver(self, event: NotificationEvent) -> None:
         """Called by the delivery job; a closed DM (Discord error 50007) or an unknown user is permanent."""

@@ -7,7 +7,7 @@ import logging
 import discord
 from discord.ext import commands
 
-from core.app import Services
+from core.api import SignalcordAPI
 from core.domain import RawMessage
 
 logger = logging.getLogger(__name__)
@@ -27,8 +27,8 @@ def raw_message(message: discord.Message) -> RawMessage:
 
 
 class SignalListener(commands.Cog):
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, api: SignalcordAPI) -> None:
+        self.api = api
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -37,7 +37,7 @@ class SignalListener(commands.Cog):
         client_user = message.guild.me
         if client_user is not None and message.author.id == client_user.id:
             return
-        result = await self.services.pipeline.ingest(raw_message(message))
+        result = await self.api.intake.ingest(raw_message(message))
         if result.status == "processed":
             logger.info("message %s in channel %s: %s (%d subscriber decision(s))",
-                        message.id, message.channel.id, result.kind, len(result.outcomes))
+                        message.id, message.channel.id, result.kind, result.decisions)

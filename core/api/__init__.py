@@ -6,6 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.api.channels import (
+    Health,
+    IngestSummary,
+    Intake,
+    NotificationEvent,
+    Notifications,
+    NotificationSink,
+    PermanentDeliveryError,
+    Status,
+)
 from core.api.common import Members
 from core.api.errors import ApiError, Forbidden, Invalid, NotFound
 from core.api.members import Risk, Subscriptions
@@ -14,6 +24,8 @@ from core.api.trading import Accounts, Activity, Positions
 from core.api.views import Caller
 from core.services.decide.deciding import Decider
 from core.services.intake.accounts import AccountService
+from core.services.intake.pipeline import Pipeline
+from core.services.notify.notifier import Notifier
 from core.services.trade.closing import PositionCloser
 
 
@@ -25,13 +37,19 @@ class SignalcordAPI:
     positions: Positions
     accounts: Accounts
     activity: Activity
+    intake: Intake
+    notifications: Notifications
+    status: Status
 
     @classmethod
-    def build(cls, accounts: AccountService, decider: Decider, closer: PositionCloser) -> SignalcordAPI:
+    def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
+              notifier: Notifier, health: Health) -> SignalcordAPI:
         members = Members(accounts)
         return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
                    positions=Positions(members, closer), accounts=Accounts(members, decider),
-                   activity=Activity(members))
+                   activity=Activity(members), intake=Intake(pipeline), notifications=Notifications(notifier),
+                   status=Status(health))
 
 
-__all__ = ["ApiError", "Caller", "Forbidden", "Invalid", "NotFound", "SignalcordAPI"]
+__all__ = ["ApiError", "Caller", "Forbidden", "IngestSummary", "Invalid", "NotFound", "NotificationEvent",
+           "NotificationSink", "PermanentDeliveryError", "SignalcordAPI"]

@@ -17,7 +17,7 @@ from models import Message, Notification, Position
 async def bot(services: Services) -> AsyncIterator[SignalcordBot]:
     wanted = intents()
     wanted.members = True  # dpytest builds its member list from the member cache
-    instance = SignalcordBot(services, gateway_intents=wanted)
+    instance = SignalcordBot(services.api, gateway_intents=wanted)
     await instance._async_setup_hook()
     await instance.setup_hook()
     dpytest.configure(instance, members=2)

@@ -16,7 +16,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 
 @pytest.mark.browser
 async def test_home_page_shows_the_running_state(services: Services, aiohttp_server: AiohttpServer) -> None:
-    server = await aiohttp_server(create_app(services))
+    server = await aiohttp_server(create_app(services.api))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:

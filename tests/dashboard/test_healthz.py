@@ -11,7 +11,7 @@ from tests.conftest import make_settings
 
 
 async def test_healthz_ok(services: Services, aiohttp_client: AiohttpClient) -> None:
-    client = await aiohttp_client(create_app(services))
+    client = await aiohttp_client(create_app(services.api))
     response = await client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"status": "ok", "db": "ok"}
@@ -25,7 +25,7 @@ async def test_healthz_reports_a_dead_database_with_503(tmp_path: Path, aiohttp_
     try:
         settings = make_settings(tmp_path, MONGODB_URI=server.uri)
         async with build_services(settings) as services:
-            client = await aiohttp_client(create_app(services, health_timeout=0.5))
+            client = await aiohttp_client(create_app(services.api, health_timeout=0.5))
             assert (await client.get("/healthz")).status == 200
             server.stop()  # the database goes away under a running app
             response = await client.get("/healthz")
