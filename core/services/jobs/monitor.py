@@ -16,7 +16,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from core.clock import Clock, epoch_ms
+from core.config.logs import RateLimitedLog
 from core.domain import Bar, OrderStatus, Side
+from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
 from core.execution.legs import tightened_stop
 from core.execution.matching import Resting, touched
 from core.execution.paper import PaperGateway
@@ -30,6 +32,7 @@ from models.query import find_in, where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
+_skipped = RateLimitedLog(logger)
 OnClosed = Callable[[Position], Awaitable[None]]
 
 
@@ -62,13 +65,23 @@ class Monitor:
             try:
                 bars = await self.feed.bars(symbol, await self._since(symbol), self.clock())
             except PriceUnavailable as exc:
-                logger.warning("monitor: no bars for %s: %s", symbol, exc)
+                _skipped.warning(f"bars {symbol}", "monitor: no bars for %s: %s", symbol, exc)
                 continue
             for bar in bars:
                 await self._on_bar(bar, report)
                 await self._ran(bar)
                 report.bars += 1
         return report
+
+    @staticmethod
+    async def _isolated(key: str, what: str, step: Awaitable[None]) -> None:
+        """One order's or position's step: a failure (a revoked key, a timeout, a bad record) is logged once a
+        minute and skipped; the bar goes on for everyone else, and the next tick tries it again."""
+        try:
+            await step
+        except Exception as exc:
+            _skipped.warning(key, "monitor: %s skipped this tick: %s", what, exc,
+                             exc_info=not isinstance(exc, OrderRejected | RateLimited | OrderOutcomeUnknown))
 
     async def _since(self, symbol: str) -> int | None:
         """The last bar run for the symbol: in memory, else as stored by an earlier run (None: never run)."""
@@ -91,54 +104,67 @@ class Monitor:
         for intent in intents:
             if intent.emulated and intent.status is OrderStatus.PENDING:
                 continue
-            result = changed.get(intent.client_order_id)
-            if result is None and intent.mode.value != "paper" and intent.status is not OrderStatus.PENDING:
-                gateway = await self.executor.desk.gateway(intent)
-                result = await gateway.fetch_order(intent.client_order_id, intent.symbol)
-            if result is not None:
-                before = intent.filled
-                await self.executor.apply(intent, result)
-                report.fills += int(result.filled > before)
+            await self._isolated(f"account {intent.account_id}", f"order {intent.client_order_id}",
+                                 self._follow(intent, changed, report))
         await self._fire_armed(bar, report)
         await self._manage_positions(bar, report)
+
+    async def _follow(self, intent: OrderIntent, changed: dict[str, OrderResult], report: TickReport) -> None:
+        """The order's state: from the paper exchange's bar, else polled from its venue by client id."""
+        result = changed.get(intent.client_order_id)
+        if result is None and intent.mode.value != "paper" and intent.status is not OrderStatus.PENDING:
+            gateway = await self.executor.desk.gateway(intent)
+            result = await gateway.fetch_order(intent.client_order_id, intent.symbol)
+        if result is not None:
+            before = intent.filled
+            await self.executor.apply(intent, result)
+            report.fills += int(result.filled > before)
 
     async def _fire_armed(self, bar: Bar, report: TickReport) -> None:
         armed = await OrderIntent.find(where(OrderIntent.symbol == bar.symbol, OrderIntent.emulated == True,  # noqa: E712
                                              OrderIntent.status == OrderStatus.PENDING)).to_list()
         armed.sort(key=lambda i: i.role != "sl")  # a stop that fires with a target in one bar goes first
         for intent in armed:
-            fresh = await OrderIntent.get(intent.id) if intent.id else None
-            if fresh is None or fresh.status is not OrderStatus.PENDING:
-                continue  # cancelled by an earlier firing in this bar
-            resting = Resting(intent.side, intent.order_type, intent.amount, intent.price, intent.stop_price)
-            if not touched(resting, bar):
-                continue
-            if intent.role == "sl" and intent.position_id:
-                position = await Position.get(intent.position_id)
-                if position is not None:
-                    for sibling in await self.executor.live_intents(position, ("tp",)):
-                        await self.executor.cancel(sibling, "the stop fired (one cancels the other)", position)
-            await self.executor.fire(fresh, f"price reached {intent.stop_price:g}")
-            report.fired.append(intent.leg)
+            await self._isolated(f"account {intent.account_id}", f"trigger {intent.client_order_id}",
+                                 self._fire(intent, bar, report))
+
+    async def _fire(self, intent: OrderIntent, bar: Bar, report: TickReport) -> None:
+        fresh = await OrderIntent.get(intent.id) if intent.id else None
+        if fresh is None or fresh.status is not OrderStatus.PENDING:
+            return  # cancelled by an earlier firing in this bar
+        resting = Resting(intent.side, intent.order_type, intent.amount, intent.price, intent.stop_price)
+        if not touched(resting, bar):
+            return
+        if intent.role == "sl" and intent.position_id:
+            position = await Position.get(intent.position_id)
+            if position is not None:
+                for sibling in await self.executor.live_intents(position, ("tp",)):
+                    await self.executor.cancel(sibling, "the stop fired (one cancels the other)", position)
+        await self.executor.fire(fresh, f"price reached {intent.stop_price:g}")
+        report.fired.append(intent.leg)
 
     async def _manage_positions(self, bar: Bar, report: TickReport) -> None:
         now_ms = epoch_ms(self.clock())
         for position in await find_in(Position, {"symbol": bar.symbol}, "status", ACTIVE):
-            if await self._expire(position, now_ms, report) or position.status == "pending":
-                await self._missed(position, bar, report)
-                continue
-            long = position.side is Side.LONG
-            best = position.best_price or position.entry_price
-            best = max(best, bar.high) if long else min(best, bar.low)
-            profile = profile_of(position)
-            stop = tightened_stop(book(position), best, profile, paper_rules(position.symbol))
-            if best != position.best_price or stop is not None:
-                changes: dict[str, float] = {"best_price": best} | ({"stop_loss": stop} if stop is not None else {})
-                await position.set(changes)
-                if stop is not None:
-                    report.stops_moved.append(f"{position.symbol} {stop:g}")
-                    await self.executor.sync(position)
+            await self._isolated(f"account {position.account_id}", f"position {position.id}",
+                                 self._manage(position, bar, now_ms, report))
         await self._report_closed(bar, report)
+
+    async def _manage(self, position: Position, bar: Bar, now_ms: int, report: TickReport) -> None:
+        """Expiry and missed entries of a pending position; best price, trailing and break-even of an open one."""
+        if await self._expire(position, now_ms, report) or position.status == "pending":
+            await self._missed(position, bar, report)
+            return
+        long = position.side is Side.LONG
+        best = position.best_price or position.entry_price
+        best = max(best, bar.high) if long else min(best, bar.low)
+        stop = tightened_stop(book(position), best, profile_of(position), paper_rules(position.symbol))
+        if best != position.best_price or stop is not None:
+            changes: dict[str, float] = {"best_price": best} | ({"stop_loss": stop} if stop is not None else {})
+            await position.set(changes)
+            if stop is not None:
+                report.stops_moved.append(f"{position.symbol} {stop:g}")
+                await self.executor.sync(position)
 
     async def _expire(self, position: Position, now_ms: int, report: TickReport) -> bool:
         """Entries past their expiry are cancelled as EXPIRED; True if the position is still pending after."""

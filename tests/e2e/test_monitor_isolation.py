@@ -1,0 +1,90 @@
+"""One failing account never stops the others' stops (the execution issue's defect 1, the service-layer issue's
+item 7): user A's key is revoked while A has orders resting on the exchange; the price goes through user B's
+stop; B's stop still fires in that tick, the bar's cursor is saved, and A's failure is logged once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from core.domain import RawMessage, TradeMode
+from core.execution.gateway import ExecutionGateway, OrderRejected
+from core.services.decide import risk_settings
+from models import ExchangeAccount, MonitorCursor, Position, User
+from models.refs import ref
+from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
+from tests.e2e.test_restart import SIGNAL, KillPlan, World
+from tests.fakes.binance import API_KEY, SECRET
+
+BETA = 555_000_999
+RESTING = "BTC/USDT LONG entry 41900 TP1 43000 SL 40000 5x"  # within the chase limit: a resting limit buy
+
+
+class Revoked:
+    """The account's gateway after its owner revoked the API key: every status poll is refused."""
+
+    def __init__(self, inner: ExecutionGateway) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def fetch_order(self, client_order_id: str, symbol: str) -> Any:
+        raise OrderRejected("the exchange refused the API key (binance -2015)", "auth")
+
+
+async def _ccxt_user(services: Any, discord_id: int, channel: int) -> User:
+    provider = await services.accounts.register_provider(f"provider {channel}", channel)
+    user = await services.accounts.ensure_user(discord_id, f"trader{discord_id}")
+    await services.accounts.subscribe(user, provider)
+    await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(user)).update({"$set": {"is_default": False}})
+    owner, seal = ref(user), services.secrets.seal
+    await ExchangeAccount(user_id=owner, label="binance-testnet", mode=TradeMode.TESTNET, is_default=True,
+                          api_key=seal(API_KEY, owner=owner, field="api_key").__dict__,
+                          api_secret=seal(SECRET, owner=owner, field="api_secret").__dict__).insert()
+    return user
+
+
+async def test_a_revoked_key_never_stops_another_users_stop(new_world: Callable[[bool], World],
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    world = new_world(True)
+    async with world.process(KillPlan(at=None, after=False)) as services:
+        alice = await _ccxt_user(services, 1000, BETA)  # follows Beta: a limit entry resting below the market
+        await risk_settings.update_profile(alice, {"entry_style": "limit"})
+        bob = await _ccxt_user(services, 1001, CHANNEL)  # follows Alpha: in at market, stop at 41,000
+        world.market(0)
+        await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=1, author="provider",
+                                                  text=SIGNAL, created_at=POSTED))
+        await services.pipeline.ingest(RawMessage(channel_id=BETA, message_id=2, author="provider",
+                                                  text=RESTING, created_at=POSTED))
+        assert sorted(p.status for p in await Position.find_all().to_list()) == ["open", "pending"]
+        alice_account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(alice),
+                                                       ExchangeAccount.label == "binance-testnet")
+        assert alice_account is not None
+        connect = services.gateways.connect
+        assert connect is not None
+
+        async def revoking(account: ExchangeAccount) -> ExecutionGateway:
+            gateway = await connect(account)
+            return Revoked(gateway) if account.id == alice_account.id else gateway  # type: ignore[return-value]
+
+        await services.gateways.close()  # the connections so far are closed; the next calls connect again
+        services.gateways.connect = revoking
+
+        world.market(2)  # 40,900: through both stops at 41,000
+        world.clock.advance(minutes=1)
+        with caplog.at_level(logging.WARNING, logger="core.services.jobs.monitor"):
+            await services.monitor.tick()
+            world.clock.advance(minutes=1)
+            await services.monitor.tick()
+
+        bobs = await Position.find_one(Position.user_id == ref(bob))
+        assert bobs is not None and bobs.status == "closed" and bobs.close_reason is not None
+        cursor = await MonitorCursor.find_one(MonitorCursor.symbol == "BTC/USDT")
+        assert cursor is not None
+        failures = [r for r in caplog.records if "the exchange refused the API key" in r.getMessage()]
+        assert len(failures) == 1  # the same failure again within the minute is not logged again
+        await services.client.drop_database(world.settings.db_name)
