@@ -5,13 +5,14 @@ stop; B's stop still fires in that tick, the bar's cursor is saved, and A's fail
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from core.domain import RawMessage, TradeMode
-from core.execution.gateway import ExecutionGateway, OrderRejected
+from core.execution.gateway import ExecutionGateway, OrderRejected, RateLimited
 from core.services.decide import risk_settings
 from models import ExchangeAccount, MonitorCursor, Position, User
 from models.refs import ref
@@ -20,20 +21,25 @@ from tests.e2e.test_restart import SIGNAL, KillPlan, World
 from tests.fakes.binance import API_KEY, SECRET
 
 BETA = 555_000_999
+REVOKED = OrderRejected("the exchange refused the API key (binance -2015)", "auth")
 RESTING = "BTC/USDT LONG entry 41900 TP1 43000 SL 40000 5x"  # within the chase limit: a resting limit buy
 
 
 class Revoked:
     """The account's gateway after its owner revoked the API key: every status poll is refused."""
 
-    def __init__(self, inner: ExecutionGateway) -> None:
+    def __init__(self, inner: ExecutionGateway, error: Exception) -> None:
         self._inner = inner
+        self.error = error
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     async def fetch_order(self, client_order_id: str, symbol: str) -> Any:
-        raise OrderRejected("the exchange refused the API key (binance -2015)", "auth")
+        raise self.error
+
+    async def open_orders(self, account_id: str) -> Any:
+        raise self.error
 
 
 async def _ccxt_user(services: Any, discord_id: int, channel: int) -> User:
@@ -51,10 +57,41 @@ async def _ccxt_user(services: Any, discord_id: int, channel: int) -> User:
 async def test_a_revoked_key_never_stops_another_users_stop(new_world: Callable[[bool], World],
                                                             caplog: pytest.LogCaptureFixture) -> None:
     world = new_world(True)
+    async with _two_traders(world) as services:
+        world.market(2)  # 40,900: through both stops at 41,000
+        world.clock.advance(minutes=1)
+        with caplog.at_level(logging.WARNING, logger="core.services.jobs.monitor"):
+            await services.monitor.tick()
+            world.clock.advance(minutes=1)
+            await services.monitor.tick()
+        bob = await User.find_one(User.discord_id == 1001)
+        assert bob is not None
+        bobs = await Position.find_one(Position.user_id == ref(bob))
+        assert bobs is not None and bobs.status == "closed" and bobs.close_reason is not None
+        cursor = await MonitorCursor.find_one(MonitorCursor.symbol == "BTC/USDT")
+        assert cursor is not None
+        failures = [r for r in caplog.records if "the exchange refused the API key" in r.getMessage()]
+        assert len(failures) == 1  # the same failure again within the minute is not logged again
+
+
+@pytest.mark.parametrize("error", [RateLimited("429 too many requests"), RuntimeError("a bad record")])
+async def test_reconciliation_goes_on_past_a_failing_account(new_world: Callable[[bool], World],
+                                                             error: Exception) -> None:
+    async with _two_traders(new_world(True), error) as services:
+        report = await services.reconciler.run()
+    # alice's resting entry and her account's open orders are reported and skipped; the positions pass still ran
+    assert report.checked == 1 and len(report.unreachable) == 2
+    assert all(str(error) in line for line in report.unreachable) and report.unprotected == []
+
+
+@asynccontextmanager
+async def _two_traders(world: World, error: Exception = REVOKED) -> AsyncIterator[Any]:
+    """Alice (a limit entry resting) and Bob (in at market, stop 41,000) on the fake Binance; then Alice's key is
+    revoked. The database is dropped at the end."""
     async with world.process(KillPlan(at=None, after=False)) as services:
         alice = await _ccxt_user(services, 1000, BETA)  # follows Beta: a limit entry resting below the market
         await risk_settings.update_profile(alice, {"entry_style": "limit"})
-        bob = await _ccxt_user(services, 1001, CHANNEL)  # follows Alpha: in at market, stop at 41,000
+        await _ccxt_user(services, 1001, CHANNEL)  # follows Alpha: in at market, stop at 41,000
         world.market(0)
         await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=1, author="provider",
                                                   text=SIGNAL, created_at=POSTED))
@@ -69,22 +106,10 @@ async def test_a_revoked_key_never_stops_another_users_stop(new_world: Callable[
 
         async def revoking(account: ExchangeAccount) -> ExecutionGateway:
             gateway = await connect(account)
-            return Revoked(gateway) if account.id == alice_account.id else gateway  # type: ignore[return-value]
+            return Revoked(gateway, error) if account.id == alice_account.id else gateway  # type: ignore[return-value]
 
         await services.gateways.close()  # the connections so far are closed; the next calls connect again
         services.gateways.connect = revoking
 
-        world.market(2)  # 40,900: through both stops at 41,000
-        world.clock.advance(minutes=1)
-        with caplog.at_level(logging.WARNING, logger="core.services.jobs.monitor"):
-            await services.monitor.tick()
-            world.clock.advance(minutes=1)
-            await services.monitor.tick()
-
-        bobs = await Position.find_one(Position.user_id == ref(bob))
-        assert bobs is not None and bobs.status == "closed" and bobs.close_reason is not None
-        cursor = await MonitorCursor.find_one(MonitorCursor.symbol == "BTC/USDT")
-        assert cursor is not None
-        failures = [r for r in caplog.records if "the exchange refused the API key" in r.getMessage()]
-        assert len(failures) == 1  # the same failure again within the minute is not logged again
+        yield services
         await services.client.drop_database(world.settings.db_name)

@@ -19,8 +19,9 @@ import logging
 from dataclasses import dataclass, field
 
 from core.clock import Clock, epoch_ms
+from core.config.logs import RateLimitedLog
 from core.domain import OrderStatus, TradeMode
-from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
+from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
 from core.execution.ids import PREFIX
 from core.services.notify.notifier import Notifier
 from core.services.orders.desk import LIVE_VALUES
@@ -31,6 +32,8 @@ from models.query import find_in
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
+_skipped = RateLimitedLog(logger)
+_VENUE_ERRORS = (OrderOutcomeUnknown, OrderRejected, RateLimited)  # expected: no traceback in the log
 ON_VENUE = (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 _RESTING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
@@ -62,8 +65,10 @@ class Reconciler:
             report.checked += 1
             try:
                 await self._intent(intent, report)
-            except (OrderOutcomeUnknown, OrderRejected) as exc:
+            except Exception as exc:  # one order's venue or record never stops the others: next pass
                 report.unreachable.append(f"{intent.leg} {intent.client_order_id}: {exc}")
+                _skipped.warning(f"account {intent.account_id}", "reconcile: order %s skipped: %s",
+                                 intent.client_order_id, exc, exc_info=not isinstance(exc, _VENUE_ERRORS))
         await self._strays(report)
         await self._positions(report)
         if report.updated or report.resent or report.dropped or report.adopted or report.unprotected:
@@ -123,8 +128,10 @@ class Reconciler:
             try:
                 gateway = await self.executor.desk.gateways.for_account(ref(account))
                 orders = await gateway.open_orders(ref(account))
-            except (OrderOutcomeUnknown, OrderRejected) as exc:
+            except Exception as exc:  # one account's venue never stops the others
                 report.unreachable.append(f"account {account.label}: {exc}")
+                _skipped.warning(f"account {ref(account)}", "reconcile: account %s skipped: %s", account.label, exc,
+                                 exc_info=not isinstance(exc, _VENUE_ERRORS))
                 continue
             ours = [o for o in orders if o.client_order_id.startswith(PREFIX)]
             if not ours:
@@ -162,22 +169,31 @@ class Reconciler:
         active = await find_in(Position, {}, "status", ACTIVE)
         ids = {ref(p) for p in active} | {i for i in live_ids if i is not None}
         for position_id in sorted(ids):
-            position = await Position.get(position_id)
-            if position is None:
-                continue
-            await self.executor.catch_up(position)
-            await self.executor.sync(position)
-            position = await Position.get(position_id) or position
-            if position.status == "open" and position.stop_loss is not None and not \
-                    await self.executor.live_intents(position, ("sl",)):
-                report.unprotected.append(f"{position.symbol} {position_id}")
-                user = await User.get(position.user_id)
-                if user is not None:
-                    await self.notifier.notify(
-                        user, "position_unprotected",
-                        f"Your {position.symbol} position has no stop-loss on the exchange and Signalcord could "
-                        f"not place one (stop {position.stop_loss:g}). Watch it or close it.",
-                        signal_id=position.signal_id, once_per=position_id)
+            try:
+                await self._position(position_id, report)
+            except Exception as exc:  # one position's venue or record never stops the others
+                report.unreachable.append(f"position {position_id}: {exc}")
+                _skipped.warning(f"position {position_id}", "reconcile: position %s skipped: %s", position_id, exc,
+                                 exc_info=not isinstance(exc, _VENUE_ERRORS))
+
+    async def _position(self, position_id: str, report: ReconcileReport) -> None:
+        """Fold its fills, square its protection with the venue, and report an open position left without a stop."""
+        position = await Position.get(position_id)
+        if position is None:
+            return
+        await self.executor.catch_up(position)
+        await self.executor.sync(position)
+        position = await Position.get(position_id) or position
+        if position.status == "open" and position.stop_loss is not None and not \
+                await self.executor.live_intents(position, ("sl",)):
+            report.unprotected.append(f"{position.symbol} {position_id}")
+            user = await User.get(position.user_id)
+            if user is not None:
+                await self.notifier.notify(
+                    user, "position_unprotected",
+                    f"Your {position.symbol} position has no stop-loss on the exchange and Signalcord could "
+                    f"not place one (stop {position.stop_loss:g}). Watch it or close it.",
+                    signal_id=position.signal_id, once_per=position_id)
 
     async def _tell(self, intent: OrderIntent, text: str) -> None:
         user = await User.get(intent.user_id)
