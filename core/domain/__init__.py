@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from core.domain.notifications import NotificationKind as NotificationKind
 from core.domain.risk import ConflictPolicy as ConflictPolicy  # re-exported: models/ import core.domain only
 from core.domain.risk import RiskProfile as RiskProfile
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.domain import SignalUpdate, UpdateAction
+from core.domain import NotificationKind, SignalUpdate, UpdateAction
 from core.services.notify.notifier import Notifier
 from core.services.orders.execution import Executor
 from core.services.trade.closing import PositionCloser
@@ -81,7 +81,7 @@ class ProviderUpdates:
             done = await self._act(position, update, ref(stored))
             user = await User.get(position.user_id)
             if user is not None:
-                await self.notifier.notify(user, f"provider_{update.action.value}",
+                await self.notifier.notify(user, NotificationKind.provider(update.action.value),
                                            f"Provider update on your {position.symbol} position "
                                            f"({update.action.value}): {done}.", signal_id=ref(stored))
         return reason

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from core.clock import Clock, epoch_ms
 from core.config.logs import RateLimitedLog
-from core.domain import OrderStatus, TradeMode
+from core.domain import NotificationKind, OrderStatus, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
 from core.execution.ids import PREFIX
 from core.services.notify.notifier import Notifier
@@ -190,7 +190,7 @@ class Reconciler:
             user = await User.get(position.user_id)
             if user is not None:
                 await self.notifier.notify(
-                    user, "position_unprotected",
+                    user, NotificationKind.POSITION_UNPROTECTED,
                     f"Your {position.symbol} position has no stop-loss on the exchange and Signalcord could "
                     f"not place one (stop {position.stop_loss:g}). Watch it or close it.",
                     signal_id=position.signal_id, once_per=position_id)
@@ -198,6 +198,6 @@ class Reconciler:
     async def _tell(self, intent: OrderIntent, text: str) -> None:
         user = await User.get(intent.user_id)
         if user is not None:
-            await self.notifier.notify(user, "order_reconciled", text,
+            await self.notifier.notify(user, NotificationKind.ORDER_RECONCILED, text,
                                        signal_id=None if intent.signal_id == NO_SIGNAL else intent.signal_id,
                                        once_per=intent.client_order_id)

@@ -4,6 +4,7 @@ and told to every user holding a position in that symbol, since its automatic ex
 from __future__ import annotations
 
 from core.clock import Clock, epoch_ms
+from core.domain import NotificationKind
 from core.services.notify.notifier import Notifier
 from models import AuditEvent, Position, User
 from models.orders import ACTIVE
@@ -16,7 +17,7 @@ class MarketAlerts:
         self.clock = clock
 
     async def __call__(self, symbol: str, text: str, halted: bool) -> None:
-        kind = "market_halted" if halted else "market_resumed"
+        kind = NotificationKind.MARKET_HALTED if halted else NotificationKind.MARKET_RESUMED
         await AuditEvent(actor="system", action=kind, subject=symbol, details={"text": text},
                          created_at=self.clock()).insert()
         stamp = str(epoch_ms(self.clock()))

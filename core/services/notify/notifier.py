@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock
+from core.domain import NotificationKind
 from models import Notification, User
 from models.bulk import insert_new
 from models.refs import ref
@@ -33,7 +34,7 @@ class Note:
     """One notification to send with `notify_many`."""
 
     user: User
-    kind: str
+    kind: NotificationKind
     text: str
     signal_id: str | None = None
     payload: dict[str, Any] | None = None
@@ -64,7 +65,7 @@ class Notifier:
             self.sinks.remove(sink)
 
     async def notify(
-        self, user: User, kind: str, text: str, *, signal_id: str | None = None,
+        self, user: User, kind: NotificationKind, text: str, *, signal_id: str | None = None,
         payload: dict[str, Any] | None = None, once_per: str = "",
     ) -> Notification | None:
         """Store the notification (once per signal+kind[+once_per]); None if a repeat. Nothing is sent here."""

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
-from core.domain import OrderStatus, RiskProfile, Side
+from core.domain import NotificationKind, OrderStatus, RiskProfile, Side
 from core.execution.gateway import CLASSIFIED, ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
 from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
@@ -118,7 +118,8 @@ class Executor:
         what = {"entry": "entry order", "sl": "stop-loss", "tp": "take-profit", "exit": "closing order"}
         text = (f"Your {intent.symbol} {what.get(intent.role, 'order')} ({intent.leg}) was refused: {reason}."
                 + (" Your position has no stop on the exchange: watch it." if intent.role == "sl" else ""))
-        await self.notifier.notify(user, "order_rejected", text, signal_id=intent.signal_id, once_per=intent.leg)
+        await self.notifier.notify(user, NotificationKind.ORDER_REJECTED, text, signal_id=intent.signal_id,
+                                   once_per=intent.leg)
         if intent.role == "entry":
             position = position or (await Position.get(intent.position_id) if intent.position_id else None)
             if position is not None:
@@ -270,7 +271,7 @@ class Executor:
         text = f"{verb} {fill.amount:g} {position.symbol} @ {fill.price:g} ({intent.mode.value})."
         if position.status == "closed":
             text += f" Position closed, P&L {position.realized_pnl:+,.2f}."
-        await self.notifier.notify(user, f"fill_{intent.role}", text, signal_id=position.signal_id,
+        await self.notifier.notify(user, NotificationKind.fill(intent.role), text, signal_id=position.signal_id,
                                    once_per=f"{intent.leg}:{fill.trade_id}")
 
     async def settle_entries(self, position: Position, cause: str) -> None:

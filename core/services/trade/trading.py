@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms, next_day_start
-from core.domain import DecisionOutcome, NewSignal, OrderStatus, RejectedSignal, RiskProfile
+from core.domain import DecisionOutcome, NewSignal, NotificationKind, OrderStatus, RejectedSignal, RiskProfile
 from core.execution.legs import entry_legs
 from core.market.rules import paper_rules
 from core.risk.profiles import effective_profile
@@ -90,8 +90,9 @@ class Trader:
             if uid not in new or decision.details.get("close_position"):  # decided before: a resumed run
                 outcomes[n] = await self._proceed(scope, seat, decision)
             elif decision.outcome is DecisionOutcome.BLOCK:
-                blocked.append(Note(seat.user, "trade_blocked", self._blocked_text(scope.parsed, decision.reason),
-                                    signal_id=ref(signal), payload={"rule": decision.rule}))
+                text = self._blocked_text(scope.parsed, decision.reason)
+                blocked.append(Note(seat.user, NotificationKind.TRADE_BLOCKED, text, signal_id=ref(signal),
+                                    payload={"rule": decision.rule}))
                 outcomes[n] = TradeOutcome(uid, decision.outcome, decision.rule, decision.reason)
             else:
                 trades.append((n, seat, decision))
@@ -107,8 +108,9 @@ class Trader:
         if closing:  # a conflict said to close a position first (again on a resume: the exit leg is idempotent)
             await self.closer.close(str(closing), f"{parsed.side.value} call on {parsed.symbol}: {decision.rule}")
         if decision.outcome is DecisionOutcome.BLOCK:
-            await self.notifier.notify(user, "trade_blocked", self._blocked_text(parsed, decision.reason),
-                                       signal_id=ref(signal), payload={"rule": decision.rule})
+            await self.notifier.notify(user, NotificationKind.TRADE_BLOCKED,
+                                       self._blocked_text(parsed, decision.reason), signal_id=ref(signal),
+                                       payload={"rule": decision.rule})
             return TradeOutcome(ref(user), decision.outcome, decision.rule, decision.reason)
         assert account is not None  # noqa: S101 - a TRADE decision needs an account
         profile = effective_profile(user.settings.risk, seat.sub.overrides)
@@ -120,9 +122,9 @@ class Trader:
         seats = [s for s in await self.decider.seats(subs) if s.user is not None]
         verdict = Verdict(False, "signal_invalid", rejected.reason)
         decided, _ = await self._record_decisions(signal, [(s.user, verdict) for s in seats if s.user is not None])
-        await self.notifier.notify_many([Note(s.user, "signal_rejected", self._blocked_text(rejected.draft,
-                                                                                            rejected.reason),
-                                              signal_id=ref(signal)) for s in seats if s.user is not None])
+        text = self._blocked_text(rejected.draft, rejected.reason)
+        await self.notifier.notify_many([Note(s.user, NotificationKind.SIGNAL_REJECTED, text, signal_id=ref(signal))
+                                         for s in seats if s.user is not None])
         return [TradeOutcome(s.user_id, d.outcome, d.rule, d.reason) if (d := decided.get(s.user_id)) else _gone(s)
                 for s in subs]
 
@@ -144,7 +146,7 @@ class Trader:
             until = epoch_ms(next_day_start(self.clock(), user.settings.timezone))
         await user.set({User.trading_paused: True, User.paused_reason: reason, User.paused_until_ms: until})
         when = "until midnight (" + user.settings.timezone + ")" if until else "until you resume it"
-        await self.notifier.notify(user, "trading_paused", f"Trading paused {when}: {reason}.")
+        await self.notifier.notify(user, NotificationKind.TRADING_PAUSED, f"Trading paused {when}: {reason}.")
 
     async def _record_decisions(self, signal: Signal, verdicts: list[tuple[User, Verdict]]
                                 ) -> tuple[dict[str, Decision], set[str]]:
@@ -234,11 +236,11 @@ class Trader:
         outcome = TradeOutcome(ref(user), DecisionOutcome.TRADE, decision.rule, decision.reason)
         payload = {"position_id": ref(position)}
         if position.status == "open":
-            return outcome, Note(user, "trade_opened", self._opened_text(parsed, position, account.mode),
+            return outcome, Note(user, NotificationKind.TRADE_OPENED, self._opened_text(parsed, position, account.mode),
                                  signal_id=position.signal_id, payload=payload)
         if position.status == "pending":
             resting = ", ".join(f"{amount:g} @ {price:g}" for amount, price in entries if price is not None)
-            return outcome, Note(user, "entry_placed",
+            return outcome, Note(user, NotificationKind.ENTRY_PLACED,
                                  f"Placed {parsed.side.value.upper()} {parsed.symbol} entries: {resting} "
                                  f"({account.mode}); they expire in {profile.entry_expiry_h:g} h.",
                                  signal_id=position.signal_id, payload=payload)

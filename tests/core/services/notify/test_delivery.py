@@ -8,6 +8,7 @@ from collections import defaultdict
 import pytest
 
 from core.app import Services
+from core.domain import NotificationKind
 from core.services.notify.delivery import BACKOFF_S, BATCH
 from core.services.notify.notifier import Note, NotificationEvent, PermanentDeliveryError
 from models import Notification, User
@@ -36,7 +37,7 @@ async def test_a_fan_out_is_stored_without_sending_then_queued_and_delivered(ser
     users = await _users(services, 200)
     sink = FlakySink()
     services.notifier.add_sink(sink)
-    await services.notifier.notify_many([Note(u, "trade_opened", f"Opened for {u.name}") for u in users])
+    await services.notifier.notify_many([Note(u, NotificationKind.TRADE_OPENED, f"Opened for {u.name}") for u in users])
     assert sink.sent == {}  # the trading path stores; it never sends
     report = await services.delivery.run()
     assert report.delivered == 200 and sum(len(v) for v in sink.sent.values()) == 200
@@ -50,8 +51,8 @@ async def test_a_transient_failure_retries_with_backoff_and_keeps_the_users_orde
     sink = FlakySink({alice.discord_id: [ConnectionError("gateway hiccup")]})
     services.notifier.add_sink(sink)
     for text in ("first", "second"):
-        await services.notifier.notify(alice, "trade_opened", text)
-    await services.notifier.notify(bob, "trade_opened", "bob's")
+        await services.notifier.notify(alice, NotificationKind.TRADE_OPENED, text)
+    await services.notifier.notify(bob, NotificationKind.TRADE_OPENED, "bob's")
 
     report = await services.delivery.run()
     assert (report.delivered, report.retrying) == (1, 1)
@@ -67,7 +68,7 @@ async def test_closed_dms_are_not_retried_and_the_notification_is_kept(services:
     [user] = await _users(services, 1)
     sink = FlakySink({user.discord_id: [PermanentDeliveryError("the user does not accept direct messages")]})
     services.notifier.add_sink(sink)
-    await services.notifier.notify(user, "trade_opened", "Opened")
+    await services.notifier.notify(user, NotificationKind.TRADE_OPENED, "Opened")
     assert (await services.delivery.run()).failed == 1
     clock.advance(hours=1)
     assert (await services.delivery.run()).delivered == 0
@@ -80,7 +81,7 @@ async def test_a_failure_that_never_ends_gives_up_after_the_last_backoff(service
                                                                          clock: FakeClock) -> None:
     [user] = await _users(services, 1)
     services.notifier.add_sink(FlakySink({user.discord_id: [TimeoutError("slow")] * 10}))
-    await services.notifier.notify(user, "trade_opened", "Opened")
+    await services.notifier.notify(user, NotificationKind.TRADE_OPENED, "Opened")
     for wait in (0, *BACKOFF_S):
         clock.advance(seconds=wait)
         await services.delivery.run()
@@ -92,8 +93,8 @@ async def test_dms_turned_off_are_skipped_and_nothing_waits_without_a_sink(servi
     quiet, talkative = await _users(services, 2)
     quiet.settings.notifications.dm_enabled = False
     await quiet.save()
-    await services.notifier.notify(quiet, "trade_opened", "for quiet")
-    await services.notifier.notify(talkative, "trade_opened", "for talkative")
+    await services.notifier.notify(quiet, NotificationKind.TRADE_OPENED, "for quiet")
+    await services.notifier.notify(talkative, NotificationKind.TRADE_OPENED, "for talkative")
     assert (await services.delivery.run()).delivered == 0  # no sink yet (Discord not connected): all stay stored
     sink = FlakySink()
     services.notifier.add_sink(sink)
@@ -109,9 +110,16 @@ async def test_a_retry_never_repeats_what_another_sink_already_sent(services: Se
     steady.name, flaky.name = "steady", "flaky"
     services.notifier.add_sink(steady)
     services.notifier.add_sink(flaky)
-    await services.notifier.notify(user, "trade_opened", "Opened")
+    await services.notifier.notify(user, NotificationKind.TRADE_OPENED, "Opened")
     await services.delivery.run()
     clock.advance(seconds=BACKOFF_S[0])
     await services.delivery.run()
     assert steady.sent[user.discord_id] == ["Opened"] and flaky.sent[user.discord_id] == ["Opened"]
     assert len(services.notifier.sinks) == sinks
+
+
+def test_every_kind_the_engine_names_is_one_enum_member() -> None:
+    assert NotificationKind.fill("sl") is NotificationKind.FILL_SL
+    assert NotificationKind.provider("move_sl") is NotificationKind.PROVIDER_MOVE_SL
+    with pytest.raises(ValueError):
+        NotificationKind.fill("margin_call")
