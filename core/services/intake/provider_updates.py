@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.domain import NotificationKind, SignalUpdate, UpdateAction
+from core.services.notify import messages
 from core.services.notify.notifier import Notifier
 from core.services.orders.execution import Executor
 from core.services.trade.closing import PositionCloser
@@ -82,8 +83,8 @@ class ProviderUpdates:
             user = await User.get(position.user_id)
             if user is not None:
                 await self.notifier.notify(user, NotificationKind.provider(update.action.value),
-                                           f"Provider update on your {position.symbol} position "
-                                           f"({update.action.value}): {done}.", signal_id=ref(stored))
+                                           messages.provider_update(position.symbol, update.action.value, done),
+                                           signal_id=ref(stored))
         return reason
 
     async def _act(self, position: Position, update: SignalUpdate, update_id: str) -> str:

@@ -23,6 +23,7 @@ from core.config.logs import RateLimitedLog
 from core.domain import NotificationKind, OrderStatus, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
 from core.execution.ids import PREFIX
+from core.services.notify import messages
 from core.services.notify.notifier import Notifier
 from core.services.orders.desk import LIVE_VALUES
 from core.services.orders.execution import Executor
@@ -92,8 +93,7 @@ class Reconciler:
         if intent.status in _RESTING:
             await self.executor.desk.transition(intent, OrderStatus.CANCELLED,
                                                 "no longer on the exchange (cancelled outside Signalcord?)")
-            await self._tell(intent, f"Your {intent.symbol} order {intent.leg} is no longer on the exchange "
-                                     "(cancelled there?). Signalcord marked it cancelled.")
+            await self._tell(intent, messages.order_vanished(intent.symbol, intent.leg))
             report.dropped.append(f"{name}: vanished")
             return
         unwanted = await self._unwanted(intent, now_ms)
@@ -157,10 +157,8 @@ class Reconciler:
             created_at=self.clock(), updated_at_ms=now_ms)
         await intent.insert()
         logger.warning("adopted stray order %s on %s (%s)", order.client_order_id, gateway.mode, account.label)
-        price = f" @ {order.price:g}" if order.price else ""
-        await self._tell(intent, f"Found an open {order.side.value} order for {order.amount:g} {order.symbol}{price} "
-                                 f"on your {account.label} account that Signalcord placed but has no record of. "
-                                 "It is tracked now; cancel it on the exchange if you do not want it.")
+        await self._tell(intent, messages.stray_adopted(order.side.value, order.amount, order.symbol, order.price,
+                                                        account.label))
 
     # -- positions -------------------------------------------------------------------------------------------
 
@@ -191,8 +189,7 @@ class Reconciler:
             if user is not None:
                 await self.notifier.notify(
                     user, NotificationKind.POSITION_UNPROTECTED,
-                    f"Your {position.symbol} position has no stop-loss on the exchange and Signalcord could "
-                    f"not place one (stop {position.stop_loss:g}). Watch it or close it.",
+                    messages.position_unprotected(position.symbol, position.stop_loss),
                     signal_id=position.signal_id, once_per=position_id)
 
     async def _tell(self, intent: OrderIntent, text: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.clock import Clock, epoch_ms
 from core.domain import NotificationKind
+from core.services.notify import messages
 from core.services.notify.notifier import Notifier
 from models import AuditEvent, Position, User
 from models.orders import ACTIVE
@@ -21,8 +22,8 @@ class MarketAlerts:
         await AuditEvent(actor="system", action=kind, subject=symbol, details={"text": text},
                          created_at=self.clock()).insert()
         stamp = str(epoch_ms(self.clock()))
-        extra = " Stops and targets Signalcord watches wait until prices agree again." if halted else ""
         for position in await find_in(Position, {"symbol": symbol}, "status", ACTIVE):
             user = await User.get(position.user_id)
             if user is not None:
-                await self.notifier.notify(user, kind, text + extra, signal_id=position.signal_id, once_per=stamp)
+                await self.notifier.notify(user, kind, messages.market_alert(text, halted),
+                                           signal_id=position.signal_id, once_per=stamp)

@@ -23,6 +23,7 @@ from core.domain import NotificationKind, OrderStatus, RiskProfile, Side
 from core.execution.gateway import CLASSIFIED, ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
 from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
+from core.services.notify import messages
 from core.services.notify.notifier import Notifier
 from core.services.orders.desk import LIVE, LIVE_QUERY, Leg, OrderDesk
 from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl, User
@@ -115,9 +116,7 @@ class Executor:
         user = await User.get(intent.user_id)
         if user is None:
             return
-        what = {"entry": "entry order", "sl": "stop-loss", "tp": "take-profit", "exit": "closing order"}
-        text = (f"Your {intent.symbol} {what.get(intent.role, 'order')} ({intent.leg}) was refused: {reason}."
-                + (" Your position has no stop on the exchange: watch it." if intent.role == "sl" else ""))
+        text = messages.order_refused(intent.symbol, intent.role, intent.leg, reason)
         await self.notifier.notify(user, NotificationKind.ORDER_REJECTED, text, signal_id=intent.signal_id,
                                    once_per=intent.leg)
         if intent.role == "entry":
@@ -266,11 +265,9 @@ class Executor:
         user = await User.get(position.user_id)
         if user is None:
             return
-        verb = {"entry": "Bought" if intent.side.value == "buy" else "Sold", "sl": "Stop-loss filled:",
-                "tp": f"Target {intent.leg[2:].split('.')[0]} filled:", "exit": "Closed:"}.get(intent.role, "Filled")
-        text = f"{verb} {fill.amount:g} {position.symbol} @ {fill.price:g} ({intent.mode.value})."
-        if position.status == "closed":
-            text += f" Position closed, P&L {position.realized_pnl:+,.2f}."
+        text = messages.order_filled(intent.role, intent.leg, intent.side.value, fill.amount, position.symbol,
+                                     fill.price, intent.mode.value,
+                                     position.realized_pnl if position.status == "closed" else None)
         await self.notifier.notify(user, NotificationKind.fill(intent.role), text, signal_id=position.signal_id,
                                    once_per=f"{intent.leg}:{fill.trade_id}")
 

@@ -14,6 +14,7 @@ from core.execution.legs import entry_legs
 from core.market.rules import paper_rules
 from core.risk.profiles import effective_profile
 from core.services.decide.deciding import Decider, Seat, SignalScope, Verdict
+from core.services.notify import messages
 from core.services.notify.notifier import Note, Notifier
 from core.services.orders.batch import BatchSender
 from core.services.orders.desk import Leg, OrderDesk
@@ -38,10 +39,6 @@ class TradeOutcome:
 
 def _gone(sub: Subscription) -> TradeOutcome:
     return TradeOutcome(sub.user_id, DecisionOutcome.BLOCK, "user", "subscriber no longer exists")
-
-
-def _upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 class Trader:
@@ -90,7 +87,7 @@ class Trader:
             if uid not in new or decision.details.get("close_position"):  # decided before: a resumed run
                 outcomes[n] = await self._proceed(scope, seat, decision)
             elif decision.outcome is DecisionOutcome.BLOCK:
-                text = self._blocked_text(scope.parsed, decision.reason)
+                text = messages.not_traded(scope.parsed, decision.reason)
                 blocked.append(Note(seat.user, NotificationKind.TRADE_BLOCKED, text, signal_id=ref(signal),
                                     payload={"rule": decision.rule}))
                 outcomes[n] = TradeOutcome(uid, decision.outcome, decision.rule, decision.reason)
@@ -109,7 +106,7 @@ class Trader:
             await self.closer.close(str(closing), f"{parsed.side.value} call on {parsed.symbol}: {decision.rule}")
         if decision.outcome is DecisionOutcome.BLOCK:
             await self.notifier.notify(user, NotificationKind.TRADE_BLOCKED,
-                                       self._blocked_text(parsed, decision.reason), signal_id=ref(signal),
+                                       messages.not_traded(parsed, decision.reason), signal_id=ref(signal),
                                        payload={"rule": decision.rule})
             return TradeOutcome(ref(user), decision.outcome, decision.rule, decision.reason)
         assert account is not None  # noqa: S101 - a TRADE decision needs an account
@@ -122,7 +119,7 @@ class Trader:
         seats = [s for s in await self.decider.seats(subs) if s.user is not None]
         verdict = Verdict(False, "signal_invalid", rejected.reason)
         decided, _ = await self._record_decisions(signal, [(s.user, verdict) for s in seats if s.user is not None])
-        text = self._blocked_text(rejected.draft, rejected.reason)
+        text = messages.not_traded(rejected.draft, rejected.reason)
         await self.notifier.notify_many([Note(s.user, NotificationKind.SIGNAL_REJECTED, text, signal_id=ref(signal))
                                          for s in seats if s.user is not None])
         return [TradeOutcome(s.user_id, d.outcome, d.rule, d.reason) if (d := decided.get(s.user_id)) else _gone(s)
@@ -146,7 +143,7 @@ class Trader:
             until = epoch_ms(next_day_start(self.clock(), user.settings.timezone))
         await user.set({User.trading_paused: True, User.paused_reason: reason, User.paused_until_ms: until})
         when = "until midnight (" + user.settings.timezone + ")" if until else "until you resume it"
-        await self.notifier.notify(user, NotificationKind.TRADING_PAUSED, f"Trading paused {when}: {reason}.")
+        await self.notifier.notify(user, NotificationKind.TRADING_PAUSED, messages.trading_paused(when, reason))
 
     async def _record_decisions(self, signal: Signal, verdicts: list[tuple[User, Verdict]]
                                 ) -> tuple[dict[str, Decision], set[str]]:
@@ -236,14 +233,15 @@ class Trader:
         outcome = TradeOutcome(ref(user), DecisionOutcome.TRADE, decision.rule, decision.reason)
         payload = {"position_id": ref(position)}
         if position.status == "open":
-            return outcome, Note(user, NotificationKind.TRADE_OPENED, self._opened_text(parsed, position, account.mode),
-                                 signal_id=position.signal_id, payload=payload)
+            text = messages.trade_opened(parsed, position.amount, position.entry_price, account.mode,
+                                         position.leverage, position.margin, position.stop_loss)
+            return outcome, Note(user, NotificationKind.TRADE_OPENED, text, signal_id=position.signal_id,
+                                 payload=payload)
         if position.status == "pending":
-            resting = ", ".join(f"{amount:g} @ {price:g}" for amount, price in entries if price is not None)
-            return outcome, Note(user, NotificationKind.ENTRY_PLACED,
-                                 f"Placed {parsed.side.value.upper()} {parsed.symbol} entries: {resting} "
-                                 f"({account.mode}); they expire in {profile.entry_expiry_h:g} h.",
-                                 signal_id=position.signal_id, payload=payload)
+            resting = [(amount, price) for amount, price in entries if price is not None]
+            text = messages.entries_placed(parsed, resting, account.mode, profile.entry_expiry_h)
+            return outcome, Note(user, NotificationKind.ENTRY_PLACED, text, signal_id=position.signal_id,
+                                 payload=payload)
         return outcome, None
 
     def _entries(self, parsed: NewSignal, position: Position, decision: Decision, profile: RiskProfile) -> list[Leg]:
@@ -280,14 +278,5 @@ class Trader:
             assert found is not None  # noqa: S101
             return found
 
-    @staticmethod
-    def _opened_text(parsed: NewSignal, position: Position, mode: str) -> str:
-        stop = f", stop {position.stop_loss:g}" if position.stop_loss else ", no stop-loss given"
-        return (f"Opened {parsed.side.value.upper()} {position.amount:g} {parsed.symbol} @ {position.entry_price:g} "
-                f"({mode}, {position.leverage:g}x, margin {position.margin:,.2f}{stop}).")
-
-    @staticmethod
-    def _blocked_text(parsed: NewSignal, reason: str) -> str:
-        return f"Did not trade {parsed.side.value.upper()} {parsed.symbol}: {_upper(reason)}."
 
 
