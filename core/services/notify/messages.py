@@ -38,10 +38,10 @@ def order_refused(symbol: str, role: str, leg: str, reason: str) -> str:
     return text + (" Your position has no stop on the exchange: watch it." if role == "sl" else "")
 
 
-def order_filled(role: str, leg: str, side: str, amount: float, symbol: str, price: float, mode: str,
+def order_filled(role: str, number: int, side: str, amount: float, symbol: str, price: float, mode: str,
                  closed_pnl: float | None) -> str:
     verb = {"entry": "Bought" if side == "buy" else "Sold", "sl": "Stop-loss filled:",
-            "tp": f"Target {leg[2:].split('.')[0]} filled:", "exit": "Closed:"}.get(role, "Filled")
+            "tp": f"Target {number} filled:", "exit": "Closed:"}.get(role, "Filled")
     text = f"{verb} {amount:g} {symbol} @ {price:g} ({mode})."
     return text + (f" Position closed, P&L {closed_pnl:+,.2f}." if closed_pnl is not None else "")
 

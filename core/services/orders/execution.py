@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 from core.clock import Clock, epoch_ms
 from core.domain import NotificationKind, OrderStatus, RiskProfile, Side
 from core.execution.gateway import CLASSIFIED, ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
+from core.execution.leg_names import LegName
 from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
 from core.services.notify import messages
@@ -50,10 +51,6 @@ def protective_leg(position: Position, leg: PlannedLeg, name: str, gateway: Exec
                side=leg.side, amount=leg.amount, price=None, stop_price=leg.stop_price,
                cause=f"protect {leg.amount:g} @ {leg.stop_price:g}", reduce_only=True, order_type=leg.order_type,
                role=leg.role, position_id=ref(position), emulated=not gateway.supports(leg.order_type))
-
-
-def _base(leg: str) -> str:
-    return leg.split(".")[0]
 
 
 class Executor:
@@ -241,7 +238,7 @@ class Executor:
         position.realized_pnl += pnl
         position.amount = max(0.0, position.amount - closed)
         if intent.role == "tp":
-            position.targets_hit = max(position.targets_hit, int(_base(intent.leg)[2:] or 0))
+            position.targets_hit = max(position.targets_hit, LegName.parse(intent.leg).number)
             moved = tightened_stop(book(position), position.best_price or fill.price, profile_of(position),
                                    paper_rules(position.symbol))
             position.stop_loss = moved if moved is not None else position.stop_loss  # break-even after target n
@@ -265,8 +262,8 @@ class Executor:
         user = await User.get(position.user_id)
         if user is None:
             return
-        text = messages.order_filled(intent.role, intent.leg, intent.side.value, fill.amount, position.symbol,
-                                     fill.price, intent.mode.value,
+        text = messages.order_filled(intent.role, LegName.parse(intent.leg).number, intent.side.value, fill.amount,
+                                     position.symbol, fill.price, intent.mode.value,
                                      position.realized_pnl if position.status == "closed" else None)
         await self.notifier.notify(user, NotificationKind.fill(intent.role), text, signal_id=position.signal_id,
                                    once_per=f"{intent.leg}:{fill.trade_id}")
@@ -290,7 +287,8 @@ class Executor:
         taken: list[str] = []
         account = await ExchangeAccount.get(position.account_id)
         for intent in sorted(await self.live_intents(position, ("tp",)), key=lambda i: i.leg):
-            number = int(_base(intent.leg)[2:] or 0)
+            name = LegName.parse(intent.leg)
+            number = name.number
             if number > upto:
                 continue
             if intent.emulated and intent.status is OrderStatus.PENDING:
@@ -301,7 +299,7 @@ class Executor:
                 rest = fresh.amount - fresh.filled if fresh is not None else 0.0
                 if fresh is None or fresh.status is OrderStatus.FILLED or rest <= EPS or account is None:
                     continue
-                leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=f"{_base(intent.leg)}.m",
+                leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=name.at_market(),
                           symbol=position.symbol, side=intent.side, amount=rest, price=None,
                           stop_price=intent.stop_price, cause=cause, reduce_only=True, role="tp",
                           position_id=ref(position))
@@ -327,7 +325,7 @@ class Executor:
             closing = position.status in ("closed", "cancelled")
             wanted = [] if closing else protective_legs(book(position), profile_of(position),
                                                         paper_rules(position.symbol))
-            live = {_base(i.leg): i for i in await self.live_intents(position, ("sl", "tp"))}
+            live = {LegName.parse(i.leg).base: i for i in await self.live_intents(position, ("sl", "tp"))}
             to_send: list[PlannedLeg] = []
             for leg in wanted:
                 current = live.pop(leg.name, None)
