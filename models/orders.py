@@ -84,6 +84,7 @@ class Fill(Document):
 
 
 ACTIVE = ("pending", "open")  # position statuses that hold (or wait for) coins: exposure, monitoring, closing
+ENDED = ("closed", "cancelled")  # position statuses that are over: history
 
 
 class Position(Document):

@@ -14,7 +14,7 @@ from core.services.decide import risk_settings
 from core.services.decide.deciding import Decider
 from core.services.trade.closing import PositionCloser
 from models import ExchangeAccount, Notification, Position
-from models.orders import ACTIVE
+from models.orders import ACTIVE, ENDED
 from models.query import where
 from models.refs import ref
 
@@ -43,7 +43,7 @@ class Positions:
 
     async def history(self, caller: Caller, limit: int = 50) -> list[PositionView]:
         user = await self.members.user(caller)
-        found = await Position.find(where(Position.user_id == ref(user), {"status": {"$in": ["closed", "cancelled"]}})
+        found = await Position.find(where(Position.user_id == ref(user), {"status": {"$in": list(ENDED)}})
                                     ).sort("-opened_at_ms").limit(max(1, min(limit, 500))).to_list()
         return [position_view(p) for p in found]
 

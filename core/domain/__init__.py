@@ -62,6 +62,15 @@ class OrderStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+# the order status groups, defined once: what rests on the book, what a venue may hold, what is still alive
+# (ours to watch or reconcile), and what is over
+RESTING: frozenset[OrderStatus] = frozenset({OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED})
+ON_VENUE: frozenset[OrderStatus] = RESTING | {OrderStatus.SUBMITTED, OrderStatus.UNKNOWN}
+LIVE: frozenset[OrderStatus] = ON_VENUE | {OrderStatus.PENDING}
+FINAL: frozenset[OrderStatus] = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED,
+                                           OrderStatus.REJECTED})
+
+
 class DecisionOutcome(StrEnum):
     TRADE = "trade"
     BLOCK = "block"

@@ -7,9 +7,10 @@ may find the order in any state, or not at all (then REJECTED: it never landed).
 
 from __future__ import annotations
 
+from core.domain import FINAL
 from core.domain import OrderStatus as S
 
-TERMINAL = frozenset({S.FILLED, S.CANCELLED, S.EXPIRED, S.REJECTED})
+TERMINAL = FINAL
 _LIVE = frozenset({S.OPEN, S.PARTIALLY_FILLED, S.FILLED, S.CANCELLED, S.EXPIRED})
 
 ALLOWED: dict[S, frozenset[S]] = {

@@ -25,14 +25,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from core.clock import Clock
-from core.domain import Bar, OrderSide, OrderStatus
+from core.domain import RESTING, Bar, OrderSide, OrderStatus
 from core.execution.costs import Costs
 from core.execution.gateway import OrderRejected, OrderRequest, OrderResult
 from core.execution.matching import Match, Resting, on_bar, on_create
 from core.market.prices import PriceSource, PriceUnavailable, Quote
 from core.market.rules import amount_to_step, minimum_problem, paper_rules, price_to_tick
 
-OPEN_STATES = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+OPEN_STATES = RESTING
 
 
 @dataclass

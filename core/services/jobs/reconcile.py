@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from core.clock import Clock, epoch_ms
 from core.config.logs import RateLimitedLog
-from core.domain import NotificationKind, OrderStatus, TradeMode
+from core.domain import ON_VENUE, RESTING, NotificationKind, OrderStatus, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
 from core.execution.ids import PREFIX
 from core.services.notify import messages
@@ -35,8 +35,6 @@ from models.refs import ref
 logger = logging.getLogger(__name__)
 _skipped = RateLimitedLog(logger)
 _VENUE_ERRORS = (OrderOutcomeUnknown, OrderRejected, RateLimited)  # expected: no traceback in the log
-ON_VENUE = (OrderStatus.SUBMITTED, OrderStatus.UNKNOWN, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
-_RESTING = (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
 
 
 @dataclass
@@ -61,7 +59,7 @@ class Reconciler:
 
     async def run(self) -> ReconcileReport:
         report = ReconcileReport()
-        intents = await find_in(OrderIntent, {}, "status", [s.value for s in ON_VENUE])
+        intents = await find_in(OrderIntent, {}, "status", sorted(s.value for s in ON_VENUE))
         for intent in intents:
             report.checked += 1
             try:
@@ -90,7 +88,7 @@ class Reconciler:
         if intent.updated_at_ms > now_ms - self.grace_ms:
             return  # may still be on its way
         name = f"{intent.symbol} {intent.leg}"
-        if intent.status in _RESTING:
+        if intent.status in RESTING:
             await self.executor.desk.transition(intent, OrderStatus.CANCELLED,
                                                 "no longer on the exchange (cancelled outside Signalcord?)")
             await self._tell(intent, messages.order_vanished(intent.symbol, intent.leg))

@@ -19,16 +19,17 @@ from dataclasses import replace
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
-from core.domain import NotificationKind, OrderStatus, RiskProfile, Side
+from core.domain import LIVE, NotificationKind, OrderStatus, RiskProfile, Side
 from core.execution.gateway import CLASSIFIED, ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
 from core.execution.leg_names import LegName
 from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
-from core.services.orders.desk import LIVE, LIVE_QUERY, Leg, OrderDesk
+from core.services.orders.desk import LIVE_QUERY, Leg, OrderDesk
 from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl, User
 from models.bulk import insert_new
+from models.orders import ENDED
 from models.query import where
 from models.refs import ref
 
@@ -322,7 +323,7 @@ class Executor:
             if fresh is None:
                 return
             position = fresh
-            closing = position.status in ("closed", "cancelled")
+            closing = position.status in ENDED
             wanted = [] if closing else protective_legs(book(position), profile_of(position),
                                                         paper_rules(position.symbol))
             live = {LegName.parse(i.leg).base: i for i in await self.live_intents(position, ("sl", "tp"))}
