@@ -9,7 +9,7 @@ from core.api.common import Members
 from core.api.errors import Invalid, NotFound
 from core.api.providers import get as get_provider
 from core.api.views import Caller, ProfileView, SubscriptionView
-from core.risk.profiles import ProfileError
+from core.risk.profiles import BUILTIN_PRESETS, ProfileError
 from core.services.decide import risk_settings
 from models import Provider, Subscription, User
 from models.query import where
@@ -97,6 +97,11 @@ class Risk:
         except ProfileError as exc:
             raise _refused(exc) from None
         return profile_view(user)
+
+    async def presets(self, caller: Caller) -> list[str]:
+        """The built-in presets, then the caller's own."""
+        user = await self.members.user(caller)
+        return [*BUILTIN_PRESETS, *sorted(user.presets)]
 
     async def save_preset(self, caller: Caller, name: str) -> str:
         user = await self.members.user(caller)

@@ -10,7 +10,12 @@ from pydantic import ValidationError
 
 from core.api.common import admin_only
 from core.api.errors import Invalid, NotFound
-from core.api.views import Caller, ProviderView
+from core.api.views import Caller, ParseView, ProviderView
+from core.parsing import ParseContext, parse
+from core.parsing.explain import explain
+from core.parsing.output import to_record
+from core.parsing.templates import TemplateError
+from core.services.intake.provider_formats import teach_provider
 from models import Provider, Subscription
 from models.providers import FormatHints
 from models.refs import ref
@@ -72,6 +77,24 @@ class Providers:
         provider.format_hints = _hints(provider.format_hints, changes)
         await provider.save()
         return view(provider)
+
+    async def teach(self, caller: Caller, provider_id: str, text: str, reading: dict[str, Any]) -> int:
+        """Store a corrected reading of one message as the provider's format; returns how many it has now."""
+        admin_only(caller, "teaching a provider's format")
+        try:
+            await teach_provider(str((await get(provider_id)).id), text, reading)
+        except TemplateError as exc:
+            raise Invalid([str(exc)]) from None
+        return len((await get(provider_id)).format_templates)
+
+    async def test(self, text: str, provider_id: str | None = None) -> ParseView:
+        """How a message would be read (for that provider's hints and taught formats): the fields and why."""
+        provider = await get(provider_id) if provider_id else None
+        hints = provider.format_hints if provider else FormatHints()
+        context = ParseContext(default_quote=hints.default_quote, default_leverage=hints.default_leverage,
+                               prices_in_satoshis=hints.prices_in_satoshis, language=hints.language,
+                               templates=tuple(provider.format_templates) if provider else ())
+        return ParseView(record=to_record(None, parse(text, context)), explanation=explain(text, context))
 
     async def remove(self, caller: Caller, provider_id: str) -> str:
         """The provider and its subscriptions go; its messages, signals and positions stay (history)."""

@@ -7,13 +7,13 @@ from typing import Any
 
 from core.api.common import Members, owned
 from core.api.errors import Invalid, NotFound
-from core.api.views import AccountView, Caller, NotificationView, PositionView, WhyView
-from core.domain import TradeMode
+from core.api.views import AccountView, Caller, NotificationView, OrderView, PositionView, WhyView
+from core.domain import LIVE, TradeMode
 from core.risk.calculator import CalcError, CalcResult
 from core.services.decide import risk_settings
 from core.services.decide.deciding import Decider
 from core.services.trade.closing import PositionCloser
-from models import ExchangeAccount, Notification, Position
+from models import ExchangeAccount, Notification, OrderIntent, Position
 from models.orders import ACTIVE, ENDED
 from models.query import where
 from models.refs import ref
@@ -24,6 +24,12 @@ def position_view(p: Position) -> PositionView:
                         amount=p.amount, entry_price=p.entry_price, leverage=p.leverage, stop_loss=p.stop_loss,
                         take_profits=list(p.take_profits), targets_hit=p.targets_hit, realized_pnl=p.realized_pnl,
                         close_reason=p.close_reason)
+
+
+def order_view(i: OrderIntent) -> OrderView:
+    return OrderView(id=str(i.id), position_id=i.position_id, symbol=i.symbol, leg=i.leg, role=i.role,
+                     side=i.side.value, order_type=i.order_type, amount=i.amount, filled=i.filled, price=i.price,
+                     stop_price=i.stop_price, status=i.status.value, on_exchange=not i.emulated)
 
 
 def account_view(a: ExchangeAccount) -> AccountView:
@@ -46,6 +52,44 @@ class Positions:
         found = await Position.find(where(Position.user_id == ref(user), {"status": {"$in": list(ENDED)}})
                                     ).sort("-opened_at_ms").limit(max(1, min(limit, 500))).to_list()
         return [position_view(p) for p in found]
+
+    async def orders(self, caller: Caller) -> list[OrderView]:
+        """The caller's live orders: entries waiting, stops and targets (on the exchange, or armed here)."""
+        user = await self.members.user(caller)
+        found = await OrderIntent.find(where(OrderIntent.user_id == ref(user),
+                                             {"status": {"$in": sorted(s.value for s in LIVE)}})).to_list()
+        return [order_view(i) for i in sorted(found, key=lambda i: (i.symbol, i.leg))]
+
+    async def cancel_order(self, caller: Caller, order_id: str) -> str:
+        """Cancel a waiting entry. Stops and targets follow the position (move the stop, or close it instead)."""
+        intent = await owned(OrderIntent, order_id, await self.members.user(caller), "order")
+        if intent.status not in LIVE:
+            raise Invalid([f"{intent.symbol} {intent.leg} is already {intent.status.value}"])
+        if intent.role != "entry":
+            raise Invalid([f"{intent.symbol} {intent.leg} protects your position: move the stop or close the "
+                           "position instead"])
+        position = await Position.get(intent.position_id) if intent.position_id else None
+        executor = self.closer.executor
+        await executor.cancel(intent, f"cancelled by you ({caller.name or caller.discord_id})", position)
+        if position is not None:
+            await executor.settle_entries(position, "you cancelled its entries")
+        return f"cancelled {intent.symbol} {intent.leg}"
+
+    async def move_stop(self, caller: Caller, position_id: str, price: float) -> PositionView:
+        """Move a position's stop (a stop past the price exits at market at once). A price more than double or under
+        half the entry on the wrong side is refused as a typo."""
+        position = await owned(Position, position_id, await self.members.user(caller), "position")
+        if position.status not in ACTIVE:
+            raise Invalid([f"the {position.symbol} position is {position.status}"])
+        if price <= 0:
+            raise Invalid([f"price: {price:g} is not above 0"])
+        long = position.side.value == "long"
+        if position.entry_price and (price >= position.entry_price * 2 if long else price <= position.entry_price / 2):
+            raise Invalid([f"a stop at {price:g} is far on the wrong side of the entry {position.entry_price:g}"])
+        await position.set({Position.stop_loss: price})
+        await self.closer.executor.sync(position)
+        fresh = await Position.get(position.id)
+        return position_view(fresh or position)
 
     async def close(self, caller: Caller, position_id: str, fraction: float = 1.0) -> str:
         if not 0 < fraction <= 1:

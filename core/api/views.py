@@ -64,6 +64,29 @@ class PositionView(BaseModel):
     close_reason: str | None
 
 
+class OrderView(BaseModel):
+    id: str
+    position_id: str | None
+    symbol: str
+    leg: str
+    role: str
+    side: str
+    order_type: str
+    amount: float
+    filled: float
+    price: float | None
+    stop_price: float | None
+    status: str
+    on_exchange: bool  # False: armed here, fired by Signalcord while it runs
+
+
+class ParseView(BaseModel):
+    """How a message is read, for admins testing a provider's format."""
+
+    record: dict[str, Any]
+    explanation: list[str]
+
+
 class AccountView(BaseModel):
     """An exchange account as its owner sees it: never a key or a secret."""
 

@@ -13,7 +13,7 @@ import pytest
 from core.api import Caller, Forbidden, Invalid, NotFound, SignalcordAPI
 from core.app import Services
 from core.domain import RawMessage
-from models import ExchangeAccount, Position
+from models import ExchangeAccount, OrderIntent, Position
 from models.refs import ref
 
 ADMIN = Caller(discord_id=1, name="admin", admin=True)
@@ -107,9 +107,47 @@ async def test_positions_accounts_why_and_notifications(api: SignalcordAPI, serv
     assert [p.status for p in await api.positions.history(ALICE)] == ["closed"]
 
 
+async def test_orders_listed_an_entry_cancelled_a_stop_moved_and_protection_never_cancelled(
+        api: SignalcordAPI, services: Services) -> None:
+    alpha = await api.providers.register(ADMIN, "Alpha", CHANNEL)
+    await api.subscriptions.subscribe(ALICE, alpha.id)
+    await _call(services, "BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x")
+    orders = await api.positions.orders(ALICE)
+    assert {o.role for o in orders} == {"sl", "tp"}
+    stop = next(o for o in orders if o.role == "sl")
+    with pytest.raises(Invalid, match="protects your position: move the stop or close the position instead"):
+        await api.positions.cancel_order(ALICE, stop.id)
+    [position] = await api.positions.open(ALICE)
+    moved = await api.positions.move_stop(ALICE, position.id, 41_500)
+    assert moved.stop_loss == 41_500 and moved.status == "open"
+    assert [o.stop_price for o in await api.positions.orders(ALICE) if o.role == "sl"] == [41_500]
+    with pytest.raises(Invalid, match="far on the wrong side"):
+        await api.positions.move_stop(ALICE, position.id, 90_000)
+
+
+async def test_admins_teach_and_test_a_providers_format(api: SignalcordAPI) -> None:
+    alpha = await api.providers.register(ADMIN, "Alpha", CHANNEL)
+    odd = ("KAS quick trade\nBag zone 0.112 / 0.109\nInvalidation 0.101\nCashout 0.118 then 0.125\nMultiplier 5")
+    reading = {"symbol": "KAS/USDT", "side": "long", "entries": [0.112, 0.109], "take_profits": [0.118, 0.125],
+               "stop_loss": 0.101, "leverage": 5}
+    with pytest.raises(Forbidden):
+        await api.providers.teach(ALICE, alpha.id, odd, reading)
+    with pytest.raises(Invalid, match="is not written in the message"):
+        await api.providers.teach(ADMIN, alpha.id, odd, {**reading, "stop_loss": 0.2})
+    assert await api.providers.teach(ADMIN, alpha.id, odd, reading) == 1
+    later = odd.replace("KAS", "SEI").replace("0.112 / 0.109", "0.50 / 0.48").replace("0.101", "0.44").replace(
+        "0.118 then 0.125", "0.53 then 0.56")
+    tested = await api.providers.test(later, alpha.id)
+    assert tested.record["take_profits"] == [0.53, 0.56] and tested.explanation[-1] == "result: signal"
+    assert (await api.providers.test(later)).record["take_profits"] == []  # the general rules miss the targets
+    assert await api.risk.presets(ALICE) == ["conservative", "balanced", "aggressive"]
+
+
 OwnedCall = Callable[[SignalcordAPI, str], Awaitable[Any]]
 TAKES_AN_OWNED_ID: dict[str, OwnedCall] = {
     "positions.close": lambda api, pid: api.positions.close(BOB, pid),
+    "positions.move_stop": lambda api, pid: api.positions.move_stop(BOB, pid, 41_500),
+    "positions.cancel_order": lambda api, oid: api.positions.cancel_order(BOB, oid),
     "accounts.set_default": lambda api, aid: api.accounts.set_default(BOB, aid),
     "accounts.set_mode": lambda api, aid: api.accounts.set_mode(BOB, aid, "paper"),
 }
@@ -126,11 +164,29 @@ async def test_another_users_id_is_not_found_for_every_call_that_takes_one(
     position = await Position.find_one(Position.user_id == ref(alice))
     account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(alice))
     assert position is not None and account is not None
-    target = str(position.id) if name.startswith("positions") else str(account.id)
+    order = await OrderIntent.find_one(OrderIntent.user_id == ref(alice))
+    assert order is not None
+    target = {"positions.close": str(position.id), "positions.move_stop": str(position.id),
+              "positions.cancel_order": str(order.id)}.get(name, str(account.id))
     with pytest.raises(NotFound):
         await TAKES_AN_OWNED_ID[name](api, target)
     with pytest.raises(NotFound):
         await TAKES_AN_OWNED_ID[name](api, "not-an-id")
     still = await Position.get(position.id)
     mine = await ExchangeAccount.get(account.id)
-    assert still is not None and still.status == "open" and mine is not None and mine.is_default
+    assert still is not None and still.status == "open" and still.stop_loss == 41_000
+    assert mine is not None and mine.is_default
+
+
+async def test_a_waiting_entry_is_cancelled_and_its_position_with_it(api: SignalcordAPI, services: Services) -> None:
+    alpha = await api.providers.register(ADMIN, "Alpha", CHANNEL)
+    await api.subscriptions.subscribe(ALICE, alpha.id)
+    await api.risk.patch(ALICE, {"entry_style": "limit"})
+    await _call(services, "BTC/USDT LONG entry 42000 TP1 43000 SL 41000 10x")  # the market is above: it waits
+    [entry] = [o for o in await api.positions.orders(ALICE) if o.role == "entry"]
+    assert await api.positions.cancel_order(ALICE, entry.id) == f"cancelled BTC/USDT {entry.leg}"
+    assert await api.positions.open(ALICE) == [] and await api.positions.orders(ALICE) == []
+    [ended] = await api.positions.history(ALICE)
+    assert ended.status == "cancelled"
+    with pytest.raises(Invalid, match="is already cancelled"):
+        await api.positions.cancel_order(ALICE, entry.id)
