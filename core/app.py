@@ -170,7 +170,8 @@ async def build_services(
             scheduler.add_job(delivery.run, "interval", seconds=DELIVERY_INTERVAL_S, id="deliver_notifications",
                               max_instances=1, coalesce=True)
             api = SignalcordAPI.build(accounts=accounts, decider=trader.decider, closer=closer, pipeline=pipeline,
-                                      notifier=notifier, health=lambda timeout: database_health(client, timeout))
+                                      notifier=notifier, health=lambda timeout: database_health(client, timeout),
+                                      secrets=secrets, router=gateways)
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
                            executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list,

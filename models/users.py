@@ -57,6 +57,7 @@ class ExchangeAccount(Document):
     live_opt_in: bool = False
     api_key: SealedSecret | None = None
     api_secret: SealedSecret | None = None
+    api_passphrase: SealedSecret | None = None  # OKX and a few others
     permissions: list[str] = Field(default_factory=list)
     is_default: bool = True
     paper_balances: dict[str, float] = Field(default_factory=dict)

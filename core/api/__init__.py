@@ -22,10 +22,12 @@ from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
 from core.api.trading import Accounts, Activity, Positions
 from core.api.views import Caller
+from core.crypto import SecretBox
 from core.services.decide.deciding import Decider
 from core.services.intake.accounts import AccountService
 from core.services.intake.pipeline import Pipeline
 from core.services.notify.notifier import Notifier
+from core.services.orders.routing import GatewayRouter
 from core.services.trade.closing import PositionCloser
 
 
@@ -43,10 +45,10 @@ class SignalcordAPI:
 
     @classmethod
     def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
-              notifier: Notifier, health: Health) -> SignalcordAPI:
+              notifier: Notifier, health: Health, secrets: SecretBox, router: GatewayRouter) -> SignalcordAPI:
         members = Members(accounts)
         return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
-                   positions=Positions(members, closer), accounts=Accounts(members, decider),
+                   positions=Positions(members, closer), accounts=Accounts(members, decider, secrets, router),
                    activity=Activity(members), intake=Intake(pipeline), notifications=Notifications(notifier),
                    status=Status(health))
 

@@ -3,15 +3,17 @@ balance, the decision on a call ("why"), and their notifications."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from core.api.common import Members, owned
 from core.api.errors import Invalid, NotFound
 from core.api.views import AccountView, Caller, NotificationView, OrderView, PositionView, WhyView
+from core.crypto import SecretBox
 from core.domain import LIVE, TradeMode
 from core.risk.calculator import CalcError, CalcResult
 from core.services.decide import risk_settings
 from core.services.decide.deciding import Decider
+from core.services.orders.routing import GatewayRouter
 from core.services.trade.closing import PositionCloser
 from models import ExchangeAccount, Notification, OrderIntent, Position
 from models.orders import ACTIVE, ENDED
@@ -99,10 +101,57 @@ class Positions:
                                        fraction=fraction, leg="manual")
 
 
+EXCHANGES: Final = ("binance", "bybit", "okx")  # the venues Signalcord connects to
+
+
 class Accounts:
-    def __init__(self, members: Members, decider: Decider) -> None:
+    def __init__(self, members: Members, decider: Decider, secrets: SecretBox, router: GatewayRouter) -> None:
         self.members = members
         self.decider = decider
+        self.secrets = secrets
+        self.router = router
+
+    async def add(self, caller: Caller, *, exchange: str, label: str, api_key: str, api_secret: str,
+                  passphrase: str | None = None) -> AccountView:
+        """Store an exchange account's keys, sealed (never returned, logged or shown again). It trades on paper
+        until its keys are checked on the dashboard (trading allowed, no withdrawal permission)."""
+        user = await self.members.user(caller)
+        problems = [] if exchange in EXCHANGES else [f"exchange: {exchange!r} is not one of {', '.join(EXCHANGES)}"]
+        name = label.strip()
+        if not name or len(name) > 32 or name == "paper":
+            problems.append("label: 1-32 characters, not 'paper'")
+        if len(api_key.strip()) < 8 or len(api_secret.strip()) < 8:
+            problems.append("api_key / api_secret: paste the whole key and secret the exchange showed")
+        if await ExchangeAccount.find_one(where(ExchangeAccount.user_id == ref(user), ExchangeAccount.label == name)):
+            problems.append(f"label: you already have an account called {name!r}")
+        if problems:
+            raise Invalid(problems)
+        owner = ref(user)
+        account = ExchangeAccount(
+            user_id=owner, label=name, exchange=exchange, mode=TradeMode.PAPER, is_default=False,
+            api_key=self.secrets.seal(api_key.strip(), owner=owner, field="api_key").__dict__,
+            api_secret=self.secrets.seal(api_secret.strip(), owner=owner, field="api_secret").__dict__,
+            api_passphrase=(self.secrets.seal(passphrase, owner=owner, field="api_passphrase").__dict__
+                            if passphrase else None))
+        await account.insert()
+        return account_view(account)
+
+    async def remove(self, caller: Caller, account_id: str) -> str:
+        """An account with open positions stays (close them first); the paper account always stays."""
+        user = await self.members.user(caller)
+        account = await owned(ExchangeAccount, account_id, user, "exchange account")
+        if account.label == "paper":
+            raise Invalid(["the paper account stays: it is where calls trade when no other account is set"])
+        held = await Position.find(where(Position.account_id == ref(account), {"status": {"$in": list(ACTIVE)}}
+                                         )).count()
+        if held:
+            raise Invalid([f"{account.label} still has {held} open position(s): close them first"])
+        await self.router.forget(ref(account))
+        await account.delete()
+        if account.is_default:
+            paper = await self.members.accounts.ensure_paper_account(ref(user))
+            await paper.set({ExchangeAccount.is_default: True})
+        return f"removed {account.label}; its keys are deleted"
 
     async def list(self, caller: Caller) -> list[AccountView]:
         user = await self.members.user(caller)
@@ -131,6 +180,7 @@ class Accounts:
         if wanted is TradeMode.LIVE and not account.live_opt_in:
             raise Invalid([f"{account.label}: live trading needs the opt-in on the dashboard (a typed confirmation)"])
         await account.set({ExchangeAccount.mode: wanted})
+        await self.router.forget(ref(account))  # the next order routes by the new mode
         return account_view(account)
 
     async def calculate(self, caller: Caller, *, entry: float, stop: float, targets: tuple[float, ...] = (),

@@ -33,6 +33,13 @@ class GatewayRouter:
             raise OrderRejected("the exchange account no longer exists", "auth")
         return await self.route(account)
 
+    async def forget(self, account_id: str) -> None:
+        """The account's mode or keys changed: its next call routes (and connects) afresh."""
+        self._paper_accounts.discard(account_id)
+        gateway = self._connected.pop(account_id, None)
+        if gateway is not None:
+            await gateway.close()
+
     async def route(self, account: ExchangeAccount) -> ExecutionGateway:
         """The gateway of an account already read (no second read of it)."""
         account_id = str(account.id)

@@ -150,6 +150,7 @@ TAKES_AN_OWNED_ID: dict[str, OwnedCall] = {
     "positions.cancel_order": lambda api, oid: api.positions.cancel_order(BOB, oid),
     "accounts.set_default": lambda api, aid: api.accounts.set_default(BOB, aid),
     "accounts.set_mode": lambda api, aid: api.accounts.set_mode(BOB, aid, "paper"),
+    "accounts.remove": lambda api, aid: api.accounts.remove(BOB, aid),
 }
 
 
@@ -190,3 +191,35 @@ async def test_a_waiting_entry_is_cancelled_and_its_position_with_it(api: Signal
     assert ended.status == "cancelled"
     with pytest.raises(Invalid, match="is already cancelled"):
         await api.positions.cancel_order(ALICE, entry.id)
+
+
+async def test_exchange_keys_are_sealed_never_returned_and_accounts_route_by_their_new_mode(
+        api: SignalcordAPI, services: Services) -> None:
+    canary_key, canary_secret = "CANARYKEY0123456789", "CANARYSECRET0123456789"
+    with pytest.raises(Invalid) as refused:
+        await api.accounts.add(ALICE, exchange="kraken", label="", api_key="x", api_secret="y")
+    assert len(refused.value.lines) == 3
+    added = await api.accounts.add(ALICE, exchange="binance", label="main", api_key=canary_key,
+                                   api_secret=canary_secret, passphrase="CANARYPASS")
+    assert (added.mode, added.has_keys, added.is_default) == ("paper", True, False)
+    assert canary_key not in added.model_dump_json() and canary_secret not in added.model_dump_json()
+    stored = await ExchangeAccount.get(added.id)
+    assert stored is not None and stored.api_key is not None and stored.api_passphrase is not None
+    raw = stored.model_dump_json()
+    assert canary_key not in raw and canary_secret not in raw and "CANARYPASS" not in raw
+    sealed = stored.api_key
+    assert services.secrets.open(sealed, owner=stored.user_id, field="api_key") == canary_key  # type: ignore[arg-type]
+    with pytest.raises(Invalid, match="already have an account called 'main'"):
+        await api.accounts.add(ALICE, exchange="okx", label="main", api_key=canary_key, api_secret=canary_secret)
+
+    await services.gateways.for_account(added.id)  # routed (and remembered) as paper
+    assert added.id in services.gateways._paper_accounts
+    await api.accounts.set_mode(ALICE, added.id, "testnet")
+    assert added.id not in services.gateways._paper_accounts  # the next order routes by the new mode
+    assert (await api.accounts.set_default(ALICE, added.id)).is_default
+
+    [paper] = [a for a in await api.accounts.list(ALICE) if a.label == "paper"]
+    with pytest.raises(Invalid, match="the paper account stays"):
+        await api.accounts.remove(ALICE, paper.id)
+    assert await api.accounts.remove(ALICE, added.id) == "removed main; its keys are deleted"
+    assert [(a.label, a.is_default) for a in await api.accounts.list(ALICE)] == [("paper", True)]
