@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import Document, Indexed
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo import ASCENDING, IndexModel
 
 from core.domain import DecisionOutcome, EntryType, Side, UpdateAction
@@ -68,6 +68,55 @@ class Signal(Document):
         ]
 
 
+class CheckRecord(BaseModel):
+    """One risk rule's verdict on the call, in the order the engine ran them."""
+
+    rule: str
+    verdict: str  # allow | adjust | block
+    reason: str
+
+
+class ConflictRecord(BaseModel):
+    """What conflict resolution said about the call against the user's other calls and positions."""
+
+    action: str  # open | skip | close | replace | ...
+    rule: str
+    reason: str
+
+
+class PlanRecord(BaseModel):
+    """The trade as the user's profile shaped it (entry, stop, targets, leverage, size scale)."""
+
+    entry: float
+    stop: float | None = None
+    targets: list[float] = Field(default_factory=list)
+    leverage: float = 1.0
+    scale: float = 1.0
+
+
+class DecisionDetails(BaseModel):
+    """Everything behind a decision: read back to open the position (a resumed run reads the stored copy), and
+    shown by /why. The sizing fields are set only on a decision that trades."""
+
+    checks: list[CheckRecord] = Field(default_factory=list)
+    conflict: ConflictRecord | None = None
+    plan: PlanRecord | None = None
+    amount: float | None = None  # base-currency quantity
+    price: float | None = None  # the price the size was computed at
+    notional: float | None = None
+    margin: float | None = None
+    risk_amount: float | None = None
+    leverage: float = 1.0
+    tp_amounts: list[float] = Field(default_factory=list)
+    close_position: Ref | None = None  # a position conflict resolution closes first
+
+    def size(self) -> tuple[float, float]:
+        """(amount, price) a trade opens with; a decision without them never opens a position."""
+        if self.amount is None or self.price is None:
+            raise ValueError("the decision holds no size, so nothing is opened from it")
+        return self.amount, self.price
+
+
 class Decision(Document):
     """Why a signal did or did not trade for one user; one per (signal, user)."""
 
@@ -77,7 +126,7 @@ class Decision(Document):
     outcome: DecisionOutcome
     rule: str
     reason: str
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: DecisionDetails = Field(default_factory=DecisionDetails)
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

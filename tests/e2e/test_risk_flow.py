@@ -15,6 +15,7 @@ from core.services.decide import risk_settings
 from core.services.decide.deciding import provider_records
 from models import Decision, OrderIntent, Position, Provider, RealizedPnl, User
 from models.refs import ref
+from models.signals import DecisionDetails, PlanRecord
 from tests.conftest import FakeClock
 
 ALPHA, BETA = 555_000_111, 555_000_222
@@ -324,9 +325,10 @@ async def test_follow_best_performer_reads_the_providers_records_through_the_pip
     [outcome] = result.outcomes
     assert outcome.outcome is DecisionOutcome.TRADE and outcome.rule != "opposite:skip"
     decision = (await Decision.find(Decision.user_id == ref(user)).sort("-_id").to_list())[0]
-    conflict = decision.details["conflict"]
-    assert conflict["rule"] == "opposite:follow-best-performer" and conflict["action"] == "replace"
-    assert "Alpha: +" in conflict["reason"] and "Beta: no closed trades" in conflict["reason"]
+    conflict = decision.details.conflict
+    assert conflict is not None
+    assert conflict.rule == "opposite:follow-best-performer" and conflict.action == "replace"
+    assert "Alpha: +" in conflict.reason and "Beta: no closed trades" in conflict.reason
     sides = sorted([(p.side.value, p.status) async for p in Position.find_all()])
     assert sides == [("long", "closed"), ("long", "closed"), ("short", "open")]
 
@@ -354,3 +356,25 @@ async def test_a_close_outside_the_monitor_reaches_the_daily_loss_pause_at_once(
     paused = await reload(user)
     assert paused.trading_paused and paused.paused_reason is not None
     assert paused.paused_reason.startswith("today's loss 102.66 reached your daily limit 100.00")
+
+
+async def test_a_stored_decision_reads_back_typed_and_the_position_is_opened_from_it(services: Services) -> None:
+    user, _, _ = await setup(services)
+    await services.pipeline.ingest(raw("BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"))
+
+    [decision] = await Decision.find(Decision.user_id == ref(user)).to_list()
+    [position] = await Position.find_all().to_list()
+    details = decision.details
+    assert details.plan is not None and details.plan.stop == 41_000 and details.plan.targets == [43_000]
+    assert details.conflict is not None and details.conflict.action == "open"
+    assert [c.rule for c in details.checks][:2] == ["paused", "equity"]
+    assert details.amount is not None and details.amount > 0
+    assert (position.planned_amount, position.entry_price, position.leverage) == (
+        details.amount, details.price, details.leverage)
+    assert (position.stop_loss, position.take_profits) == (41_000, [43_000])
+
+
+
+def test_a_decision_without_a_size_opens_nothing() -> None:
+    with pytest.raises(ValueError, match="holds no size"):
+        DecisionDetails(plan=PlanRecord(entry=42_000)).size()

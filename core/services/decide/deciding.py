@@ -30,6 +30,7 @@ from models import ExchangeAccount, Message, Position, Provider, Signal, Subscri
 from models.orders import ACTIVE
 from models.query import find_in, one_of, where
 from models.refs import ref
+from models.signals import CheckRecord, ConflictRecord, DecisionDetails, PlanRecord
 
 logger = logging.getLogger(__name__)
 RECENT_LIMIT = timedelta(days=1)  # the longest conflict window a profile may set
@@ -63,8 +64,7 @@ class Verdict:
     trade: bool
     rule: str
     reason: str
-    details: dict[str, Any] = field(default_factory=dict)
-    close_position: str | None = None  # a position to close first (conflict resolution)
+    details: DecisionDetails = field(default_factory=DecisionDetails)  # close_position: a position to close first
     daily_limit_hit: bool = False
 
 
@@ -240,10 +240,11 @@ class Decider:
                  realized: list[RealizedToday], now: datetime) -> Verdict:
         assert scope.price is not None and scope.records is not None  # noqa: S101 - set by decide_many
         resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
-        conflict = {"action": resolution.action, "rule": resolution.rule, "reason": resolution.reason}
+        conflict = ConflictRecord(action=resolution.action, rule=resolution.rule, reason=resolution.reason)
         if not resolution.opens:
-            return Verdict(False, resolution.rule, resolution.reason, {"conflict": conflict},
-                           close_position=resolution.position_id if resolution.action == "close" else None)
+            closing = resolution.position_id if resolution.action == "close" else None
+            return Verdict(False, resolution.rule, resolution.reason,
+                           DecisionDetails(conflict=conflict, close_position=closing))
         kept = [p for p in positions if ref(p) != resolution.position_id]
         loss, by_exchange = day_loss(user, kept, realized, scope.marks, now)
         request = TradeRequest(
@@ -253,12 +254,13 @@ class Decider:
             exchange=account.exchange, open_positions=tuple(exposure(p) for p in kept), day_loss=loss,
             day_loss_by_exchange=by_exchange, provider=scope.records.get(scope.signal.provider_id, ProviderRecord()))
         decision = evaluate(request)
-        details = {"conflict": conflict, **self._details(decision)}
+        details = self._details(decision, conflict)
         if decision.blocked:
             return Verdict(False, decision.rule, decision.reason, details,
                            daily_limit_hit=decision.rule == "daily_loss")
         reason = decision.reason if resolution.action == "open" else f"{resolution.reason}; {decision.reason}"
-        return Verdict(True, decision.rule, reason, details, close_position=resolution.position_id)
+        details.close_position = resolution.position_id
+        return Verdict(True, decision.rule, reason, details)
 
     @staticmethod
     async def _open_positions(user_ids: list[str]) -> list[Position]:
@@ -364,17 +366,16 @@ class Decider:
         return positions, loss
 
     @staticmethod
-    def _details(decision: RiskDecision) -> dict[str, Any]:
-        details: dict[str, Any] = {"checks": [{"rule": c.rule, "verdict": c.verdict, "reason": c.reason}
-                                              for c in decision.checks]}
-        if decision.plan is not None:
-            plan = decision.plan
-            details["plan"] = {"entry": plan.entry, "stop": plan.stop, "targets": list(plan.targets),
-                               "leverage": plan.leverage, "scale": plan.scale}
+    def _details(decision: RiskDecision, conflict: ConflictRecord) -> DecisionDetails:
+        details = DecisionDetails(checks=[CheckRecord(rule=c.rule, verdict=c.verdict, reason=c.reason)
+                                          for c in decision.checks], conflict=conflict)
+        plan = decision.plan
+        if plan is not None:
+            details.plan = PlanRecord(entry=plan.entry, stop=plan.stop, targets=list(plan.targets),
+                                      leverage=plan.leverage, scale=plan.scale)
         if decision.sizing is not None:
             sized = decision.sizing
-            details.update(amount=sized.quantity, price=decision.plan.entry if decision.plan else None,
-                           notional=sized.notional, margin=sized.margin, risk_amount=sized.risk_amount,
-                           leverage=decision.plan.leverage if decision.plan else 1.0,
-                           tp_amounts=list(decision.tp_amounts))
+            details.amount, details.notional, details.margin = sized.quantity, sized.notional, sized.margin
+            details.risk_amount, details.tp_amounts = sized.risk_amount, list(decision.tp_amounts)
+            details.price, details.leverage = (plan.entry, plan.leverage) if plan else (None, 1.0)
         return details

@@ -95,7 +95,8 @@ async def why(user: User, channel_id: int, message_id: int) -> Why | None:
     if decision is None:
         reason = signal.reason or "you were not subscribed to this provider when it was posted"
         return Why(what, signal.status, "not_decided", reason, [])
-    return Why(what, decision.outcome.value, decision.rule, decision.reason, decision.details.get("checks", []))
+    checks = [c.model_dump() for c in decision.details.checks]
+    return Why(what, decision.outcome.value, decision.rule, decision.reason, checks)
 
 
 async def _store_profile(user: User, profile: RiskProfile) -> None:

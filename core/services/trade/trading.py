@@ -84,7 +84,7 @@ class Trader:
                 continue
             uid = ref(seat.user)
             decision = decided[uid]
-            if uid not in new or decision.details.get("close_position"):  # decided before: a resumed run
+            if uid not in new or decision.details.close_position:  # decided before: a resumed run
                 outcomes[n] = await self._proceed(scope, seat, decision)
             elif decision.outcome is DecisionOutcome.BLOCK:
                 text = messages.not_traded(scope.parsed, decision.reason)
@@ -101,9 +101,9 @@ class Trader:
         """One subscriber, step by step, from a stored decision (idempotent: every step finds what exists)."""
         user, account, parsed, signal = seat.user, seat.account, scope.parsed, scope.signal
         assert user is not None  # noqa: S101 - callers pass existing users
-        closing = decision.details.get("close_position")
+        closing = decision.details.close_position
         if closing:  # a conflict said to close a position first (again on a resume: the exit leg is idempotent)
-            await self.closer.close(str(closing), f"{parsed.side.value} call on {parsed.symbol}: {decision.rule}")
+            await self.closer.close(closing, f"{parsed.side.value} call on {parsed.symbol}: {decision.rule}")
         if decision.outcome is DecisionOutcome.BLOCK:
             await self.notifier.notify(user, NotificationKind.TRADE_BLOCKED,
                                        messages.not_traded(parsed, decision.reason), signal_id=ref(signal),
@@ -151,7 +151,7 @@ class Trader:
         decided before, by an earlier or concurrent run, keeps that decision)."""
         docs = [Decision(signal_id=ref(signal), user_id=ref(user), provider_id=signal.provider_id,
                          outcome=DecisionOutcome.TRADE if v.trade else DecisionOutcome.BLOCK, rule=v.rule,
-                         reason=v.reason, details={**v.details, "close_position": v.close_position},
+                         reason=v.reason, details=v.details,
                          created_at=self.clock()) for user, v in verdicts]
         stored = await insert_new(Decision, docs, "user_id")
         decided = {d.user_id: d for d in docs if d.user_id in stored}
@@ -177,7 +177,7 @@ class Trader:
         for n, seat, decision, profile, position in plans:
             assert seat.user is not None and seat.account is not None  # noqa: S101
             if position.user_id in stored:
-                legs += [(leg, seat.account, position) for leg in self._entries(parsed, position, decision, profile)]
+                legs += [(leg, seat.account, position) for leg in self._entries(parsed, position, profile)]
             else:  # stored by a concurrent run: continue from it
                 outcomes[n] = await self._execute(signal, parsed, seat.user, seat.account, decision, profile)
         touched = await self.batch.send(legs)
@@ -201,7 +201,7 @@ class Trader:
                        decision: Decision, profile: RiskProfile) -> TradeOutcome:
         """One subscriber step by step: every step finds what an earlier run stored (a resume)."""
         position = await self._position(signal, parsed, user, account, decision, profile)
-        for leg in self._entries(parsed, position, decision, profile):
+        for leg in self._entries(parsed, position, profile):
             intent = await self.desk.claim(leg, account)
             if intent.status is OrderStatus.PENDING:
                 await self.executor.send(intent, position)
@@ -244,9 +244,9 @@ class Trader:
                                  payload=payload)
         return outcome, None
 
-    def _entries(self, parsed: NewSignal, position: Position, decision: Decision, profile: RiskProfile) -> list[Leg]:
+    def _entries(self, parsed: NewSignal, position: Position, profile: RiskProfile) -> list[Leg]:
         rules = paper_rules(parsed.symbol)
-        price = float(decision.details["price"])
+        price = position.entry_price  # the price the decision sized at
         expires = epoch_ms(self.clock()) + int(profile.entry_expiry_h * 3_600_000)
         return [Leg(signal_id=position.signal_id, user_id=position.user_id, leg=planned.name, symbol=parsed.symbol,
                     side=planned.side, amount=planned.amount, price=planned.price or price, cause="sized from signal",
@@ -258,13 +258,14 @@ class Trader:
 
     def _position_doc(self, signal: Signal, parsed: NewSignal, user: User, account: ExchangeAccount,
                       decision: Decision, profile: RiskProfile) -> Position:
-        plan = decision.details.get("plan", {})
+        details = decision.details
+        amount, price = details.size()
+        plan = details.plan
         return Position(
             user_id=ref(user), account_id=ref(account), signal_id=ref(signal), provider_id=signal.provider_id,
             mode=account.mode, exchange=account.exchange, symbol=parsed.symbol, side=parsed.side,
-            planned_amount=float(decision.details["amount"]), entry_price=float(decision.details["price"]),
-            leverage=float(decision.details["leverage"]),
-            stop_loss=plan.get("stop"), take_profits=list(plan.get("targets", [])),
+            planned_amount=amount, entry_price=price, leverage=details.leverage,
+            stop_loss=plan.stop if plan else None, take_profits=list(plan.targets) if plan else [],
             profile=profile.model_dump(mode="json"), opened_at=self.clock(), opened_at_ms=epoch_ms(self.clock()),
         )
 
