@@ -3,12 +3,15 @@ timezone and notification preferences. Every refusal is `Invalid` with lines a p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from core.api.common import Members
 from core.api.errors import Invalid, NotFound
 from core.api.providers import get as get_provider
 from core.api.views import Caller, ProfileView, SubscriptionView
+from core.domain import RiskProfile
 from core.risk.profiles import BUILTIN_PRESETS, ProfileError
 from core.services.decide import risk_settings
 from models import Provider, Subscription, User
@@ -16,12 +19,19 @@ from models.query import where
 from models.refs import ref
 
 
-def _refused(exc: ProfileError) -> Invalid:
-    return Invalid(list(exc.problems))
+@contextmanager
+def _refusing() -> Iterator[None]:
+    """A setting the profile refuses becomes the API's Invalid, carrying the profile's reasons."""
+    try:
+        yield
+    except ProfileError as exc:
+        raise Invalid(list(exc.problems)) from None
 
 
-def profile_view(user: User) -> ProfileView:
-    return ProfileView(profile=user.settings.risk.model_dump(mode="json"), timezone=user.settings.timezone,
+def profile_view(user: User, shown: RiskProfile | None = None) -> ProfileView:
+    """The user's settings; `shown`: the profile to show instead of their own (one provider's effective one)."""
+    profile = shown or user.settings.risk
+    return ProfileView(profile=profile.model_dump(mode="json"), timezone=user.settings.timezone,
                        paused=user.trading_paused, paused_reason=user.paused_reason, presets=sorted(user.presets))
 
 
@@ -69,13 +79,9 @@ class Subscriptions:
         provider = await get_provider(provider_id)
         user = await self.members.user(caller)
         await self._mine(user, provider)
-        try:
+        with _refusing():
             effective = await risk_settings.set_overrides(user, provider, changes)
-        except ProfileError as exc:
-            raise _refused(exc) from None
-        view = profile_view(user)
-        view.profile = effective.model_dump(mode="json")
-        return view
+        return profile_view(user, effective)
 
 
 def _view(sub: Subscription, provider: Provider) -> SubscriptionView:
@@ -92,10 +98,8 @@ class Risk:
 
     async def patch(self, caller: Caller, changes: dict[str, Any]) -> ProfileView:
         user = await self.members.user(caller)
-        try:
+        with _refusing():
             await risk_settings.update_profile(user, changes)
-        except ProfileError as exc:
-            raise _refused(exc) from None
         return profile_view(user)
 
     async def presets(self, caller: Caller) -> list[str]:
@@ -105,28 +109,20 @@ class Risk:
 
     async def save_preset(self, caller: Caller, name: str) -> str:
         user = await self.members.user(caller)
-        try:
+        with _refusing():
             return await risk_settings.save_preset(user, name)
-        except ProfileError as exc:
-            raise _refused(exc) from None
 
     async def apply_preset(self, caller: Caller, name: str, provider_id: str | None = None) -> ProfileView:
         user = await self.members.user(caller)
         provider = await get_provider(provider_id) if provider_id else None
-        try:
+        with _refusing():
             applied = await risk_settings.apply_preset(user, name, provider)
-        except ProfileError as exc:
-            raise _refused(exc) from None
-        view = profile_view(user)
-        view.profile = applied.model_dump(mode="json")
-        return view
+        return profile_view(user, applied)
 
     async def set_timezone(self, caller: Caller, name: str) -> ProfileView:
         user = await self.members.user(caller)
-        try:
+        with _refusing():
             await risk_settings.set_timezone(user, name)
-        except ProfileError as exc:
-            raise _refused(exc) from None
         return profile_view(user)
 
     async def pause(self, caller: Caller) -> ProfileView:
