@@ -58,13 +58,6 @@ def confidence_of(extras: dict[str, str]) -> float | None:
         return None
 
 
-class Paused:
-    name = "paused"
-
-    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
-        return _block(self.name, plan, req.paused) if req.paused else _allow(self.name, plan)
-
-
 class Equity:
     name = "equity"
 
@@ -265,6 +258,6 @@ class PortfolioHeat:
         return _allow(self.name, plan, f"{used:,.2f} of {budget:,.2f} heat used")
 
 
-RULES: tuple[Rule, ...] = (Paused(), Equity(), _ListFilter("symbol_filter", "symbol", "symbols"),
+RULES: tuple[Rule, ...] = (Equity(), _ListFilter("symbol_filter", "symbol", "symbols"),
                            _ListFilter("exchange_filter", "exchange", "exchanges"), SignalAge(), Confidence(),
                            Leverage(), StopLoss(), Chase(), RewardRisk(), OpenPositions(), DailyLoss(), PortfolioHeat())

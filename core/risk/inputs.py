@@ -64,7 +64,6 @@ class TradeRequest:
     now: datetime
     posted_at: datetime
     exchange: str = "binance"
-    paused: str | None = None  # why trading is paused, when it is
     open_positions: tuple[Exposure, ...] = ()
     day_loss: float = 0.0  # today's realised + unrealised loss, positive = lost (user's timezone)
     day_loss_by_exchange: Mapping[str, float] = field(default_factory=dict)

@@ -367,7 +367,7 @@ async def test_a_stored_decision_reads_back_typed_and_the_position_is_opened_fro
     details = decision.details
     assert details.plan is not None and details.plan.stop == 41_000 and details.plan.targets == [43_000]
     assert details.conflict is not None and details.conflict.action == "open"
-    assert [c.rule for c in details.checks][:2] == ["paused", "equity"]
+    assert [c.rule for c in details.checks][:2] == ["equity", "symbol_filter"]
     assert details.amount is not None and details.amount > 0
     assert (position.planned_amount, position.entry_price, position.leverage) == (
         details.amount, details.price, details.leverage)

@@ -18,7 +18,6 @@ OPEN_BTC = Exposure("BTC/USDT", Side.LONG, "binance", 300.0)
 @pytest.mark.parametrize(
     ("kwargs", "rule", "reason"),
     [
-        ({"paused": "your trading is paused (daily loss)"}, "paused", "your trading is paused (daily loss)"),
         ({"profile": {"blocked_symbols": ["BTC/USDT"]}}, "symbol_filter",
          "BTC/USDT is on your blocked symbol list"),
         ({"profile": {"allowed_symbols": ["ETH/USDT"]}}, "symbol_filter",
@@ -65,7 +64,7 @@ def test_each_rule_blocks_with_its_reason(kwargs: dict[str, Any], rule: str, rea
 def test_a_clean_call_trades_and_every_check_is_kept() -> None:
     decision = evaluate(request())
     assert decision.outcome == "trade" and decision.rule == "risk_pct"
-    assert [c.rule for c in decision.checks][:3] == ["paused", "equity", "symbol_filter"]
+    assert [c.rule for c in decision.checks][:3] == ["equity", "symbol_filter", "exchange_filter"]
     assert all(c.verdict == "allow" for c in decision.checks)
     assert decision.sizing is not None and decision.sizing.quantity == 0.08  # 100 at risk / 1,250 to the stop
     assert decision.reason.startswith("0.08 (notional 3,380.00, margin 338.00 at 10x, 100.00 at risk to the stop")

@@ -51,8 +51,7 @@ def requests(draw: Any) -> TradeRequest:
                             avg_loss_pct=draw(st.floats(0.1, 10)))
     record = replace(record, wins=draw(st.integers(0, record.closed_trades)))
     return request(signal, draw(profiles), price=entry, equity=draw(st.floats(10, 1_000_000)),
-                   open_positions=opened, day_loss=draw(st.floats(0, 2_000)), provider=record,
-                   paused=draw(st.sampled_from([None, None, None, "paused"])))
+                   open_positions=opened, day_loss=draw(st.floats(0, 2_000)), provider=record)
 
 
 @seed(20261121)
@@ -86,14 +85,6 @@ def test_the_worst_case_loss_never_pushes_the_day_past_its_limit(req: TradeReque
     limit = daily_limit(req)
     if decision.sizing is not None and limit is not None:
         assert req.day_loss + decision.sizing.risk_amount <= limit * (1 + EPS) + EPS
-
-
-@seed(20261121)
-@settings(max_examples=300, deadline=None)
-@given(requests())
-def test_a_paused_user_is_always_blocked(req: TradeRequest) -> None:
-    decision = evaluate(replace(req, paused="your trading is paused (test)"))
-    assert decision.outcome == "block" and decision.rule == "paused" and decision.sizing is None
 
 
 @seed(20261121)
