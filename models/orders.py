@@ -9,7 +9,8 @@ from beanie import Document, Indexed
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, IndexModel
 
-from core.domain import OrderSide, OrderStatus, Side, TradeMode
+from core.domain import LIVE, OrderSide, OrderStatus, Side, TradeMode
+from models.query import find_in
 from models.refs import Ref
 from models.users import utcnow
 
@@ -20,6 +21,11 @@ class Transition(BaseModel):
     status: OrderStatus
     at_ms: int
     cause: str
+
+
+LIVE_VALUES = sorted(s.value for s in LIVE)  # order statuses still working, as stored
+ACTIVE = ("pending", "open")  # position statuses that hold (or wait for) coins: exposure, monitoring, closing
+ENDED = ("closed", "cancelled")  # position statuses that are over: history
 
 
 class OrderIntent(Document):
@@ -52,6 +58,11 @@ class OrderIntent(Document):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at_ms: int = 0
 
+    @classmethod
+    async def live(cls, **match: Any) -> list[OrderIntent]:
+        """Live intents (resting here or on the venue) matching `match`, in stored order: the one query for them."""
+        return await find_in(cls, match, "status", LIVE_VALUES)
+
     class Settings:
         name = "order_intents"
         indexes = [
@@ -81,10 +92,6 @@ class Fill(Document):
             IndexModel([("trade_id", ASCENDING)], unique=True),
             IndexModel([("client_order_id", ASCENDING)]),
         ]
-
-
-ACTIVE = ("pending", "open")  # position statuses that hold (or wait for) coins: exposure, monitoring, closing
-ENDED = ("closed", "cancelled")  # position statuses that are over: history
 
 
 class Position(Document):
@@ -118,6 +125,12 @@ class Position(Document):
     opened_at_ms: int = 0  # epoch ms: range-queried (daily loss) and, for closed_at_ms, set in place
     closed_at_ms: int | None = None
     close_handled: bool = False  # the monitor ran the after-close checks (daily loss) for it
+
+    @classmethod
+    async def active(cls, **match: Any) -> list[Position]:
+        """Pending and open positions matching `match` (field=value or an operator), in stored order: the one
+        query for them (exposure, monitoring, closing, a user's open positions)."""
+        return await find_in(cls, match, "status", ACTIVE)
 
     class Settings:
         name = "positions"

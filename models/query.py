@@ -59,5 +59,6 @@ async def find_in(model: type[D], query: Mapping[str, Any], field: str, values: 
     """The documents matching `query` whose `field` is one of `values`, in `_id` order (as stored), read by one
     `$eq` query per value run together. nx-27017 tests `$in` on every document the rest of the filter selects,
     so `{"status": {"$in": live}}` reads all of history; an equality on an indexed status reads what is live."""
-    parts = await asyncio.gather(*(model.find({**query, field: {"$eq": value}}).to_list() for value in values))
+    flat = where(query)  # scalar equalities as `$eq`, so the compound indexes serve them too
+    parts = await asyncio.gather(*(model.find({**flat, field: {"$eq": value}}).to_list() for value in values))
     return sorted((doc for part in parts for doc in part), key=lambda doc: str(doc.id))

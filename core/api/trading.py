@@ -46,7 +46,7 @@ class Positions:
 
     async def open(self, caller: Caller) -> list[PositionView]:
         user = await self.members.user(caller)
-        found = await Position.find(where(Position.user_id == ref(user), {"status": {"$in": list(ACTIVE)}})).to_list()
+        found = await Position.active(user_id=ref(user))
         return [position_view(p) for p in sorted(found, key=lambda p: p.opened_at_ms)]
 
     async def history(self, caller: Caller, limit: int = 50) -> list[PositionView]:
@@ -58,8 +58,7 @@ class Positions:
     async def orders(self, caller: Caller) -> list[OrderView]:
         """The caller's live orders: entries waiting, stops and targets (on the exchange, or armed here)."""
         user = await self.members.user(caller)
-        found = await OrderIntent.find(where(OrderIntent.user_id == ref(user),
-                                             {"status": {"$in": sorted(s.value for s in LIVE)}})).to_list()
+        found = await OrderIntent.live(user_id=ref(user))
         return [order_view(i) for i in sorted(found, key=lambda i: (i.symbol, i.leg))]
 
     async def cancel_order(self, caller: Caller, order_id: str) -> str:
@@ -142,8 +141,7 @@ class Accounts:
         account = await owned(ExchangeAccount, account_id, user, "exchange account")
         if account.label == "paper":
             raise Invalid(["the paper account stays: it is where calls trade when no other account is set"])
-        held = await Position.find(where(Position.account_id == ref(account), {"status": {"$in": list(ACTIVE)}}
-                                         )).count()
+        held = len(await Position.active(account_id=ref(account)))
         if held:
             raise Invalid([f"{account.label} still has {held} open position(s): close them first"])
         await self.router.forget(ref(account))

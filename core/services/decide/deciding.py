@@ -27,8 +27,7 @@ from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeReques
 from core.risk.profiles import effective_profile
 from core.services.decide.day_loss import RealizedToday, day_loss, realized_today
 from models import ExchangeAccount, Message, Position, Provider, Signal, Subscription, User
-from models.orders import ACTIVE
-from models.query import find_in, one_of, where
+from models.query import one_of, where
 from models.refs import ref
 from models.signals import CheckRecord, ConflictRecord, DecisionDetails, PlanRecord
 
@@ -265,7 +264,7 @@ class Decider:
     @staticmethod
     async def _open_positions(user_ids: list[str]) -> list[Position]:
         """Their pending and open positions (resting entries count as exposure too)."""
-        return await find_in(Position, {"user_id": one_of(user_ids)}, "status", ACTIVE) if user_ids else []
+        return await Position.active(user_id=one_of(user_ids)) if user_ids else []
 
     @staticmethod
     async def _held_calls(scope: SignalScope, positions: list[Position]) -> None:

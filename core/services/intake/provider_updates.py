@@ -17,7 +17,6 @@ from core.services.notify.notifier import Notifier
 from core.services.orders.execution import Executor
 from core.services.trade.closing import PositionCloser
 from models import Message, Position, Signal, User
-from models.orders import ACTIVE
 from models.query import where
 from models.refs import ref
 
@@ -77,7 +76,7 @@ class ProviderUpdates:
         if changes:
             await target.set(changes)
         await stored.set({Signal.status: "applied", Signal.reason: reason, Signal.applies_to: ref(target)})
-        positions = await Position.find({"signal_id": ref(target), "status": {"$in": list(ACTIVE)}}).to_list()
+        positions = await Position.active(signal_id=ref(target))
         for position in positions:
             done = await self._act(position, update, ref(stored))
             user = await User.get(position.user_id)

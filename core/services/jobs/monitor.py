@@ -24,11 +24,9 @@ from core.execution.matching import Resting, touched
 from core.execution.paper import PaperGateway
 from core.market.prices import BarFeed, PriceUnavailable
 from core.market.rules import paper_rules
-from core.services.orders.desk import LIVE_VALUES
 from core.services.orders.execution import Executor, book, profile_of
 from models import MonitorCursor, OrderIntent, Position
-from models.orders import ACTIVE
-from models.query import find_in, where
+from models.query import where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -58,8 +56,8 @@ class Monitor:
 
     async def tick(self) -> TickReport:
         report = TickReport()
-        live, positions = await asyncio.gather(find_in(OrderIntent, {}, "status", LIVE_VALUES),
-                                               find_in(Position, {}, "status", ACTIVE))
+        live, positions = await asyncio.gather(OrderIntent.live(),
+                                               Position.active())
         symbols = sorted({i.symbol for i in live} | {p.symbol for p in positions})
         for symbol in symbols:
             try:
@@ -100,7 +98,7 @@ class Monitor:
 
     async def _on_bar(self, bar: Bar, report: TickReport) -> None:
         changed = {r.client_order_id: r for r in await self.paper.advance(bar)}
-        intents = await find_in(OrderIntent, {"symbol": bar.symbol}, "status", LIVE_VALUES)
+        intents = await OrderIntent.live(symbol=bar.symbol)
         for intent in intents:
             if intent.emulated and intent.status is OrderStatus.PENDING:
                 continue
@@ -145,7 +143,7 @@ class Monitor:
 
     async def _manage_positions(self, bar: Bar, report: TickReport) -> None:
         now_ms = epoch_ms(self.clock())
-        for position in await find_in(Position, {"symbol": bar.symbol}, "status", ACTIVE):
+        for position in await Position.active(symbol=bar.symbol):
             await self._isolated(f"account {position.account_id}", f"position {position.id}",
                                  self._manage(position, bar, now_ms, report))
         await self._report_closed(bar, report)

@@ -25,7 +25,6 @@ from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderR
 from core.execution.ids import PREFIX
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
-from core.services.orders.desk import LIVE_VALUES
 from core.services.orders.execution import Executor
 from models import ExchangeAccount, OrderIntent, Position, User
 from models.orders import ACTIVE, NO_SIGNAL, Transition
@@ -161,8 +160,8 @@ class Reconciler:
     # -- positions -------------------------------------------------------------------------------------------
 
     async def _positions(self, report: ReconcileReport) -> None:
-        live_ids = {i.position_id for i in await find_in(OrderIntent, {}, "status", LIVE_VALUES)}
-        active = await find_in(Position, {}, "status", ACTIVE)
+        live_ids = {i.position_id for i in await OrderIntent.live()}
+        active = await Position.active()
         ids = {ref(p) for p in active} | {i for i in live_ids if i is not None}
         for position_id in sorted(ids):
             try:

@@ -8,8 +8,6 @@ from core.domain import NotificationKind
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
 from models import AuditEvent, Position, User
-from models.orders import ACTIVE
-from models.query import find_in
 
 
 class MarketAlerts:
@@ -22,7 +20,7 @@ class MarketAlerts:
         await AuditEvent(actor="system", action=kind, subject=symbol, details={"text": text},
                          created_at=self.clock()).insert()
         stamp = str(epoch_ms(self.clock()))
-        for position in await find_in(Position, {"symbol": symbol}, "status", ACTIVE):
+        for position in await Position.active(symbol=symbol):
             user = await User.get(position.user_id)
             if user is not None:
                 await self.notifier.notify(user, kind, messages.market_alert(text, halted),

@@ -18,16 +18,15 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from tenacity.wait import wait_base
 
 from core.clock import Clock, epoch_ms
-from core.domain import LIVE, OrderSide, OrderStatus
+from core.domain import OrderSide, OrderStatus
 from core.execution.gateway import ExecutionGateway, OrderRejected, OrderRequest, OrderResult, RateLimited
 from core.execution.ids import client_order_id
 from core.execution.lifecycle import check_transition
 from core.services.orders.routing import GatewayRouter
 from models import ExchangeAccount, OrderIntent
 from models.bulk import insert_new
-from models.orders import Transition
+from models.orders import LIVE_VALUES, Transition
 
-LIVE_VALUES = sorted(s.value for s in LIVE)  # for `find_in(OrderIntent, ..., "status", LIVE_VALUES)`
 LIVE_QUERY = {"$in": LIVE_VALUES}  # the status filter for a position's few live intents
 
 
