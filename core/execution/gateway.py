@@ -32,6 +32,14 @@ class OrderRejected(Exception):
         self.kind = kind
 
 
+class NotSent(OrderRejected):
+    """The venue failed while the order was being prepared (its markets could not be loaded): nothing was sent,
+    so the outcome is known. An armed trigger stays armed; any other order is refused with this reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, "unreachable")
+
+
 class RateLimited(Exception):
     """The exchange rate-limited the call; retry the same request (same client id) after a backoff."""
 

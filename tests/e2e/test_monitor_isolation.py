@@ -14,7 +14,7 @@ import pytest
 from core.domain import RawMessage, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderRejected, RateLimited
 from core.services.decide import risk_settings
-from models import ExchangeAccount, MonitorCursor, Position, User
+from models import ExchangeAccount, MonitorCursor, Position, Provider, User
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import SIGNAL, KillPlan, World
@@ -42,8 +42,9 @@ class Revoked:
         raise self.error
 
 
-async def _ccxt_user(services: Any, discord_id: int, channel: int) -> User:
-    provider = await services.accounts.register_provider(f"provider {channel}", channel)
+async def ccxt_user(services: Any, discord_id: int, channel: int, provider: Provider | None = None) -> User:
+    """A user trading on the fake Binance (testnet), subscribed to the channel's provider (registered if new)."""
+    provider = provider or await services.accounts.register_provider(f"provider {channel}", channel)
     user = await services.accounts.ensure_user(discord_id, f"trader{discord_id}")
     await services.accounts.subscribe(user, provider)
     await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(user)).update({"$set": {"is_default": False}})
@@ -89,9 +90,9 @@ async def _two_traders(world: World, error: Exception = REVOKED) -> AsyncIterato
     """Alice (a limit entry resting) and Bob (in at market, stop 41,000) on the fake Binance; then Alice's key is
     revoked. The database is dropped at the end."""
     async with world.process(KillPlan(at=None, after=False)) as services:
-        alice = await _ccxt_user(services, 1000, BETA)  # follows Beta: a limit entry resting below the market
+        alice = await ccxt_user(services, 1000, BETA)  # follows Beta: a limit entry resting below the market
         await risk_settings.update_profile(alice, {"entry_style": "limit"})
-        await _ccxt_user(services, 1001, CHANNEL)  # follows Alpha: in at market, stop at 41,000
+        await ccxt_user(services, 1001, CHANNEL)  # follows Alpha: in at market, stop at 41,000
         world.market(0)
         await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=1, author="provider",
                                                   text=SIGNAL, created_at=POSTED))

@@ -19,7 +19,15 @@ from tenacity.wait import wait_base
 
 from core.clock import Clock, epoch_ms
 from core.domain import OrderSide, OrderStatus
-from core.execution.gateway import ExecutionGateway, OrderRejected, OrderRequest, OrderResult, RateLimited
+from core.execution.gateway import (
+    ExecutionGateway,
+    NotSent,
+    OrderOutcomeUnknown,
+    OrderRejected,
+    OrderRequest,
+    OrderResult,
+    RateLimited,
+)
 from core.execution.ids import client_order_id
 from core.execution.lifecycle import check_transition
 from core.services.orders.routing import GatewayRouter
@@ -112,7 +120,7 @@ class OrderDesk:
             found = await gateway.fetch_order(intent.client_order_id, intent.symbol)
             if found is not None:
                 return found
-        prepared = await gateway.prepare(self.request(intent))
+        prepared = await self._prepared(gateway, intent)
         changes: dict[str, Any] = {}
         if prepared.amount != intent.amount:
             intent.amount = changes["amount"] = prepared.amount
@@ -123,6 +131,15 @@ class OrderDesk:
             with attempt:
                 return await gateway.create_order(prepared)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def _prepared(self, gateway: ExecutionGateway, intent: OrderIntent) -> OrderRequest:
+        """The order rounded to the venue's rules. Nothing has been sent yet, so a venue failure here (a market
+        load timing out) is known to have sent nothing: it is NotSent, never an unknown outcome."""
+        try:
+            return await gateway.prepare(self.request(intent))
+        except (OrderOutcomeUnknown, RateLimited) as exc:
+            raise NotSent(f"the exchange could not be reached to check the order, so nothing was sent ({exc})"
+                          ) from None
 
     async def submit(self, legs: Sequence[tuple[Leg, ExchangeAccount]]) -> list[Submitted]:
         """Claim and send many new legs at once (one call's orders for many users). Every intent is stored in one
@@ -140,8 +157,8 @@ class OrderDesk:
                 continue
             try:
                 gateway = await self.gateways.route(account)
-                prepared = await gateway.prepare(self.request(intent))
-            except OrderRejected as exc:
+                prepared = await self._prepared(gateway, intent)
+            except OrderRejected as exc:  # NotSent too: recorded and told, never left unsent and unrecorded
                 self.step(intent, OrderStatus.REJECTED, f"rejected: {exc}")
                 refused[intent.client_order_id], intent.error = exc, str(exc)
                 continue

@@ -20,7 +20,14 @@ from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
 from core.domain import LIVE, NotificationKind, OrderStatus, RiskProfile, Side
-from core.execution.gateway import CLASSIFIED, ExecutionGateway, OrderOutcomeUnknown, OrderRejected, OrderResult
+from core.execution.gateway import (
+    CLASSIFIED,
+    ExecutionGateway,
+    NotSent,
+    OrderOutcomeUnknown,
+    OrderRejected,
+    OrderResult,
+)
 from core.execution.leg_names import LegName
 from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_stop
 from core.market.rules import paper_rules
@@ -85,9 +92,13 @@ class Executor:
     async def failed(self, intent: OrderIntent, exc: Exception, position: Position | None = None
                      ) -> OrderResult | None:
         """What a classified send error means: a passed stop exits at market; a rejection (or a rate limit that
-        outlived its retries) is final and told; an unknown outcome is left UNKNOWN for the reconciler."""
+        outlived its retries) is final and told; an unknown outcome is left UNKNOWN for the reconciler; a failure
+        before anything was sent (NotSent) leaves an armed trigger armed, and refuses any other order."""
         if isinstance(exc, OrderRejected) and exc.kind == "triggered" and intent.role == "sl" and not intent.emulated:
             return await self._stop_passed(intent, str(exc))
+        if isinstance(exc, NotSent) and intent.emulated and intent.status is OrderStatus.PENDING:
+            logger.warning("%s %s stays armed: %s", intent.leg, intent.client_order_id, exc)
+            return None  # the monitor fires it again while the price is still beyond its trigger
         if isinstance(exc, OrderOutcomeUnknown):
             if intent.status is not OrderStatus.UNKNOWN:
                 await self.desk.transition(intent, OrderStatus.UNKNOWN, f"outcome unknown: {exc}", error=str(exc))
