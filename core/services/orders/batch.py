@@ -2,7 +2,8 @@
 
 The common outcomes are applied in bulk: an order filled in full (fill recorded, intent moved, position folded
 in memory and stored whole) or resting untouched. Everything else for a position (a refusal, an unknown
-outcome, a partial fill, a leg whose intent existed already) goes through the step-by-step `Executor`, which
+outcome, a rate limit, a partial fill, a leg whose intent existed already) goes through the step-by-step
+`Executor` (a rate-limited leg is sent again there: looked up by client id first, then retried), which
 re-reads the position, so the two never write the same position in one batch. Positions that filled get their
 protective legs in a second batch the same way.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 
 from core.domain import OrderStatus
-from core.execution.gateway import OrderResult
+from core.execution.gateway import OrderResult, RateLimited
 from core.execution.legs import protective_legs
 from core.market.rules import paper_rules
 from core.services.orders.desk import Leg, Submitted
@@ -64,8 +65,8 @@ class BatchSender:
         return stepwise | await self.send(await self._protective(protect, accounts))
 
     async def _one(self, item: Submitted, position: Position) -> None:
-        if item.seen:
-            await self.executor.send(item.intent, position)
+        if item.seen or isinstance(item.outcome, RateLimited):  # a 429: on through the one-order path, which
+            await self.executor.send(item.intent, position)     # looks the id up first, then retries with backoff
         elif isinstance(item.outcome, Exception):
             await self.executor.failed(item.intent, item.outcome, position)
         elif item.outcome is not None:
