@@ -17,6 +17,11 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def from_ms(stamp: float) -> datetime:
+    """The UTC moment of an epoch-milliseconds stamp."""
+    return datetime.fromtimestamp(stamp / 1000, UTC)
+
+
 def day_start(moment: datetime, timezone: str) -> datetime:
     """Midnight of `moment`'s day in `timezone` (an IANA name; unknown names fall back to UTC)."""
     zone = _zone(timezone)

@@ -33,6 +33,7 @@ class PaperOrder(Document):
     triggered: bool = False
     price_source: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+    filled_at_ms: int | None = None  # the last fill's time (the tick or bar that filled it), set in place: epoch ms
 
     class Settings:
         name = "paper_orders"

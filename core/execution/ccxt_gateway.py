@@ -20,6 +20,7 @@ from typing import Any
 
 import ccxt.async_support as ccxt
 
+from core.clock import from_ms
 from core.domain import OrderSide, OrderStatus
 from core.execution.gateway import (
     CLASSIFIED,
@@ -291,8 +292,9 @@ class CcxtGateway:
         fees = _fees(order)
         fee = sum(float(f.get("cost") or 0.0) for f in fees)
         currency = str(next((f.get("currency") for f in fees if f.get("currency")), self.quote))
-        stamp = order.get("timestamp") or order.get("lastTradeTimestamp")
-        at = datetime.fromtimestamp(stamp / 1000, UTC) if stamp else datetime.now(UTC)
+        # a fill is dated when it traded (a stop placed yesterday and hit today is today's loss), not when placed
+        stamp = (order.get("lastTradeTimestamp") if filled > 0 else None) or order.get("timestamp")
+        at = from_ms(stamp) if stamp else datetime.now(UTC)
         symbol = str(order.get("symbol") or "").split(":")[0]
         side = OrderSide(order["side"]) if order.get("side") in ("buy", "sell") else None
         return OrderResult(

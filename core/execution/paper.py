@@ -21,10 +21,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
-from core.clock import Clock
+from core.clock import Clock, from_ms
 from core.domain import RESTING, Bar, OrderSide, OrderStatus
 from core.execution.costs import Costs
 from core.execution.gateway import OrderRejected, OrderRequest, OrderResult
@@ -45,6 +45,7 @@ class PaperOrderState:
     fee: float = 0.0
     triggered: bool = False
     price_source: str = ""
+    filled_at: datetime | None = None  # when it last filled (the tick or the bar that filled it)
 
     @property
     def remaining(self) -> float:
@@ -55,9 +56,9 @@ class PaperOrderState:
         return OrderResult(
             client_order_id=r.client_order_id, exchange_order_id="paper-" + r.client_order_id, status=self.status,
             filled=self.filled, average_price=self.cost / self.filled if self.filled else None, fee=self.fee,
-            fee_currency=quote_currency, at=self.created_at, price_source=self.price_source, symbol=r.symbol,
-            side=r.side, order_type=r.order_type, amount=r.amount, price=r.price, stop_price=r.stop_price,
-            reduce_only=r.reduce_only)
+            fee_currency=quote_currency, at=self.filled_at or self.created_at, price_source=self.price_source,
+            symbol=r.symbol, side=r.side, order_type=r.order_type, amount=r.amount, price=r.price,
+            stop_price=r.stop_price, reduce_only=r.reduce_only)
 
 
 @dataclass
@@ -242,7 +243,7 @@ class PaperGateway:
                 reserved = book.reserved.get(request.account_id, 0.0) + self._margin(request, request.amount)
                 book.reserved[request.account_id] = reserved
             return state, []
-        return state, [self._fill(state, match, book)]
+        return state, [self._fill(state, match, book, now)]
 
     def _check_funds(self, request: OrderRequest, price: float, book: PaperBook) -> None:
         holding = book.holding(request.account_id, request.symbol)
@@ -262,8 +263,9 @@ class PaperGateway:
         r = state.request
         return Resting(r.side, r.order_type, state.remaining, r.price, r.stop_price, state.triggered)
 
-    def _fill(self, state: PaperOrderState, match: Match, book: PaperBook) -> Settlement:
+    def _fill(self, state: PaperOrderState, match: Match, book: PaperBook, at: datetime) -> Settlement:
         r = state.request
+        state.filled_at = at
         holding = book.holding(r.account_id, r.symbol)
         amount = match.amount
         if r.reduce_only:
@@ -337,8 +339,9 @@ class PaperGateway:
                 moved = resting.triggered != state.triggered
                 state.triggered = resting.triggered
                 if match is not None:
-                    moves.append(self._fill(state, match, book))
-                    state.price_source = f"bar {datetime.fromtimestamp(bar.ts_ms / 1000, UTC).isoformat()}"
+                    bar_at = from_ms(bar.ts_ms)
+                    moves.append(self._fill(state, match, book, max(bar_at, state.created_at)))
+                    state.price_source = f"bar {bar_at.isoformat()}"
                 if match is not None or moved:
                     changed.append(state)
             await self.store.write([], changed, lambda _: self._settlement(before, moves))

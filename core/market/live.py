@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import ccxt.async_support as ccxt
 
+from core.clock import from_ms
 from core.domain import Bar
 from core.execution.ccxt_gateway import make_exchange
 from core.market.prices import PriceUnavailable, Quote
@@ -57,7 +58,7 @@ class CcxtMarketData:
         if not price or price <= 0:
             raise PriceUnavailable(f"{self.name} has no last price for {symbol}")
         stamp = ticker.get("timestamp")
-        when = datetime.fromtimestamp(stamp / 1000, UTC) if stamp else at
+        when = from_ms(stamp) if stamp else at
         return Quote(symbol, float(price), when, self.name)
 
     async def ohlcv(self, symbol: str, timeframe: str, since_ms: int, limit: int = 500) -> list[Bar]:

@@ -73,18 +73,28 @@ class FakeOrder:
     executed: float = 0.0
     quote: float = 0.0
     trades: list[dict[str, Any]] = field(default_factory=list)  # one per fill, with its commission
+    updated: int = 0  # the last change (a fill), epoch ms; 0 = none since it was placed
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, created: bool = False) -> dict[str, Any]:
+        """The order as Binance writes it: a query answer carries `time` (placed) and `updateTime` (its last
+        change: the fill); the answer to a create carries the moment it was handled instead (`updateTime` on
+        futures, `transactTime` on spot)."""
         common = {"symbol": self.symbol, "orderId": self.order_id, "clientOrderId": self.client_id,
                   "price": f"{self.price:.8f}", "origQty": f"{self.qty:.8f}", "executedQty": f"{self.executed:.8f}",
                   "status": self.status, "timeInForce": "GTC", "type": self.type, "side": self.side,
-                  "stopPrice": "0", "updateTime": self.time}
+                  "stopPrice": "0"}
+        stamps: dict[str, int] = {"updateTime": self.updated or self.time}
         if self.futures:
             avg = self.quote / self.executed if self.executed else 0.0
-            return {**common, "avgPrice": f"{avg:.8f}", "cumQuote": f"{self.quote:.8f}",
-                    "reduceOnly": self.reduce_only, "closePosition": False, "positionSide": "BOTH",
-                    "workingType": "CONTRACT_PRICE", "origType": self.type, "priceProtect": False}
-        return {**common, "orderListId": -1, "cummulativeQuoteQty": f"{self.quote:.8f}", "time": self.time,
+            return {**common, **stamps, **({} if created else {"time": self.time}), "avgPrice": f"{avg:.8f}",
+                    "cumQuote": f"{self.quote:.8f}", "reduceOnly": self.reduce_only, "closePosition": False,
+                    "positionSide": "BOTH", "workingType": "CONTRACT_PRICE", "origType": self.type,
+                    "priceProtect": False}
+        if created:
+            stamps = {"transactTime": self.updated or self.time}
+        else:
+            stamps["time"] = self.time
+        return {**common, **stamps, "orderListId": -1, "cummulativeQuoteQty": f"{self.quote:.8f}",
                 "isWorking": True, "origQuoteOrderQty": "0", "workingTime": self.time,
                 "selfTradePreventionMode": "NONE"}
 
@@ -129,6 +139,7 @@ class FakeBinance:
             self.balances["USDT"] -= sign * cost
         self.balances["USDT"] -= cost * FEE_RATE
         order.executed, order.quote, order.status = order.qty, order.quote + cost, "FILLED"
+        order.updated = self.clock_ms
         order.trades.append({"symbol": order.symbol, "id": next(self._ids), "orderId": order.order_id,
                              "side": order.side, "price": f"{price:.8f}", "qty": f"{amount:.8f}",
                              "quoteQty": f"{cost:.8f}", "commission": f"{cost * FEE_RATE:.8f}",
@@ -241,7 +252,7 @@ class FakeBinance:
             marketable = kind == "MARKET" or (market <= price if p["side"] == "BUY" else market >= price)
             if marketable:
                 self._fill(order, market)
-            body = order.as_json()
+            body = order.as_json(created=True)
             if not futures and order.executed:
                 body["fills"] = [{"price": f"{market:.2f}", "qty": f"{qty:.8f}",
                                   "commission": f"{cost * FEE_RATE:.8f}", "commissionAsset": "USDT",

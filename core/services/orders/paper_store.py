@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -13,6 +14,7 @@ from beanie import PydanticObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError
 
+from core.clock import epoch_ms, from_ms
 from core.execution.gateway import OrderRequest
 from core.execution.paper import OPEN_STATES, Moves, PaperBook, PaperHolding, PaperOrderState, Settle
 from models import ExchangeAccount, PaperHoldingDoc, PaperOrder
@@ -26,12 +28,18 @@ _REQUEST_FIELDS = ("client_order_id", "account_id", "symbol", "side", "order_typ
 def _state(order: PaperOrder) -> PaperOrderState:
     request = OrderRequest(**{name: getattr(order, name) for name in _REQUEST_FIELDS})
     return PaperOrderState(request=request, status=order.status, created_at=order.created_at, filled=order.filled,
-                           cost=order.cost, fee=order.fee, triggered=order.triggered, price_source=order.price_source)
+                           cost=order.cost, fee=order.fee, triggered=order.triggered, price_source=order.price_source,
+                           filled_at=None if order.filled_at_ms is None else from_ms(order.filled_at_ms))
+
+
+def _ms(at: datetime | None) -> int | None:
+    return epoch_ms(at) if at is not None else None
 
 
 def _mutable(state: PaperOrderState) -> dict[str, Any]:
     return {"status": state.status.value, "filled": state.filled, "cost": state.cost, "fee": state.fee,
-            "triggered": state.triggered, "price_source": state.price_source}
+            "triggered": state.triggered, "price_source": state.price_source,
+            "filled_at_ms": _ms(state.filled_at)}
 
 
 async def _accounts(account_ids: Sequence[str], wanted: bool) -> list[ExchangeAccount]:
@@ -69,8 +77,8 @@ class MongoPaperStore:
         (the others are stored and settled); in one, it aborts the whole (the caller retries without it)."""
         orders = PaperOrder.get_pymongo_collection()
         docs = [PaperOrder(**{name: getattr(s.request, name) for name in _REQUEST_FIELDS}, status=s.status,
-                           filled=s.filled, cost=s.cost, fee=s.fee, triggered=s.triggered,
-                           price_source=s.price_source, created_at=s.created_at) for s in new]
+                           filled=s.filled, cost=s.cost, fee=s.fee, triggered=s.triggered, price_source=s.price_source,
+                           created_at=s.created_at, filled_at_ms=_ms(s.filled_at)) for s in new]
         if session is None:
             stored = await insert_new(PaperOrder, docs, "client_order_id")
         else:

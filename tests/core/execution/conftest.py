@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -28,6 +29,14 @@ class Venue:
     fake: FakeBinance | None = None
     prices: StaticPriceSource | None = None
     clock: FakeClock | None = None
+
+    def later(self, **delta: float) -> None:
+        """Time passes on the venue (nothing trades)."""
+        if self.fake is not None:
+            self.fake.clock_ms += int(timedelta(**delta).total_seconds() * 1000)
+        else:
+            assert self.clock is not None
+            self.clock.advance(**delta)
 
     async def move(self, symbol: str, price: float, volume: float = 1_000.0) -> None:
         """The market trades at `price` (resting orders it reaches fill)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
 
@@ -51,6 +52,16 @@ async def test_limit_rests_is_listed_and_fills_when_the_price_reaches_it(venue: 
     assert done is not None and done.status is OrderStatus.FILLED
     assert done.average_price == pytest.approx(41_000.0)  # a resting limit fills at its own price
     assert await venue.gateway.open_orders(venue.account_id, "BTC/USDT") == []
+
+
+async def test_a_fill_is_dated_when_it_filled_not_when_the_order_was_placed(venue: Venue) -> None:
+    request = await venue.gateway.prepare(order(venue, "limit", price=41_000.0))
+    placed = await venue.gateway.create_order(request)
+    venue.later(days=1)  # a stop or entry placed yesterday, reached today: today's loss or profit
+    await venue.move("BTC/USDT", 40_900.0)
+    done = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT")
+    assert done is not None and done.status is OrderStatus.FILLED
+    assert done.at - placed.at >= timedelta(days=1)
 
 
 async def test_cancel_a_resting_order_twice(venue: Venue) -> None:
