@@ -1,7 +1,8 @@
 """Reconciliation: at start-up and every minute, what we recorded is compared with what the venues hold.
 
-1. Every intent that may be on a venue (submitted, unknown, open, partially filled) is looked up by its client
-   id. Found: its state and fills are applied. Not found (and older than a grace period, so it cannot still be
+1. Every intent that may be on a venue (submitted, unknown, open, partially filled), and every venue order
+   stored but never sent (pending: the process stopped between storing and sending it), is looked up by its
+   client id. Found: its state and fills are applied. Not found (and older than a grace period, so it cannot still be
    in flight): it never landed, so sending it now under the same id cannot duplicate it; it is sent when it is
    still wanted (an entry still fresh, a protective or closing leg of a live position), otherwise closed with
    the reason. An order that was open and has vanished (cancelled outside Signalcord) is marked cancelled and
@@ -59,6 +60,7 @@ class Reconciler:
     async def run(self) -> ReconcileReport:
         report = ReconcileReport()
         intents = await find_in(OrderIntent, {}, "status", sorted(s.value for s in ON_VENUE))
+        intents += await find_in(OrderIntent, {"emulated": False}, "status", [OrderStatus.PENDING.value])  # unsent
         for intent in intents:
             report.checked += 1
             try:
