@@ -352,21 +352,23 @@ class Executor:
                 for entry in await self.live_intents(position, ("entry",)):
                     await self.cancel(entry, f"position {position.status}")
             account = await ExchangeAccount.get(position.account_id)
-        if account is None:
-            return
-        for leg in to_send:
-            await self._place_protective(position, leg, account)
+            if account is None:
+                return
+            # claimed under the lock, so an overlapping sync finds the replacement live and leaves it be
+            claimed = [await self._claim_protective(position, leg, account) for leg in to_send]
+        for intent in claimed:  # sent outside it: a fill on sending syncs this position again
+            if intent.status is OrderStatus.PENDING:
+                await self.send(intent, position)
 
     @staticmethod
     def _same(intent: OrderIntent, leg: PlannedLeg) -> bool:
         step = paper_rules(intent.symbol).amount_step
         return abs(intent.amount - leg.amount) <= step * 1.01 and intent.stop_price == leg.stop_price
 
-    async def _place_protective(self, position: Position, leg: PlannedLeg, account: ExchangeAccount) -> None:
+    async def _claim_protective(self, position: Position, leg: PlannedLeg, account: ExchangeAccount) -> OrderIntent:
+        """Store the leg's next generation (sl, sl.2, ...) as an intent, or find it stored already."""
         same_leg = {"$regex": f"^{leg.name}(\\.|$)"}
         generation = await OrderIntent.find(where({"position_id": ref(position), "leg": same_leg})).count()
         name = leg.name if generation == 0 else f"{leg.name}.{generation + 1}"
         gateway = await self.desk.gateways.for_account(ref(account))
-        intent = await self.desk.claim(protective_leg(position, leg, name, gateway), account)
-        if intent.status is OrderStatus.PENDING:
-            await self.send(intent, position)
+        return await self.desk.claim(protective_leg(position, leg, name, gateway), account)
