@@ -57,6 +57,8 @@ def _symbol_info(symbol: str, futures: bool) -> dict[str, Any]:
     return info
 
 
+OPEN_STATES = ("NEW", "PARTIALLY_FILLED")
+
 @dataclass
 class FakeOrder:
     order_id: int
@@ -103,7 +105,7 @@ class FakeOrder:
 class FakeBinance:
     prices: dict[str, float] = field(default_factory=lambda: {"BTCUSDT": 42_250.0, "ETHUSDT": 2_000.0})
     balances: dict[str, float] = field(default_factory=lambda: {"USDT": 10_000.0, "BTC": 0.0, "ETH": 0.0})
-    orders: dict[str, FakeOrder] = field(default_factory=dict)
+    orders: dict[int, FakeOrder] = field(default_factory=dict)  # by order id: a client id can recur (see _create)
     faults: list[tuple[str, str]] = field(default_factory=list)  # (path suffix, kind), consumed in order
     calls: list[tuple[str, str]] = field(default_factory=list)
     leverage: dict[str, int] = field(default_factory=dict)
@@ -231,7 +233,9 @@ class FakeBinance:
         async def handler(request: web.Request) -> web.Response:
             p = request[PARAMS]
             cid, symbol, kind = p["newClientOrderId"], p["symbol"], p["type"]
-            if cid in self.orders:
+            if any(o.client_id == cid and o.status in OPEN_STATES for o in self.orders.values()):
+                # Binance refuses a repeated client id only among open orders: a filled, cancelled or expired
+                # order's id is accepted again, and a second order is placed
                 return self._error(400, -2010, "Duplicate order sent.")
             if kind not in ("MARKET", "LIMIT"):
                 return self._error(400, -1116, "Invalid orderType.")
@@ -248,7 +252,7 @@ class FakeBinance:
                                    "Account has insufficient balance for requested action.")
             order = FakeOrder(next(self._ids), cid, symbol, p["side"], kind, qty, price, reduce_only, futures,
                               self.clock_ms)
-            self.orders[cid] = order
+            self.orders[order.order_id] = order
             marketable = kind == "MARKET" or (market <= price if p["side"] == "BUY" else market >= price)
             if marketable:
                 self._fill(order, market)
@@ -261,8 +265,11 @@ class FakeBinance:
         return handler
 
     def _find(self, request: web.Request) -> FakeOrder | None:
-        cid = request[PARAMS].get("origClientOrderId")
-        return self.orders.get(cid) if cid else None
+        return self.order(request[PARAMS].get("origClientOrderId") or "")
+
+    def order(self, client_id: str) -> FakeOrder | None:
+        """The latest order placed under `client_id`."""
+        return next((o for o in reversed(self.orders.values()) if o.client_id == client_id), None)
 
     async def _fetch(self, request: web.Request) -> web.Response:
         order = self._find(request)

@@ -38,6 +38,10 @@ from models.orders import LIVE_VALUES, Transition
 LIVE_QUERY = {"$in": LIVE_VALUES}  # the status filter for a position's few live intents
 
 
+class SentElsewhere(Exception):
+    """Another runner claimed this intent first and sends it; its report is that runner's (or the reconciler's)."""
+
+
 @dataclass
 class Submitted:
     intent: OrderIntent
@@ -124,8 +128,8 @@ class OrderDesk:
         changes: dict[str, Any] = {}
         if prepared.amount != intent.amount:
             intent.amount = changes["amount"] = prepared.amount
-        if intent.status is OrderStatus.PENDING:
-            await self.transition(intent, OrderStatus.SUBMITTED, "sent to " + gateway.mode, **changes)
+        if intent.status is OrderStatus.PENDING and not await self._claim_send(intent, gateway.mode, changes):
+            raise SentElsewhere(f"{intent.client_order_id} is being sent by another runner")
         async for attempt in AsyncRetrying(retry=retry_if_exception_type(RateLimited), wait=self.backoff,
                                            stop=stop_after_attempt(self.attempts), reraise=True):
             with attempt:
@@ -189,6 +193,14 @@ class OrderDesk:
         # the whole list is $set: nx-27017 turns sub-documents into strings under $push (see README)
         return {"status": status.value, "updated_at_ms": now_ms,
                 "history": [h.model_dump(mode="json") for h in intent.history]}
+
+    async def _claim_send(self, intent: OrderIntent, mode: str, changes: dict[str, Any]) -> bool:
+        """PENDING -> SUBMITTED, written only if the stored intent is still PENDING: of two runners of one intent
+        (two processes, or a resume beside a live run) exactly one wins and sends it."""
+        stored = self.step(intent, OrderStatus.SUBMITTED, "sent to " + mode)
+        result = await OrderIntent.get_pymongo_collection().update_one(
+            {"_id": intent.id, "status": {"$eq": OrderStatus.PENDING.value}}, {"$set": {**stored, **changes}})
+        return result.modified_count == 1
 
     async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> None:
         changes = self.step(intent, status, cause)

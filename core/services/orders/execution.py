@@ -33,7 +33,7 @@ from core.execution.legs import Book, PlannedLeg, protective_legs, tightened_sto
 from core.market.rules import paper_rules
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
-from core.services.orders.desk import LIVE_QUERY, Leg, OrderDesk
+from core.services.orders.desk import LIVE_QUERY, Leg, OrderDesk, SentElsewhere
 from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl, User
 from models.bulk import insert_new
 from models.orders import ENDED
@@ -86,6 +86,9 @@ class Executor:
             result = await self.desk.place(intent)
         except CLASSIFIED as exc:
             return await self.failed(intent, exc, position)
+        except SentElsewhere as exc:
+            logger.info("not sent here: %s", exc)
+            return None
         await self.apply(intent, result, position, why=why)
         return result
 
