@@ -156,7 +156,7 @@ class PaperGateway:
         stop = price_to_tick(request.stop_price, rules) if request.stop_price is not None else None
         check_price = price or stop or request.ref_price
         if check_price is not None:
-            problem = minimum_problem(amount, check_price, rules)
+            problem = minimum_problem(amount, check_price, rules, reduce_only=request.reduce_only)
             if problem:
                 raise OrderRejected(problem, "minimum")
         elif amount <= 0:

@@ -40,10 +40,13 @@ def price_to_tick(price: float, rules: MarketRules) -> float:
     return float((_dec(price) / tick).to_integral_value(rounding=ROUND_HALF_EVEN) * tick)
 
 
-def minimum_problem(amount: float, price: float, rules: MarketRules) -> str | None:
-    """Why an order of `amount` at `price` would be refused by the exchange, or None."""
+def minimum_problem(amount: float, price: float, rules: MarketRules, *, reduce_only: bool = False) -> str | None:
+    """Why an order of `amount` at `price` would be refused by the exchange, or None. A reduce-only order is
+    exempt from the minimum notional (as on Binance USDT-M futures), not from the minimum amount."""
     if amount <= 0 or amount < rules.min_amount:
         return f"amount {amount:g} is below the exchange minimum {rules.min_amount:g}"
+    if reduce_only:
+        return None
     notional = float(_dec(amount) * _dec(price))
     if notional < rules.min_notional:
         return f"order value {notional:.2f} is below the exchange minimum {rules.min_notional:g}"

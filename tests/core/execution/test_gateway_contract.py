@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -89,6 +90,20 @@ async def test_prepare_rounds_to_the_market_and_refuses_doomed_orders(venue: Ven
     assert prepared.amount == pytest.approx(0.01234) and prepared.price == pytest.approx(41_000.13)
     with pytest.raises(OrderRejected, match="below the exchange minimum") as refused:
         await venue.gateway.prepare(order(venue, amount=0.0001))  # 0.0001 x 42,250 = 4.2 < 5 notional
+    assert refused.value.kind == "minimum"
+
+
+async def test_a_reduce_only_order_below_the_minimum_notional_is_accepted(venue: Venue) -> None:
+    """USDT-M futures exempt reduce-only orders from the minimum notional: the last part of a position that
+    targets shrank can still be stopped out. (Spot has no reduce-only orders: its NOTIONAL filter applies to all.)"""
+    if venue.name == "ccxt-spot":
+        pytest.skip("spot has no reduce-only orders")
+    small = order(venue, "stop_market" if venue.name == "paper" else "market", side=OrderSide.SELL,
+                  amount=0.0001, reduce_only=True, stop_price=41_000.0)  # 0.0001 x 41,000 = 4.1 < 5 notional
+    prepared = await venue.gateway.prepare(small)
+    assert prepared.amount == pytest.approx(0.0001)
+    with pytest.raises(OrderRejected) as refused:  # the minimum amount still holds
+        await venue.gateway.prepare(replace(small, amount=0.000001))
     assert refused.value.kind == "minimum"
 
 
