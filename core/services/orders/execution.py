@@ -252,7 +252,8 @@ class Executor:
         pnl = sign * (fill.price - position.entry_price) * closed - fill.fee - entry_fee_share
         position.realized_pnl += pnl
         position.amount = max(0.0, position.amount - closed)
-        if intent.role == "tp":
+        done = intent.status is OrderStatus.FILLED or intent.filled >= intent.amount - EPS * max(1.0, intent.amount)
+        if intent.role == "tp" and done:  # a target is hit once its order filled in full, not at its first part
             position.targets_hit = max(position.targets_hit, LegName.parse(intent.leg).number)
             moved = tightened_stop(book(position), position.best_price or fill.price, profile_of(position),
                                    paper_rules(position.symbol))

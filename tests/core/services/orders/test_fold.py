@@ -1,0 +1,39 @@
+"""Folding fills into a position: a target counts as hit only once its order filled in full (the execution
+issue, defect 9, second item). A volume-limited partial fill used to count as the hit, and the protective sync
+then cancelled the rest of that target."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from core.domain import OrderSide, OrderStatus, Side, TradeMode
+from core.services.orders.execution import Executor
+from models import Fill, OrderIntent, Position
+
+ID = "a" * 24
+AT = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
+
+
+def _fill(amount: float, cumulative: float) -> Fill:
+    return Fill(client_order_id="sc" + "1" * 30, user_id=ID, account_id=ID, symbol="BTC/USDT", side=OrderSide.SELL,
+                amount=amount, price=43_000.0, fee=0.0, fee_currency="USDT", trade_id=f"9:{cumulative:g}",
+                filled_at=AT)
+
+
+async def test_a_target_is_hit_when_its_order_filled_in_full_not_at_its_first_part(db: str) -> None:
+    position = Position(user_id=ID, account_id=ID, signal_id=ID, provider_id=ID, mode=TradeMode.PAPER,
+                        symbol="BTC/USDT", side=Side.LONG, amount=1.0, entered=1.0, entry_price=42_000.0,
+                        leverage=1.0, status="open", take_profits=[43_000.0, 44_000.0], stop_loss=41_000.0)
+    tp1 = OrderIntent(client_order_id="sc" + "1" * 30, signal_id=ID, user_id=ID, account_id=ID, leg="tp1", role="tp",
+                      position_id=ID, mode=TradeMode.PAPER, symbol="BTC/USDT", side=OrderSide.SELL,
+                      order_type="take_profit", amount=0.5, stop_price=43_000.0, reduce_only=True,
+                      status=OrderStatus.PARTIALLY_FILLED, filled=0.2)
+
+    Executor.fold(position, tp1, _fill(0.2, 0.2))  # the bar's volume let 0.2 of 0.5 fill
+    assert position.targets_hit == 0 and position.amount == pytest.approx(0.8)
+
+    tp1.status, tp1.filled = OrderStatus.FILLED, 0.5
+    Executor.fold(position, tp1, _fill(0.3, 0.5))
+    assert position.targets_hit == 1 and position.amount == pytest.approx(0.5)
