@@ -118,7 +118,8 @@ class Position(Document):
     applied: list[str] = Field(default_factory=list)  # trade ids of the fills folded in (see Executor.catch_up)
     realized_pnl: float = 0.0  # net of the exit fees and of the entry fees' share of what was closed
     fees: float = 0.0
-    entry_fees: float = 0.0
+    entry_fees: float = 0.0  # every entry fill's fee
+    open_entry_fees: float = 0.0  # the entry fees of the part still open (each exit books its share of them)
     exit_price: float | None = None
     close_reason: str | None = None
     opened_at: datetime = Field(default_factory=utcnow)

@@ -61,9 +61,7 @@ def day_loss(user: User, open_positions: list[Position], realized: list[Realized
             if mark is None:
                 mark = position.stop_loss or position.entry_price  # unknown: assume the stop was hit
             # what its exits realised (net of their fees and of the closed part's entry fees) is in `realized`
-            open_share = position.amount / position.entered if position.entered else 1.0
-            open_fees = position.entry_fees * open_share
-            result = _pnl(position, mark) - open_fees
+            result = _pnl(position, mark) - position.open_entry_fees
             net[position.exchange] = net.get(position.exchange, 0.0) + result
     by_exchange = {name: max(0.0, -value) for name, value in net.items()}
     return max(0.0, -sum(net.values())), by_exchange

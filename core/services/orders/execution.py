@@ -244,11 +244,14 @@ class Executor:
                 position.best_price = fill.price
             position.amount, position.entered, position.status = total, position.entered + delta, "open"
             position.entry_fees += fill.fee
+            position.open_entry_fees += fill.fee
             position.margin = total * position.entry_price / (position.leverage or 1)
             return None
         sign = 1 if position.side is Side.LONG else -1
         closed = min(delta, position.amount)
-        entry_fee_share = position.entry_fees * closed / position.entered if position.entered else 0.0
+        # the closed part's share of the entry fees still open (right when entries fill after a partial exit)
+        entry_fee_share = position.open_entry_fees * closed / position.amount if position.amount > EPS else 0.0
+        position.open_entry_fees -= entry_fee_share
         pnl = sign * (fill.price - position.entry_price) * closed - fill.fee - entry_fee_share
         position.realized_pnl += pnl
         position.amount = max(0.0, position.amount - closed)

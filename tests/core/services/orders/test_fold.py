@@ -11,6 +11,7 @@ import pytest
 from core.domain import OrderSide, OrderStatus, Side, TradeMode
 from core.services.orders.execution import Executor
 from models import Fill, OrderIntent, Position
+from models.orders import Transition
 
 ID = "a" * 24
 AT = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
@@ -37,3 +38,29 @@ async def test_a_target_is_hit_when_its_order_filled_in_full_not_at_its_first_pa
     tp1.status, tp1.filled = OrderStatus.FILLED, 0.5
     Executor.fold(position, tp1, _fill(0.3, 0.5))
     assert position.targets_hit == 1 and position.amount == pytest.approx(0.5)
+
+
+def _leg(leg: str, role: str, side: OrderSide) -> OrderIntent:
+    return OrderIntent(client_order_id="sc" + leg.ljust(30, "0"), signal_id=ID, user_id=ID, account_id=ID, leg=leg,
+                       role=role, position_id=ID, mode=TradeMode.PAPER, symbol="BTC/USDT", side=side,
+                       order_type="market", amount=1.0, status=OrderStatus.FILLED, filled=1.0,
+                       history=[Transition(status=OrderStatus.PENDING, at_ms=0, cause="closed by the user")])
+
+
+def _at(amount: float, fee: float, n: int) -> Fill:
+    return Fill(client_order_id="sc", user_id=ID, account_id=ID, symbol="BTC/USDT", side=OrderSide.BUY,
+                amount=amount, price=100.0, fee=fee, fee_currency="USDT", trade_id=f"t{n}", filled_at=AT)
+
+
+async def test_entry_fees_are_all_booked_when_entries_fill_after_a_partial_exit(db: str) -> None:
+    position = Position(user_id=ID, account_id=ID, signal_id=ID, provider_id=ID, mode=TradeMode.PAPER,
+                        symbol="BTC/USDT", side=Side.LONG, leverage=1.0)
+    entry1, entry2 = _leg("entry1", "entry", OrderSide.BUY), _leg("entry2", "entry", OrderSide.BUY)
+    exit_ = _leg("exit", "exit", OrderSide.SELL)
+    realised = [Executor.fold(position, entry1, _at(1.0, 10.0, 1)),
+                Executor.fold(position, exit_, _at(0.5, 0.0, 2)),  # half out before the second entry fills
+                Executor.fold(position, entry2, _at(1.0, 20.0, 3)),
+                Executor.fold(position, exit_, _at(1.5, 0.0, 4))]  # all out, at the entry price: only fees lost
+    booked = sum(r for r in realised if r is not None)
+    assert position.status == "closed" and booked == pytest.approx(-30.0)  # every entry fee, once
+    assert position.realized_pnl == pytest.approx(-30.0)
