@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from core.clock import Clock, from_ms
+from core.clock import Clock, epoch_ms, from_ms
 from core.domain import RESTING, Bar, OrderSide, OrderStatus
 from core.execution.costs import Costs
 from core.execution.gateway import OrderRejected, OrderRequest, OrderResult
@@ -326,7 +326,7 @@ class PaperGateway:
     async def advance(self, bar: Bar) -> list[OrderResult]:
         """Run the symbol's resting orders through one bar; returns the orders that changed."""
         states = [s for s in await self.store.open_orders(None, bar.symbol)
-                  if bar.ts_ms >= s.created_at.timestamp() * 1000 - 60_000]  # not bars that ended before the order
+                  if bar.ts_ms >= epoch_ms(s.created_at)]  # an order fills only on what traded after it was placed
         accounts = sorted({s.request.account_id for s in states})
         changed: list[PaperOrderState] = []
         async with self._locked(accounts):

@@ -8,9 +8,11 @@ import csv
 import gzip
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Protocol
 
+from core.clock import epoch_ms, from_ms
 from core.domain import Bar
 
 CANDLE_DIR = Path(__file__).with_name("candles")
@@ -62,36 +64,42 @@ def read_candles(path: Path, symbol: str = "") -> list[Bar]:
 
 
 class ReplayPriceSource:
-    """Close of the last candle that opened at or before the asked time, from real historical files.
-
-    A time after the end of the data gets the last close; the quote's `at` is the candle's time, so the
-    age of the price is visible to the caller and recorded with every paper fill.
-    """
+    """Prices from real historical candle files, never from the future: at time t the price is the open of the
+    candle still forming at t, or the close of the last candle that closed by t (after the end of the data:
+    the last close). The quote's `at` is when that price was traded (the candle's open or close time), so its
+    age is visible to the caller and recorded with every paper fill. `bars` gives closed candles only."""
 
     def __init__(self, directory: Path = CANDLE_DIR) -> None:
         self.directory = directory
-        self._series: dict[str, tuple[list[int], list[Bar]]] = {}
+        self._series: dict[str, tuple[list[int], list[Bar], int]] = {}
 
-    async def _load(self, symbol: str) -> tuple[list[int], list[Bar]]:
+    async def _load(self, symbol: str) -> tuple[list[int], list[Bar], int]:
+        """The symbol's candle open times, candles and candle length (ms)."""
         if symbol not in self._series:
             path = candle_file(symbol, self.directory)
             if path is None:
                 raise PriceUnavailable(f"no candle data for {symbol} in {self.directory}")
             bars = await asyncio.to_thread(read_candles, path, symbol)
-            self._series[symbol] = ([b.ts_ms for b in bars], bars)
+            times = [b.ts_ms for b in bars]
+            step = min((b - a for a, b in pairwise(times)), default=60_000)
+            self._series[symbol] = (times, bars, step)
         return self._series[symbol]
 
     async def quote(self, symbol: str, at: datetime) -> Quote:
-        times, bars = await self._load(symbol)
-        index = bisect.bisect_right(times, int(at.timestamp() * 1000)) - 1
+        times, bars, step = await self._load(symbol)
+        at_ms = epoch_ms(at)
+        index = bisect.bisect_right(times, at_ms) - 1
         if index < 0:
             raise PriceUnavailable(f"{symbol} candle data starts after {at.isoformat()}")
-        return Quote(symbol, bars[index].close, datetime.fromtimestamp(times[index] / 1000, at.tzinfo), "replay")
+        bar = bars[index]
+        if at_ms < bar.ts_ms + step:  # still forming at `at`: only its open is known then
+            return Quote(symbol, bar.open, from_ms(bar.ts_ms).astimezone(at.tzinfo), "replay")
+        return Quote(symbol, bar.close, from_ms(bar.ts_ms + step).astimezone(at.tzinfo), "replay")
 
     async def bars(self, symbol: str, since_ms: int | None, now: datetime) -> list[Bar]:
-        """Bars that opened after `since_ms` and by `now` (only the latest one when `since_ms` is None)."""
-        times, bars = await self._load(symbol)
-        end = bisect.bisect_right(times, int(now.timestamp() * 1000))
+        """Bars that opened after `since_ms` and closed by `now` (only the latest one when `since_ms` is None)."""
+        times, bars, step = await self._load(symbol)
+        end = bisect.bisect_right(times, epoch_ms(now) - step)
         start = end - 1 if since_ms is None else bisect.bisect_right(times, since_ms)
         return bars[max(start, 0):end]
 

@@ -195,3 +195,20 @@ async def test_the_embedded_server_is_not_used_with_transactions(db: str, monkey
     others. It reports no replica set in `hello`, so the paper store writes in order there."""
     monkeypatch.setitem(bulk._transactions, "supported", None)
     assert await bulk.transactions(PaperOrder) is False
+
+
+async def test_an_order_fills_only_on_what_traded_after_it_was_placed(db: str, clock: FakeClock) -> None:
+    """The execution issue's defect 8: a limit placed half-way through a candle does not fill on that candle's
+    low (which may have traded before it existed), only on the candles after it."""
+    venue = await paper_venue(clock)
+    gateway = venue.gateway
+    assert isinstance(gateway, PaperGateway)
+    clock.advance(seconds=30)  # 12:00:30: the 12:00 candle is half done
+    limit = req(venue, BUY, "limit", price=41_000.0)
+    assert (await gateway.create_order(limit)).status is OrderStatus.OPEN
+    started = clock().replace(second=0)
+    await gateway.advance(Bar("BTC/USDT", int(started.timestamp() * 1000), 42_250, 42_300, 40_900, 42_200, 100.0))
+    assert (await status(venue, limit))[0] is OrderStatus.OPEN  # its low may be from before 12:00:30
+    clock.advance(seconds=30)
+    await gateway.advance(Bar("BTC/USDT", int(clock().timestamp() * 1000), 42_200, 42_250, 40_950, 41_100, 100.0))
+    assert await status(venue, limit) == (OrderStatus.FILLED, pytest.approx(0.1), pytest.approx(41_000))
