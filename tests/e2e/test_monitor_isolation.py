@@ -55,6 +55,22 @@ async def ccxt_user(services: Any, discord_id: int, channel: int, provider: Prov
     return user
 
 
+async def wrap_gateway(services: Any, user: User, wrap: Callable[[ExecutionGateway], Any]) -> None:
+    """From now on the user's exchange account connects through `wrap` (a fault at the network edge); the other
+    accounts connect as before."""
+    account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(user),
+                                             ExchangeAccount.label == "binance-testnet")
+    assert account is not None
+    connect = services.gateways.connect
+    assert connect is not None
+
+    async def connecting(target: ExchangeAccount) -> ExecutionGateway:
+        gateway = await connect(target)
+        return wrap(gateway) if target.id == account.id else gateway  # type: ignore[no-any-return]
+
+    services.gateways.connect = connecting
+
+
 async def test_a_revoked_key_never_stops_another_users_stop(new_world: Callable[[bool], World],
                                                             caplog: pytest.LogCaptureFixture) -> None:
     world = new_world(True)
@@ -99,18 +115,8 @@ async def _two_traders(world: World, error: Exception = REVOKED) -> AsyncIterato
         await services.pipeline.ingest(RawMessage(channel_id=BETA, message_id=2, author="provider",
                                                   text=RESTING, created_at=POSTED))
         assert sorted(p.status for p in await Position.find_all().to_list()) == ["open", "pending"]
-        alice_account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(alice),
-                                                       ExchangeAccount.label == "binance-testnet")
-        assert alice_account is not None
-        connect = services.gateways.connect
-        assert connect is not None
-
-        async def revoking(account: ExchangeAccount) -> ExecutionGateway:
-            gateway = await connect(account)
-            return Revoked(gateway, error) if account.id == alice_account.id else gateway  # type: ignore[return-value]
-
         await services.gateways.close()  # the connections so far are closed; the next calls connect again
-        services.gateways.connect = revoking
+        await wrap_gateway(services, alice, lambda gateway: Revoked(gateway, error))
 
         yield services
         await services.client.drop_database(world.settings.db_name)

@@ -12,9 +12,9 @@ import pytest
 
 from core.domain import OrderStatus, RawMessage
 from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRequest
-from models import ExchangeAccount, Notification, OrderIntent, Position
+from models import Notification, OrderIntent, Position
 from models.refs import ref
-from tests.e2e.test_monitor_isolation import ccxt_user
+from tests.e2e.test_monitor_isolation import ccxt_user, wrap_gateway
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import SIGNAL, KillPlan, World, setup, step
 
@@ -63,17 +63,7 @@ async def test_one_account_failing_to_load_markets_never_stops_the_others_entrie
         provider = await services.accounts.register_provider("Alpha", CHANNEL)
         alice = await ccxt_user(services, 1000, CHANNEL, provider)
         bob = await ccxt_user(services, 1001, CHANNEL, provider)
-        alice_account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(alice),
-                                                       ExchangeAccount.label == "binance-testnet")
-        assert alice_account is not None
-        connect = services.gateways.connect
-        assert connect is not None
-
-        async def failing(account: ExchangeAccount) -> ExecutionGateway:
-            gateway = await connect(account)
-            return MarketsDown(gateway) if account.id == alice_account.id else gateway  # type: ignore[return-value]
-
-        services.gateways.connect = failing
+        await wrap_gateway(services, alice, MarketsDown)
         world.market(0)
         result = await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=1, author="provider",
                                                            text=SIGNAL, created_at=POSTED))
