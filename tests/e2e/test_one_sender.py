@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from core.domain import OrderSide, OrderStatus
+from core.execution.gateway import ExecutionGateway
+from core.services.jobs.reconcile import Reconciler
 from core.services.orders.desk import Leg
-from models import ExchangeAccount, OrderIntent, Position
+from models import ExchangeAccount, OrderIntent, Position, User
 from models.refs import ref
+from tests.e2e.test_monitor_isolation import wrap_gateway
 from tests.e2e.test_restart import KillPlan, World, setup, step
 
 
@@ -37,4 +41,65 @@ async def test_two_runners_of_one_pending_order_send_it_once(new_world: Callable
         assert [o.client_id for o in fake.orders.values()].count(stored.client_order_id) == 1
         final = await OrderIntent.get(stored.id)
         assert final is not None and final.status is OrderStatus.FILLED
+        await services.client.drop_database(world.settings.db_name)
+
+
+class Crossing:
+    """Two look-ups that cross: the first two both answer once both have asked."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+        self.both = asyncio.Event()
+
+
+class LookBothFirst:
+    """The exchange as two processes see it when their look-ups cross (both hear 'no such order')."""
+
+    def __init__(self, inner: ExecutionGateway, crossing: Crossing) -> None:
+        self._inner = inner
+        self.crossing = crossing
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def fetch_order(self, client_order_id: str, symbol: str) -> Any:
+        crossing = self.crossing
+        crossing.asked += 1
+        if crossing.asked <= 2:
+            if crossing.asked == 2:
+                crossing.both.set()
+            await crossing.both.wait()
+        return await self._inner.fetch_order(client_order_id, symbol)
+
+
+async def test_two_reconcilers_resend_an_order_that_never_landed_once(new_world: Callable[[bool], World]) -> None:
+    """An order marked submitted whose sender died before it reached the exchange is resent by reconciliation;
+    two processes reconciling at once resend it once: the resend is claimed by a conditional write (its
+    timestamp moves on, so the other finds it taken, and a claimer that dies leaves it for the next pass)."""
+    world = new_world(True)
+    fake = world.fake
+    assert fake is not None
+    async with world.process(KillPlan(at=None, after=False)) as services:
+        await setup(services, "ccxt")
+        await step(services, world, 0)
+        [position] = await Position.find_all().to_list()
+        account = await ExchangeAccount.get(position.account_id)
+        assert account is not None
+        leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="exit", symbol="BTC/USDT",
+                  side=OrderSide.SELL, amount=position.amount, price=42_250.0, cause="closed by the user",
+                  reduce_only=True, role="exit", position_id=ref(position))
+        desk = services.executor.desk
+        intent = await desk.claim(leg, account)
+        await desk.transition(intent, OrderStatus.SUBMITTED, "sent to testnet")  # then the process died
+        world.clock.advance(minutes=1)  # past the grace: it never landed
+        other = Reconciler(services.executor, services.notifier, services.clock)
+        user = await User.get(position.user_id)
+        assert user is not None
+        await services.gateways.close()
+        crossing = Crossing()
+        await wrap_gateway(services, user, lambda gateway: LookBothFirst(gateway, crossing))  # both look first
+
+        await asyncio.gather(services.reconciler.run(), other.run())
+
+        assert [o.client_id for o in fake.orders.values()].count(intent.client_order_id) == 1
         await services.client.drop_database(world.settings.db_name)

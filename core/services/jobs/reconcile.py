@@ -100,6 +100,8 @@ class Reconciler:
             await self.executor.refuse(intent, f"it never reached the exchange and {unwanted}")
             report.dropped.append(f"{name}: {unwanted}")
             return
+        if not await self.executor.desk.claim_resend(intent):
+            return  # another process is resending it
         await self.executor.send(intent)  # looks up the id once more, then sends once
         report.resent.append(name)
 

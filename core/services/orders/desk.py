@@ -202,6 +202,16 @@ class OrderDesk:
             {"_id": intent.id, "status": {"$eq": OrderStatus.PENDING.value}}, {"$set": {**stored, **changes}})
         return result.modified_count == 1
 
+    async def claim_resend(self, intent: OrderIntent) -> bool:
+        """Claim an intent that never landed for sending again: written only if nobody touched it since it was
+        read, so of two reconcilers (two processes) one resends it. Its timestamp moves on: a claimer that dies
+        before sending leaves it to the pass after the grace period."""
+        now_ms = epoch_ms(self.clock())
+        result = await OrderIntent.get_pymongo_collection().update_one(
+            {"_id": intent.id, "updated_at_ms": {"$eq": intent.updated_at_ms}}, {"$set": {"updated_at_ms": now_ms}})
+        intent.updated_at_ms = now_ms
+        return result.modified_count == 1
+
     async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> None:
         changes = self.step(intent, status, cause)
         await OrderIntent.find_one(OrderIntent.id == intent.id).update({"$set": {**changes, **fields}})
