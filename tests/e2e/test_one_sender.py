@@ -19,20 +19,25 @@ from tests.e2e.test_monitor_isolation import wrap_gateway
 from tests.e2e.test_restart import KillPlan, World, setup, step
 
 
+async def _stored_exit(services: Any, world: World) -> tuple[Position, OrderIntent]:
+    """A trader in at market on the fake Binance, and the exit of that position stored (pending), not sent."""
+    await setup(services, "ccxt")
+    await step(services, world, 0)
+    [position] = await Position.find_all().to_list()
+    account = await ExchangeAccount.get(position.account_id)
+    assert account is not None
+    leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="exit", symbol="BTC/USDT",
+              side=OrderSide.SELL, amount=position.amount, price=42_250.0, cause="closed by the user",
+              reduce_only=True, role="exit", position_id=ref(position))
+    return position, await services.executor.desk.claim(leg, account)
+
+
 async def test_two_runners_of_one_pending_order_send_it_once(new_world: Callable[[bool], World]) -> None:
     world = new_world(True)
     fake = world.fake
     assert fake is not None
     async with world.process(KillPlan(at=None, after=False)) as services:
-        await setup(services, "ccxt")
-        await step(services, world, 0)
-        [position] = await Position.find_all().to_list()
-        account = await ExchangeAccount.get(position.account_id)
-        assert account is not None
-        leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="exit", symbol="BTC/USDT",
-                  side=OrderSide.SELL, amount=position.amount, price=42_250.0, cause="closed by the user",
-                  reduce_only=True, role="exit", position_id=ref(position))
-        stored = await services.executor.desk.claim(leg, account)
+        position, stored = await _stored_exit(services, world)
         one, other = await OrderIntent.get(stored.id), await OrderIntent.get(stored.id)  # two runners' copies
         assert one is not None and other is not None and one.status is OrderStatus.PENDING
 
@@ -80,16 +85,8 @@ async def test_two_reconcilers_resend_an_order_that_never_landed_once(new_world:
     fake = world.fake
     assert fake is not None
     async with world.process(KillPlan(at=None, after=False)) as services:
-        await setup(services, "ccxt")
-        await step(services, world, 0)
-        [position] = await Position.find_all().to_list()
-        account = await ExchangeAccount.get(position.account_id)
-        assert account is not None
-        leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="exit", symbol="BTC/USDT",
-                  side=OrderSide.SELL, amount=position.amount, price=42_250.0, cause="closed by the user",
-                  reduce_only=True, role="exit", position_id=ref(position))
+        position, intent = await _stored_exit(services, world)
         desk = services.executor.desk
-        intent = await desk.claim(leg, account)
         await desk.transition(intent, OrderStatus.SUBMITTED, "sent to testnet")  # then the process died
         world.clock.advance(minutes=1)  # past the grace: it never landed
         other = Reconciler(services.executor, services.notifier, services.clock)
