@@ -38,6 +38,14 @@ from models.orders import LIVE_VALUES, Transition
 LIVE_QUERY = {"$in": LIVE_VALUES}  # the status filter for a position's few live intents
 
 
+async def _write_if(intent: OrderIntent, stored: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Set `changes` on the intent only if its stored fields still equal `stored` (one atomic write): whether this
+    runner won it."""
+    guard = {"_id": intent.id, **{name: {"$eq": value} for name, value in stored.items()}}
+    result = await OrderIntent.get_pymongo_collection().update_one(guard, {"$set": changes})
+    return result.modified_count == 1
+
+
 class SentElsewhere(Exception):
     """Another runner claimed this intent first and sends it; its report is that runner's (or the reconciler's)."""
 
@@ -198,19 +206,14 @@ class OrderDesk:
         """PENDING -> SUBMITTED, written only if the stored intent is still PENDING: of two runners of one intent
         (two processes, or a resume beside a live run) exactly one wins and sends it."""
         stored = self.step(intent, OrderStatus.SUBMITTED, "sent to " + mode)
-        result = await OrderIntent.get_pymongo_collection().update_one(
-            {"_id": intent.id, "status": {"$eq": OrderStatus.PENDING.value}}, {"$set": {**stored, **changes}})
-        return result.modified_count == 1
+        return await _write_if(intent, {"status": OrderStatus.PENDING.value}, {**stored, **changes})
 
     async def claim_resend(self, intent: OrderIntent) -> bool:
         """Claim an intent that never landed for sending again: written only if nobody touched it since it was
         read, so of two reconcilers (two processes) one resends it. Its timestamp moves on: a claimer that dies
         before sending leaves it to the pass after the grace period."""
-        now_ms = epoch_ms(self.clock())
-        result = await OrderIntent.get_pymongo_collection().update_one(
-            {"_id": intent.id, "updated_at_ms": {"$eq": intent.updated_at_ms}}, {"$set": {"updated_at_ms": now_ms}})
-        intent.updated_at_ms = now_ms
-        return result.modified_count == 1
+        read_at, intent.updated_at_ms = intent.updated_at_ms, epoch_ms(self.clock())
+        return await _write_if(intent, {"updated_at_ms": read_at}, {"updated_at_ms": intent.updated_at_ms})
 
     async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> None:
         changes = self.step(intent, status, cause)
