@@ -32,9 +32,11 @@ from core.services.notify.delivery import Delivery
 from core.services.notify.market_alerts import MarketAlerts
 from core.services.notify.notifier import Notifier
 from core.services.orders.desk import OrderDesk
-from core.services.orders.execution import Executor
 from core.services.orders.paper_store import MongoPaperStore
+from core.services.orders.positions import PositionKeeper
+from core.services.orders.protection import Protection
 from core.services.orders.routing import GatewayRouter, ccxt_connector
+from core.services.orders.sending import OrderSender
 from core.services.trade.closing import PositionCloser
 from core.services.trade.trading import Trader
 from models.bootstrap import DatabaseUnavailable, make_client, open_database, ping
@@ -55,7 +57,7 @@ class Services:
     scheduler: AsyncIOScheduler
     clock: Clock
     monitor: Monitor
-    executor: Executor
+    protection: Protection
     gateways: GatewayRouter
     reconciler: Reconciler
     market_list: MarketList
@@ -148,19 +150,21 @@ async def build_services(
             gateways = GatewayRouter(paper, ccxt_connector(secrets, settings.exchange_base_url,
                                                               rate_limit_ms=settings.exchange_rate_limit_ms))
             desk = OrderDesk(gateways, clock)
-            executor = Executor(desk, notifier, clock)
-            closer = PositionCloser(executor, notifier, clock)
-            trader = Trader(desk=desk, executor=executor, decider=Decider(price_source, clock, gateways.balance_of),
+            sender = OrderSender(desk, PositionKeeper(gateways, clock), notifier)
+            protection = Protection(desk, sender, sender.keeper)
+            sender.after_report = protection.sync  # a report that moved a position re-syncs its protection
+            closer = PositionCloser(protection, notifier, clock)
+            trader = Trader(desk=desk, protection=protection, decider=Decider(price_source, clock, gateways),
                             closer=closer, notifier=notifier, clock=clock)
             venues = [source for source in market.sources if isinstance(source, CcxtMarketData)] if market else []
             market_list = MarketList(venues, clock)
             pipeline = Pipeline(trader, market_list.current)
             feed = price_source if isinstance(price_source, ReplayPriceSource) else QuoteBars(price_source)
-            monitor = Monitor(executor, feed, paper, clock, on_closed=trader.after_close)
+            monitor = Monitor(protection, feed, paper, clock, on_closed=trader.after_close)
             closer.on_closed = trader.after_close  # the daily-loss pause follows every close, not only the monitor's
             scheduler.add_job(monitor.tick, "interval", seconds=settings.monitor_interval_s, id="monitor",
                               max_instances=1, coalesce=True)
-            reconciler = Reconciler(executor, notifier, clock)
+            reconciler = Reconciler(protection, notifier, clock)
             scheduler.add_job(reconciler.run, "interval", minutes=1, id="reconcile", max_instances=1, coalesce=True)
             scheduler.add_job(pipeline.resume_unfinished, "interval", minutes=1, id="resume_unfinished",
                               max_instances=1, coalesce=True)
@@ -174,7 +178,7 @@ async def build_services(
                                       secrets=secrets, router=gateways)
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
-                           executor=executor, gateways=gateways, reconciler=reconciler, market_list=market_list,
+                           protection=protection, gateways=gateways, reconciler=reconciler, market_list=market_list,
                            delivery=delivery, api=api)
         finally:
             if scheduler.running:

@@ -115,7 +115,7 @@ class Position(Document):
     best_price: float | None = None  # the best price since entry (trailing stops)
     profile: dict[str, Any] = Field(default_factory=dict)  # the effective risk profile it was opened with
     status: str = "pending"  # pending (entries resting) | open | closed | cancelled
-    applied: list[str] = Field(default_factory=list)  # trade ids of the fills folded in (see Executor.catch_up)
+    applied: list[str] = Field(default_factory=list)  # trade ids of the fills folded in (see PositionKeeper.catch_up)
     realized_pnl: float = 0.0  # net of the exit fees and of the entry fees' share of what was closed
     fees: float = 0.0
     entry_fees: float = 0.0  # every entry fill's fee

@@ -70,10 +70,9 @@ class Positions:
             raise Invalid([f"{intent.symbol} {intent.leg} protects your position: move the stop or close the "
                            "position instead"])
         position = await Position.get(intent.position_id) if intent.position_id else None
-        executor = self.closer.executor
-        await executor.cancel(intent, f"cancelled by you ({caller.name or caller.discord_id})", position)
+        await self.closer.sender.cancel(intent, f"cancelled by you ({caller.name or caller.discord_id})", position)
         if position is not None:
-            await executor.settle_entries(position, "you cancelled its entries")
+            await self.closer.keeper.settle_entries(position, "you cancelled its entries")
         return f"cancelled {intent.symbol} {intent.leg}"
 
     async def move_stop(self, caller: Caller, position_id: str, price: float) -> PositionView:
@@ -87,8 +86,8 @@ class Positions:
         long = position.side.value == "long"
         if position.entry_price and (price >= position.entry_price * 2 if long else price <= position.entry_price / 2):
             raise Invalid([f"a stop at {price:g} is far on the wrong side of the entry {position.entry_price:g}"])
-        await position.set({Position.stop_loss: price})
-        await self.closer.executor.sync(position)
+        await self.closer.keeper.move_stop(position, price)
+        await self.closer.protection.sync(position)
         fresh = await Position.get(position.id)
         return position_view(fresh or position)
 

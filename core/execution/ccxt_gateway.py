@@ -21,7 +21,7 @@ from typing import Any
 import ccxt.async_support as ccxt
 
 from core.clock import from_ms
-from core.domain import OrderSide, OrderStatus
+from core.domain import MarketRules, OrderSide, OrderStatus
 from core.execution.gateway import (
     CLASSIFIED,
     OrderOutcomeUnknown,
@@ -144,6 +144,21 @@ class CcxtGateway:
         except ccxt.BadSymbol:
             raise OrderRejected(f"{symbol} is not traded on {self.exchange.id}", "invalid") from None
         return market
+
+    async def rules(self, symbol: str) -> MarketRules:
+        """The market's step, tick and minimums as ccxt loaded them (a step under TICK_SIZE precision, a number
+        of decimals otherwise)."""
+        market = await self._market(symbol)
+        precision, limits = market.get("precision") or {}, market.get("limits") or {}
+
+        def step(value: float | None) -> float:
+            if value is None:
+                return 1e-8
+            return float(value) if self.exchange.precisionMode == ccxt.TICK_SIZE else 10.0 ** -int(value)
+
+        return MarketRules(amount_step=step(precision.get("amount")), price_tick=step(precision.get("price")),
+                           min_amount=float((limits.get("amount") or {}).get("min") or 0.0),
+                           min_notional=float((limits.get("cost") or {}).get("min") or 0.0))
 
     async def prepare(self, request: OrderRequest) -> OrderRequest:
         market = await self._market(request.symbol)

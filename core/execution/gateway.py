@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from core.domain import OrderSide, OrderStatus
+from core.domain import MarketRules, OrderSide, OrderStatus
 
 ORDER_TYPES = ("market", "limit", "stop_market", "stop_limit", "take_profit")
 TRIGGERED = frozenset({"stop_market", "stop_limit", "take_profit"})
@@ -92,6 +92,11 @@ class ExecutionGateway(Protocol):
 
     def supports(self, order_type: str) -> bool:
         """Whether this venue holds orders of this type itself (else the engine emulates them)."""
+        ...
+
+    async def rules(self, symbol: str) -> MarketRules:
+        """The venue's precision and minimums for `symbol` (what sizing and protective legs round with);
+        raises OrderRejected when the venue does not trade it, OrderOutcomeUnknown when it cannot be asked."""
         ...
 
     async def prepare(self, request: OrderRequest) -> OrderRequest:

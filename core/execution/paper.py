@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.clock import Clock, epoch_ms, from_ms
-from core.domain import RESTING, Bar, OrderSide, OrderStatus
+from core.domain import RESTING, Bar, MarketRules, OrderSide, OrderStatus
 from core.execution.costs import Costs
 from core.execution.gateway import OrderRejected, OrderRequest, OrderResult
 from core.execution.matching import Match, Resting, on_bar, on_create
@@ -148,6 +148,9 @@ class PaperGateway:
 
     def supports(self, order_type: str) -> bool:
         return order_type in ("market", "limit", "stop_market", "stop_limit", "take_profit")
+
+    async def rules(self, symbol: str) -> MarketRules:
+        return paper_rules(symbol)
 
     async def prepare(self, request: OrderRequest) -> OrderRequest:
         rules = paper_rules(request.symbol)

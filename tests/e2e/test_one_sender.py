@@ -29,7 +29,7 @@ async def _stored_exit(services: Any, world: World) -> tuple[Position, OrderInte
     leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="exit", symbol="BTC/USDT",
               side=OrderSide.SELL, amount=position.amount, price=42_250.0, cause="closed by the user",
               reduce_only=True, role="exit", position_id=ref(position))
-    return position, await services.executor.desk.claim(leg, account)
+    return position, await services.protection.desk.claim(leg, account)
 
 
 async def test_two_runners_of_one_pending_order_send_it_once(new_world: Callable[[bool], World]) -> None:
@@ -41,7 +41,8 @@ async def test_two_runners_of_one_pending_order_send_it_once(new_world: Callable
         one, other = await OrderIntent.get(stored.id), await OrderIntent.get(stored.id)  # two runners' copies
         assert one is not None and other is not None and one.status is OrderStatus.PENDING
 
-        await asyncio.gather(services.executor.send(one, position), services.executor.send(other, position))
+        sender = services.protection.sender
+        await asyncio.gather(sender.send(one, position), sender.send(other, position))
 
         assert [o.client_id for o in fake.orders.values()].count(stored.client_order_id) == 1
         final = await OrderIntent.get(stored.id)
@@ -86,10 +87,10 @@ async def test_two_reconcilers_resend_an_order_that_never_landed_once(new_world:
     assert fake is not None
     async with world.process(KillPlan(at=None, after=False)) as services:
         position, intent = await _stored_exit(services, world)
-        desk = services.executor.desk
+        desk = services.protection.desk
         await desk.transition(intent, OrderStatus.SUBMITTED, "sent to testnet")  # then the process died
         world.clock.advance(minutes=1)  # past the grace: it never landed
-        other = Reconciler(services.executor, services.notifier, services.clock)
+        other = Reconciler(services.protection, services.notifier, services.clock)
         user = await User.get(position.user_id)
         assert user is not None
         await services.gateways.close()

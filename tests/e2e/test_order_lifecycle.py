@@ -232,7 +232,7 @@ async def test_after_a_restart_the_monitor_continues_from_the_last_bar_it_ran(
 
     def started() -> Monitor:
         old = services.monitor
-        return Monitor(old.executor, feed, old.paper, clock, on_closed=old.on_closed)
+        return Monitor(old.protection, feed, old.paper, clock, on_closed=old.on_closed)
 
     first = await started().tick()
     assert first.bars == 1 and feed.asked == [None]

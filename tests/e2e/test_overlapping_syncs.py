@@ -37,10 +37,10 @@ async def test_two_syncs_at_once_leave_one_live_stop(new_world: Callable[[bool],
         [position] = await Position.find_all().to_list()
         await position.set({Position.stop_loss: 41_500.0})  # the stop is moved: each sync wants a replacement
 
-        executor = services.executor
+        protection = services.protection
         contended, first_at_claim, go_on = asyncio.Event(), asyncio.Event(), asyncio.Event()
-        executor._locks[ref(position)] = WatchedLock(contended)
-        real_claim = executor._claim_protective
+        protection._locks[ref(position)] = WatchedLock(contended)
+        real_claim = protection._claim
 
         async def claim(*args: Any) -> Any:
             if not first_at_claim.is_set():  # the first sync stops as it is about to claim its replacement
@@ -48,10 +48,10 @@ async def test_two_syncs_at_once_leave_one_live_stop(new_world: Callable[[bool],
                 await go_on.wait()
             return await real_claim(*args)
 
-        executor._claim_protective = claim  # type: ignore[method-assign]
-        first = asyncio.create_task(executor.sync(position))
+        protection._claim = claim  # type: ignore[method-assign]
+        first = asyncio.create_task(protection.sync(position))
         await first_at_claim.wait()
-        second = asyncio.create_task(executor.sync(position))
+        second = asyncio.create_task(protection.sync(position))
         waiting = asyncio.create_task(contended.wait())
         await asyncio.wait([second, waiting], return_when=asyncio.FIRST_COMPLETED)  # it ran, or waits for the lock
         go_on.set()

@@ -172,7 +172,7 @@ async def test_a_crash_before_the_position_is_saved_folds_the_exit_again_and_the
     [row] = await RealizedPnl.find_all().to_list()
     await before.replace()  # the exit's fill and ledger row were stored, the moved position was not
 
-    assert await services.executor.catch_up(before)
+    assert await services.protection.sender.catch_up(before)
 
     [again] = await RealizedPnl.find_all().to_list()
     [position] = await Position.find_all().to_list()

@@ -14,10 +14,10 @@ import pytest
 from core.app import Services, build_services
 from core.domain import DecisionOutcome, RawMessage, TradeMode
 from core.market.prices import StaticPriceSource
-from models import ExchangeAccount, OrderIntent, User
+from models import ExchangeAccount, OrderIntent, Position, User
 from models.refs import ref
 from tests.conftest import FakeClock, make_settings
-from tests.fakes.binance import API_KEY, SECRET, FakeBinance
+from tests.fakes.binance import API_KEY, MARKETS, SECRET, FakeBinance
 
 CHANNEL = 777_000_001
 POSTED = datetime(2026, 4, 1, 11, 59, tzinfo=UTC)
@@ -101,3 +101,26 @@ async def test_a_live_account_without_opt_in_is_blocked_before_any_exchange_call
     assert outcome.reason == ("your binance balance could not be read, so nothing is sized: live trading is not "
                               "switched on for this account (opt in on the dashboard first)")
     assert fake.calls == [] and await OrderIntent.count() == 0
+
+
+async def test_a_testnet_account_is_sized_with_the_exchange_s_own_lot_step(
+        venue_services: tuple[Services, FakeBinance], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The venue's rules, not the paper table's: this venue trades BTC in steps of 0.01 (the paper table's step
+    is 0.00001), so 1% of 6,000 over the 1,250 to the stop (0.048 BTC) is sized 0.04, which the venue takes."""
+    services, fake = venue_services
+    monkeypatch.setitem(MARKETS, "BTCUSDT", ("BTC", "USDT", "0.01", "0.01", "5"))
+    user = await subscribe_testnet_user(services)
+    fake.balances["USDT"] = 6_000.0
+    account = await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(user), ExchangeAccount.is_default == True)  # noqa: E712
+    assert account is not None
+
+    rules = await services.gateways.venue_rules(ref(account), "BTC/USDT")
+    result = await services.pipeline.ingest(call())
+
+    assert (rules.amount_step, rules.price_tick, rules.min_notional) == (0.01, 0.01, 5.0)
+    [outcome] = result.outcomes
+    assert outcome.outcome is DecisionOutcome.TRADE
+    entry = await OrderIntent.find_one(OrderIntent.leg == "entry")
+    assert entry is not None and entry.amount == pytest.approx(0.04)
+    [position] = await Position.find_all().to_list()
+    assert position.planned_amount == pytest.approx(0.04)  # sized at the venue's step, not rounded later

@@ -11,12 +11,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from beanie import PydanticObjectId
 
 from core.clock import Clock, epoch_ms
-from core.domain import ConflictPolicy, NewSignal, RiskProfile, TradeMode
+from core.domain import ConflictPolicy, MarketRules, NewSignal, RiskProfile, TradeMode
 from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import paper_rules
 from core.resolve.conflicts import Call, Holding, Resolution, resolve
@@ -33,7 +33,16 @@ from models.signals import CheckRecord, ConflictRecord, DecisionDetails, PlanRec
 
 logger = logging.getLogger(__name__)
 RECENT_LIMIT = timedelta(days=1)  # the longest conflict window a profile may set
-VenueBalance = Callable[[ExchangeAccount], Awaitable[dict[str, float]]]  # a testnet/live account's free balances
+T = TypeVar("T")
+
+
+class Venue(Protocol):
+    """Where a testnet or live account's free balances and a symbol's market rules are read."""
+
+    async def balance_of(self, account: ExchangeAccount) -> dict[str, float]: ...
+
+    async def rules_of(self, account: ExchangeAccount, symbol: str) -> MarketRules: ...
+
 
 
 @dataclass
@@ -106,39 +115,37 @@ async def provider_records(provider_ids: set[str]) -> dict[str, ProviderRecord]:
 
 
 class Decider:
-    def __init__(self, prices: PriceSource, clock: Clock, venue_balance: VenueBalance | None = None) -> None:
+    def __init__(self, prices: PriceSource, clock: Clock, venue: Venue | None = None) -> None:
         self.prices = prices
         self.clock = clock
-        self.venue_balance = venue_balance
-
-    def _venue(self, account: ExchangeAccount) -> VenueBalance | None:
-        """Where a testnet or live account's balances are read; None: a paper account's are the stored ones."""
-        return None if account.mode is TradeMode.PAPER else self.venue_balance
+        self.venue = venue  # where a testnet or live account's balances and market rules are read
 
     async def balances(self, account: ExchangeAccount) -> dict[str, float]:
         """What sizing reads: a paper account's stored balances; a testnet or live account's free balances on
         its exchange, read now (it raises when the exchange does not answer)."""
-        venue = self._venue(account)
-        return dict(account.paper_balances) if venue is None else await venue(account)
+        if account.mode is TradeMode.PAPER or self.venue is None:
+            return dict(account.paper_balances)
+        return await self.venue.balance_of(account)
 
-    async def _all_balances(self, accounts: list[ExchangeAccount]) -> dict[str, dict[str, float] | str]:
-        """Every account's balances (only the venues are asked, concurrently), or why they could not be read."""
-        found: dict[str, dict[str, float] | str] = {}
-        remote: list[ExchangeAccount] = []
-        for account in accounts:
-            if self._venue(account) is None:
-                found[ref(account)] = await self.balances(account)
+    async def rules(self, account: ExchangeAccount, symbol: str) -> MarketRules:
+        """The precision and minimums `symbol` is sized with on this account's venue (paper: the paper table)."""
+        if account.mode is TradeMode.PAPER or self.venue is None:
+            return paper_rules(symbol)
+        return await self.venue.rules_of(account, symbol)
+
+    async def _ask_all(self, accounts: list[ExchangeAccount], ask: Callable[[ExchangeAccount], Awaitable[T]],
+                       what: str) -> dict[str, T | str]:
+        """Each account's answer to `ask` (concurrently), or why its venue could not give it."""
+        answers = await asyncio.gather(*(ask(a) for a in accounts), return_exceptions=True)
+        found: dict[str, T | str] = {}
+        for account, answer in zip(accounts, answers, strict=True):
+            if isinstance(answer, BaseException):
+                if not isinstance(answer, Exception):
+                    raise answer  # a cancellation or a kill: not the venue's answer
+                logger.warning("%s of account %s: %s", what, ref(account), answer)
+                found[ref(account)] = f"your {account.exchange} {what} could not be read, so nothing is sized: {answer}"
             else:
-                remote.append(account)
-        answers = await asyncio.gather(*(self.balances(a) for a in remote), return_exceptions=True)
-        for account, answer in zip(remote, answers, strict=True):
-            if isinstance(answer, dict):
                 found[ref(account)] = answer
-                continue
-            if not isinstance(answer, Exception):
-                raise answer  # a cancellation or a kill: not the venue's answer
-            logger.warning("balance of account %s: %s", ref(account), answer)
-            found[ref(account)] = f"your {account.exchange} balance could not be read, so nothing is sized: {answer}"
         return found
 
     async def scope(self, stored: Awaitable[Signal], parsed: NewSignal, message: Message, provider: Provider
@@ -203,11 +210,17 @@ class Decider:
                 early[n] = Verdict(False, "account", "you have no exchange account set up")
             elif scope.price is None:
                 early[n] = Verdict(False, "price", scope.price_problem or "no market price")
-        balances = await self._all_balances(list({ref(s.account): s.account for n, s in enumerate(seats)
-                                                  if n not in early and s.account is not None}.values()))
+        accounts = list({ref(s.account): s.account for n, s in enumerate(seats)
+                         if n not in early and s.account is not None}.values())
+        symbol = scope.parsed.symbol
+        balances, rules = await asyncio.gather(self._ask_all(accounts, self.balances, "balance"),
+                                               self._ask_all(accounts, lambda a: self.rules(a, symbol), "market rules"))
         for n, seat in enumerate(seats):
-            problem = balances.get(ref(seat.account)) if n not in early and seat.account is not None else None
-            if isinstance(problem, str):
+            if n in early or seat.account is None:
+                continue
+            problem = next((p for p in (balances[ref(seat.account)], rules[ref(seat.account)]) if isinstance(p, str)),
+                           None)
+            if problem is not None:
                 early[n] = Verdict(False, "account", problem)
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
@@ -227,16 +240,16 @@ class Decider:
             if n in early or seat.user is None or seat.account is None:
                 verdicts.append(early.get(n) or Verdict(False, "user", "subscriber no longer exists"))
                 continue
-            user, funds = seat.user, balances[ref(seat.account)]
-            assert isinstance(funds, dict)  # noqa: S101 - an unreadable balance decided early
-            verdicts.append(self._verdict(scope, user, seat.account, funds, seat.sub, profiles[n],
+            user, funds, market = seat.user, balances[ref(seat.account)], rules[ref(seat.account)]
+            assert isinstance(funds, dict) and isinstance(market, MarketRules)  # noqa: S101 - else decided early
+            verdicts.append(self._verdict(scope, user, seat.account, funds, market, seat.sub, profiles[n],
                                           held.get(ref(user), []), followed.get(ref(user), set()),
                                           realized.get(ref(user), []), now))
         return verdicts
 
     def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, funds: dict[str, float],
-                 sub: Subscription, profile: RiskProfile, positions: list[Position], followed: set[str],
-                 realized: list[RealizedToday], now: datetime) -> Verdict:
+                 market: MarketRules, sub: Subscription, profile: RiskProfile, positions: list[Position],
+                 followed: set[str], realized: list[RealizedToday], now: datetime) -> Verdict:
         assert scope.price is not None and scope.records is not None  # noqa: S101 - set by decide_many
         resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
         conflict = ConflictRecord(action=resolution.action, rule=resolution.rule, reason=resolution.reason)
@@ -249,7 +262,7 @@ class Decider:
         request = TradeRequest(
             signal=scope.parsed, profile=profile, price=scope.price,
             equity=funds.get(scope.parsed.symbol.split("/")[-1], 0.0),
-            rules=paper_rules(scope.parsed.symbol), now=now, posted_at=scope.posted_at,
+            rules=market, now=now, posted_at=scope.posted_at,
             exchange=account.exchange, open_positions=tuple(exposure(p) for p in kept), day_loss=loss,
             day_loss_by_exchange=by_exchange, provider=scope.records.get(scope.signal.provider_id, ProviderRecord()))
         decision = evaluate(request)
@@ -309,7 +322,7 @@ class Decider:
         quote = symbol.split("/")[-1] if symbol else max(balances, key=lambda q: balances[q], default="")
         balance = balances.get(quote, 0.0)
         return calculate(balance=balance, entry=entry, stop=stop, targets=targets, leverage=leverage,
-                         profile=user.settings.risk, rules=paper_rules(symbol) if symbol else FREE_MARKET,
+                         profile=user.settings.risk, rules=await self.rules(account, symbol) if symbol else FREE_MARKET,
                          open_positions=tuple(exposure(p) for p in positions), day_loss=loss)
 
     async def daily_limit_reason(self, user: User, account: ExchangeAccount, profile: dict[str, Any],

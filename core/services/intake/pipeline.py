@@ -65,7 +65,7 @@ class Pipeline:
     def __init__(self, trader: Trader, markets: Callable[[], frozenset[str] | None] = lambda: None) -> None:
         self.trader = trader
         self.markets = markets  # the venues' base assets for the parser (None: its bundled snapshot)
-        self.updates = ProviderUpdates(trader.executor, trader.closer, trader.notifier)
+        self.updates = ProviderUpdates(trader.protection, trader.closer, trader.notifier)
 
     async def ingest(self, raw: RawMessage) -> IngestResult:
         provider = await Provider.find_one(Provider.channel_id == raw.channel_id)

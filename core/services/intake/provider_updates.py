@@ -14,7 +14,8 @@ from typing import Any
 from core.domain import NotificationKind, SignalUpdate, UpdateAction
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
-from core.services.orders.execution import Executor
+from core.services.orders.protection import Protection
+from core.services.orders.sending import live_legs
 from core.services.trade.closing import PositionCloser
 from models import Message, Position, Signal, User
 from models.query import where
@@ -59,8 +60,10 @@ def _changes(target: Signal, update: SignalUpdate) -> tuple[dict[str, Any], str]
 class ProviderUpdates:
     """Applies a provider's update to the signal and to every position opened from it."""
 
-    def __init__(self, executor: Executor, closer: PositionCloser, notifier: Notifier) -> None:
-        self.executor = executor
+    def __init__(self, protection: Protection, closer: PositionCloser, notifier: Notifier) -> None:
+        self.protection = protection
+        self.sender = protection.sender
+        self.keeper = protection.keeper
         self.closer = closer
         self.notifier = notifier
 
@@ -97,21 +100,21 @@ class ProviderUpdates:
             return await self._cancel_entries(position, cause)
         if action is UpdateAction.MOVE_SL:
             stop = update.new_stop if update.new_stop is not None else position.entry_price
-            await position.set({Position.stop_loss: stop})
-            await self.executor.sync(position)
+            await self.keeper.move_stop(position, stop)
+            await self.protection.sync(position)
             fresh = await Position.get(ref(position)) or position
             if fresh.status == "closed":
                 return f"the price was already past the new stop {stop:g}: closed at market @ {fresh.exit_price:g}"
             return f"stop moved to {stop:g}" + (" (your entry price)" if update.new_stop is None else "")
         if action is UpdateAction.TP_HIT:
-            return await self.executor.take_targets(position, update.target or position.targets_hit + 1, cause)
+            return await self.protection.take_targets(position, update.target or position.targets_hit + 1, cause)
         return "noted; your orders are unchanged"
 
     async def _cancel_entries(self, position: Position, cause: str) -> str:
-        entries = await self.executor.live_intents(position, ("entry",))
+        entries = await live_legs(position, "entry")
         for entry in entries:
-            await self.executor.cancel(entry, cause, position)
-        await self.executor.settle_entries(position, cause)
+            await self.sender.cancel(entry, cause, position)
+        await self.keeper.settle_entries(position, cause)
         fresh = await Position.get(ref(position)) or position
         if fresh.status == "cancelled":
             return "entry orders cancelled; no position was opened"

@@ -23,8 +23,9 @@ from core.execution.legs import tightened_stop
 from core.execution.matching import Resting, touched
 from core.execution.paper import PaperGateway
 from core.market.prices import BarFeed, PriceUnavailable
-from core.market.rules import paper_rules
-from core.services.orders.execution import Executor, book, profile_of
+from core.services.orders.fold import book, profile_of
+from core.services.orders.protection import Protection
+from core.services.orders.sending import live_legs
 from models import MonitorCursor, OrderIntent, Position
 from models.query import where
 from models.refs import ref
@@ -45,9 +46,11 @@ class TickReport:
 
 
 class Monitor:
-    def __init__(self, executor: Executor, feed: BarFeed, paper: PaperGateway, clock: Clock,
+    def __init__(self, protection: Protection, feed: BarFeed, paper: PaperGateway, clock: Clock,
                  on_closed: OnClosed | None = None) -> None:
-        self.executor = executor
+        self.protection = protection
+        self.sender = protection.sender
+        self.keeper = protection.keeper
         self.feed = feed
         self.paper = paper
         self.clock = clock
@@ -111,11 +114,11 @@ class Monitor:
         """The order's state: from the paper exchange's bar, else polled from its venue by client id."""
         result = changed.get(intent.client_order_id)
         if result is None and intent.mode.value != "paper" and intent.status is not OrderStatus.PENDING:
-            gateway = await self.executor.desk.gateway(intent)
+            gateway = await self.sender.desk.gateway(intent)
             result = await gateway.fetch_order(intent.client_order_id, intent.symbol)
         if result is not None:
             before = intent.filled
-            await self.executor.apply(intent, result)
+            await self.sender.apply(intent, result)
             report.fills += int(result.filled > before)
 
     async def _fire_armed(self, bar: Bar, report: TickReport) -> None:
@@ -136,9 +139,9 @@ class Monitor:
         if intent.role == "sl" and intent.position_id:
             position = await Position.get(intent.position_id)
             if position is not None:
-                for sibling in await self.executor.live_intents(position, ("tp",)):
-                    await self.executor.cancel(sibling, "the stop fired (one cancels the other)", position)
-        await self.executor.fire(fresh, f"price reached {intent.stop_price:g}")
+                for sibling in await live_legs(position, "tp"):
+                    await self.sender.cancel(sibling, "the stop fired (one cancels the other)", position)
+        await self.sender.fire(fresh, f"price reached {intent.stop_price:g}")
         report.fired.append(intent.leg)
 
     async def _manage_positions(self, bar: Bar, report: TickReport) -> None:
@@ -156,23 +159,22 @@ class Monitor:
         long = position.side is Side.LONG
         best = position.best_price or position.entry_price
         best = max(best, bar.high) if long else min(best, bar.low)
-        stop = tightened_stop(book(position), best, profile_of(position), paper_rules(position.symbol))
+        stop = tightened_stop(book(position), best, profile_of(position), await self.keeper.rules(position))
         if best != position.best_price or stop is not None:
-            changes: dict[str, float] = {"best_price": best} | ({"stop_loss": stop} if stop is not None else {})
-            await position.set(changes)
+            await self.keeper.track(position, best, stop)
             if stop is not None:
                 report.stops_moved.append(f"{position.symbol} {stop:g}")
-                await self.executor.sync(position)
+                await self.protection.sync(position)
 
     async def _expire(self, position: Position, now_ms: int, report: TickReport) -> bool:
         """Entries past their expiry are cancelled as EXPIRED; True if the position is still pending after."""
-        for entry in await self.executor.live_intents(position, ("entry",)):
+        for entry in await live_legs(position, "entry"):
             if entry.expires_at_ms is not None and entry.expires_at_ms <= now_ms:
-                await self.executor.cancel(entry, "the entry order expired unfilled", position,
+                await self.sender.cancel(entry, "the entry order expired unfilled", position,
                                            final=OrderStatus.EXPIRED)
                 report.expired.append(f"{position.symbol} {entry.leg}")
         if position.status == "pending":
-            await self.executor.settle_entries(position, "the entry orders expired unfilled")
+            await self.keeper.settle_entries(position, "the entry orders expired unfilled")
             fresh = await Position.get(ref(position))
             return fresh is not None and fresh.status == "pending"
         return False
@@ -189,18 +191,19 @@ class Monitor:
         elif position.stop_loss is not None and (bar.low <= position.stop_loss if long
                                                  else bar.high >= position.stop_loss):
             cause = f"the stop ({position.stop_loss:g}) traded before the entry filled"
-        entries = await self.executor.live_intents(position, ("entry",))
+        entries = await live_legs(position, "entry")
         if cause is None or not entries:
             return
         for entry in entries:
-            await self.executor.cancel(entry, cause, position)
-        await self.executor.settle_entries(position, cause)
+            await self.sender.cancel(entry, cause, position)
+        await self.keeper.settle_entries(position, cause)
         report.expired.append(f"{position.symbol}: {cause}")
 
     async def _report_closed(self, bar: Bar, report: TickReport) -> None:
         async for position in Position.find({"symbol": bar.symbol, "status": "closed",
                                              "close_handled": {"$ne": True}}):
-            await position.set({Position.close_handled: True})
+            if not await self.keeper.claim_close_handling(position):
+                continue  # another process runs its checks
             report.closed.append(f"{position.symbol}: {position.close_reason}")
             if self.on_closed is not None:
                 await self.on_closed(position)

@@ -26,7 +26,8 @@ from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderR
 from core.execution.ids import PREFIX
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
-from core.services.orders.execution import Executor
+from core.services.orders.protection import Protection
+from core.services.orders.sending import live_legs
 from models import ExchangeAccount, OrderIntent, Position, User
 from models.orders import ACTIVE, NO_SIGNAL, Transition
 from models.query import find_in
@@ -49,9 +50,11 @@ class ReconcileReport:
 
 
 class Reconciler:
-    def __init__(self, executor: Executor, notifier: Notifier, clock: Clock, *, grace_s: float = 30.0,
+    def __init__(self, protection: Protection, notifier: Notifier, clock: Clock, *, grace_s: float = 30.0,
                  market_entry_window_s: float = 120.0) -> None:
-        self.executor = executor
+        self.protection = protection
+        self.sender = protection.sender
+        self.keeper = protection.keeper
         self.notifier = notifier
         self.clock = clock
         self.grace_ms = int(grace_s * 1000)
@@ -78,11 +81,11 @@ class Reconciler:
     # -- intents ---------------------------------------------------------------------------------------------
 
     async def _intent(self, intent: OrderIntent, report: ReconcileReport) -> None:
-        gateway = await self.executor.desk.gateway(intent)
+        gateway = await self.sender.desk.gateway(intent)
         found = await gateway.fetch_order(intent.client_order_id, intent.symbol)
         if found is not None:
             if found.status is not intent.status or found.filled > intent.filled:
-                await self.executor.apply(intent, found)
+                await self.sender.apply(intent, found)
                 report.updated.append(f"{intent.leg} -> {found.status.value}")
             return
         now_ms = epoch_ms(self.clock())
@@ -90,19 +93,19 @@ class Reconciler:
             return  # may still be on its way
         name = f"{intent.symbol} {intent.leg}"
         if intent.status in RESTING:
-            await self.executor.desk.transition(intent, OrderStatus.CANCELLED,
+            await self.sender.desk.transition(intent, OrderStatus.CANCELLED,
                                                 "no longer on the exchange (cancelled outside Signalcord?)")
             await self._tell(intent, messages.order_vanished(intent.symbol, intent.leg))
             report.dropped.append(f"{name}: vanished")
             return
         unwanted = await self._unwanted(intent, now_ms)
         if unwanted:
-            await self.executor.refuse(intent, f"it never reached the exchange and {unwanted}")
+            await self.sender.refuse(intent, f"it never reached the exchange and {unwanted}")
             report.dropped.append(f"{name}: {unwanted}")
             return
-        if not await self.executor.desk.claim_resend(intent):
+        if not await self.sender.desk.claim_resend(intent):
             return  # another process is resending it
-        await self.executor.send(intent)  # looks up the id once more, then sends once
+        await self.sender.send(intent)  # looks up the id once more, then sends once
         report.resent.append(name)
 
     async def _unwanted(self, intent: OrderIntent, now_ms: int) -> str | None:
@@ -127,7 +130,7 @@ class Reconciler:
                                               ).to_list()
         for account in (a for a in accounts if a.api_key is not None):
             try:
-                gateway = await self.executor.desk.gateways.for_account(ref(account))
+                gateway = await self.sender.desk.gateways.for_account(ref(account))
                 orders = await gateway.open_orders(ref(account))
             except Exception as exc:  # one account's venue never stops the others
                 report.unreachable.append(f"account {account.label}: {exc}")
@@ -180,11 +183,11 @@ class Reconciler:
         position = await Position.get(position_id)
         if position is None:
             return
-        await self.executor.catch_up(position)
-        await self.executor.sync(position)
+        await self.sender.catch_up(position)
+        await self.protection.sync(position)
         position = await Position.get(position_id) or position
         if position.status == "open" and position.stop_loss is not None and not \
-                await self.executor.live_intents(position, ("sl",)):
+                await live_legs(position, "sl"):
             report.unprotected.append(f"{position.symbol} {position_id}")
             user = await User.get(position.user_id)
             if user is not None:

@@ -3,7 +3,7 @@
 The common outcomes are applied in bulk: an order filled in full (fill recorded, intent moved, position folded
 in memory and stored whole) or resting untouched. Everything else for a position (a refusal, an unknown
 outcome, a rate limit, a partial fill, a leg whose intent existed already) goes through the step-by-step
-`Executor` (a rate-limited leg is sent again there: looked up by client id first, then retried), which
+`OrderSender` (a rate-limited leg is sent again there: looked up by client id first, then retried), which
 re-reads the position, so the two never write the same position in one batch. Positions that filled get their
 protective legs in a second batch the same way.
 """
@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import asyncio
 
-from core.domain import OrderStatus
+from core.domain import MarketRules, OrderStatus
 from core.execution.gateway import OrderResult, RateLimited
 from core.execution.legs import protective_legs
-from core.market.rules import paper_rules
 from core.services.orders.desk import Leg, Submitted
-from core.services.orders.execution import EPS, Executor, book, profile_of, protective_leg
+from core.services.orders.fold import EPS, book, describe, fill_of, fold_all, profile_of
+from core.services.orders.protection import Protection, protective_leg
 from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl
-from models.bulk import insert_new, replace_all, update_by_id
+from models.bulk import insert_new, stored_form, update_by_id
 from models.refs import ref
 
 Send = tuple[Leg, ExchangeAccount, Position]
@@ -40,9 +40,10 @@ def _simple(sent: Submitted) -> bool:
 
 
 class BatchSender:
-    def __init__(self, executor: Executor) -> None:
-        self.executor = executor
-        self.desk = executor.desk
+    def __init__(self, protection: Protection) -> None:
+        self.sender = protection.sender
+        self.keeper = protection.keeper
+        self.desk = protection.desk
 
     async def send(self, legs: list[Send]) -> set[str]:
         """Send the legs; returns the ids of positions the step-by-step path moved (re-read those)."""
@@ -57,7 +58,7 @@ class BatchSender:
             grouped.setdefault(ref(position), []).append(item)
         stepwise = {pid for pid, items in grouped.items() if not all(_simple(s) for s in items)}
         quick = [(s, positions[pid]) for pid, items in grouped.items() if pid not in stepwise for s in items]
-        moved = await self._apply(quick)
+        moved = await self._apply(quick, accounts)
         for pid in sorted(stepwise):
             for item in grouped[pid]:
                 await self._one(item, positions[pid])
@@ -66,13 +67,14 @@ class BatchSender:
 
     async def _one(self, item: Submitted, position: Position) -> None:
         if item.seen or isinstance(item.outcome, RateLimited):  # a 429: on through the one-order path, which
-            await self.executor.send(item.intent, position)     # looks the id up first, then retries with backoff
+            await self.sender.send(item.intent, position)     # looks the id up first, then retries with backoff
         elif isinstance(item.outcome, Exception):
-            await self.executor.failed(item.intent, item.outcome, position)
+            await self.sender.failed(item.intent, item.outcome, position)
         elif item.outcome is not None:
-            await self.executor.apply(item.intent, item.outcome, position)
+            await self.sender.apply(item.intent, item.outcome, position)
 
-    async def _apply(self, quick: list[tuple[Submitted, Position]]) -> list[str]:
+    async def _apply(self, quick: list[tuple[Submitted, Position]], accounts: dict[str, ExchangeAccount]
+                     ) -> list[str]:
         """Record the simple outcomes in three writes (fills, then intents and positions together); returns the
         positions that filled. The fills go first: a crash after them is repaired like a step-by-step one (the
         reconciler's report moves the intent, and the position folds in every fill it has not applied, by trade
@@ -85,21 +87,24 @@ class BatchSender:
                 continue
             delta = result.filled - intent.filled
             if delta > EPS:
-                fills.append((Executor.fill_of(intent, result, delta), intent, position))
+                fills.append((fill_of(intent, result, delta), intent, position))
             update: dict[str, object] = {}
             if result.status is not intent.status:
-                update = self.desk.step(intent, result.status, Executor.describe(result))
+                update = self.desk.step(intent, result.status, describe(result))
             intent.filled, intent.average_price, intent.fee = result.filled, result.average_price, result.fee
             changes[intent.id] = {"$set": {**update, "exchange_order_id": result.exchange_order_id,
                                            "filled": result.filled, "average_price": result.average_price,
                                            "fee": result.fee}}
         await insert_new(Fill, [fill for fill, _, _ in fills], "trade_id")
-        realized = Executor.fold_all((position, intent, fill) for fill, intent, position in fills)
         moved = {ref(position): position for _, _, position in fills}
+        before = {pid: stored_form(position) for pid, position in moved.items()}
+        rules = {pid: await self._rules(accounts[pid], position.symbol) for pid, position in moved.items()}
+        realized = fold_all((position, intent, fill, rules[ref(position)]) for fill, intent, position in fills)
         await insert_new(RealizedPnl, realized, "trade_id")  # exits only: a batch's fills are mostly entries
-        await asyncio.gather(update_by_id(OrderIntent, changes), replace_all(Position, list(moved.values())))
+        await asyncio.gather(update_by_id(OrderIntent, changes),
+                             self.keeper.store_folded([(before[pid], p) for pid, p in moved.items()]))
         for fill, intent, position in fills:
-            await self.executor.tell_fill(position, intent, fill)
+            await self.sender.tell_fill(position, intent, fill)
         return list(moved)
 
     async def _protective(self, positions: list[Position], accounts: dict[str, ExchangeAccount]) -> list[Send]:
@@ -108,6 +113,10 @@ class BatchSender:
         for position in positions:
             account = accounts[ref(position)]
             gateway = await self.desk.gateways.route(account)
-            for leg in protective_legs(book(position), profile_of(position), paper_rules(position.symbol)):
+            rules = await self._rules(account, position.symbol)
+            for leg in protective_legs(book(position), profile_of(position), rules):
                 legs.append((protective_leg(position, leg, leg.name, gateway), account, position))
         return legs
+
+    async def _rules(self, account: ExchangeAccount, symbol: str) -> MarketRules:
+        return await self.desk.gateways.rules_of(account, symbol)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from beanie import PydanticObjectId
 
 from core.crypto import Sealed, SecretBox
-from core.domain import TradeMode
+from core.domain import MarketRules, TradeMode
 from core.execution.ccxt_gateway import CcxtGateway
 from core.execution.gateway import ExecutionGateway, OrderRejected
 from models import ExchangeAccount
@@ -55,6 +55,15 @@ class GatewayRouter:
             raise OrderRejected(f"{account.mode.value} trading is not configured on this server", "auth")
         gateway = self._connected[account_id] = await self.connect(account)
         return gateway
+
+    async def venue_rules(self, account_id: str, symbol: str) -> MarketRules:
+        """The precision and minimums of `symbol` on the venue this account trades on: what sizing, stops and
+        targets round with (paper: the paper table; testnet and live: the market ccxt loaded)."""
+        return await (await self.for_account(account_id)).rules(symbol)
+
+    async def rules_of(self, account: ExchangeAccount, symbol: str) -> MarketRules:
+        """`venue_rules` for an account already read."""
+        return await (await self.route(account)).rules(symbol)
 
     async def balance_of(self, account: ExchangeAccount) -> dict[str, float]:
         """The account's free balances on its venue (raises as the gateway classifies a failure)."""

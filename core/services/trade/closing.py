@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable
 
 from core.clock import Clock
 from core.domain import OrderStatus
-from core.market.rules import amount_to_step, paper_rules
+from core.market.rules import amount_to_step
 from core.services.notify.notifier import Notifier
 from core.services.orders.desk import Leg
-from core.services.orders.execution import Executor
+from core.services.orders.protection import Protection
+from core.services.orders.sending import live_legs
 from models import ExchangeAccount, OrderIntent, Position
 from models.orders import ACTIVE
 
@@ -23,8 +24,10 @@ OnClosed = Callable[[Position], Awaitable[None]]
 
 
 class PositionCloser:
-    def __init__(self, executor: Executor, notifier: Notifier, clock: Clock) -> None:
-        self.executor = executor
+    def __init__(self, protection: Protection, notifier: Notifier, clock: Clock) -> None:
+        self.protection = protection
+        self.sender = protection.sender
+        self.keeper = protection.keeper
         self.notifier = notifier
         self.clock = clock
         # the after-close checks (the daily-loss pause), run wherever a position closes: set by the composition root
@@ -42,17 +45,18 @@ class PositionCloser:
             return "the position's account is gone; close it on the exchange yourself"
         full = fraction >= 1.0
         if full:
-            for entry in await self.executor.live_intents(position, ("entry",)):
-                await self.executor.cancel(entry, cause, position)
+            for entry in await live_legs(position, "entry"):
+                await self.sender.cancel(entry, cause, position)
             position = await Position.get(position_id) or position
             if position.status == "pending":
-                await self.executor.settle_entries(position, cause)
+                await self.keeper.settle_entries(position, cause)
                 return f"cancelled the {position.symbol} entries ({cause})"
-        amount = position.amount if full else amount_to_step(position.amount * fraction, paper_rules(position.symbol))
+        amount = position.amount if full else amount_to_step(position.amount * fraction,
+                                                                  await self.keeper.rules(position))
         if amount <= 0:
             return f"nothing of {position.symbol} to close"
-        for protective in await self.executor.live_intents(position, ("sl", "tp")):
-            await self.executor.cancel(protective, f"closing: {cause}", position)
+        for protective in await live_legs(position, "sl", "tp"):
+            await self.sender.cancel(protective, f"closing: {cause}", position)
         position = await Position.get(position_id) or position
         if position.status != "open":
             return f"the {position.symbol} position was already {position.status}"
@@ -60,11 +64,11 @@ class PositionCloser:
                        side=position.side.exit_order_side, amount=min(amount, position.amount),
                        price=position.entry_price, cause=cause, reduce_only=True, role="exit",
                        position_id=position_id)
-        intent = await self.executor.desk.claim(exit_leg, account)
+        intent = await self.sender.desk.claim(exit_leg, account)
         if intent.status is OrderStatus.PENDING:
-            await self.executor.send(intent, position)
+            await self.sender.send(intent, position)
         else:
-            await self.executor.sync(position)
+            await self.protection.sync(position)
         outcome = await self._outcome(position_id, intent.client_order_id)
         closed = await Position.get(position_id)
         if closed is not None and closed.status == "closed" and self.on_closed is not None:

@@ -9,16 +9,23 @@ from dataclasses import dataclass
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms, next_day_start
-from core.domain import DecisionOutcome, NewSignal, NotificationKind, OrderStatus, RejectedSignal, RiskProfile
+from core.domain import (
+    DecisionOutcome,
+    MarketRules,
+    NewSignal,
+    NotificationKind,
+    OrderStatus,
+    RejectedSignal,
+    RiskProfile,
+)
 from core.execution.legs import entry_legs
-from core.market.rules import paper_rules
 from core.risk.profiles import effective_profile
 from core.services.decide.deciding import Decider, Seat, SignalScope, Verdict
 from core.services.notify import messages
 from core.services.notify.notifier import Note, Notifier
 from core.services.orders.batch import BatchSender
 from core.services.orders.desk import Leg, OrderDesk
-from core.services.orders.execution import Executor
+from core.services.orders.protection import Protection
 from core.services.trade.closing import PositionCloser
 from models import Decision, ExchangeAccount, OrderIntent, Position, Signal, Subscription, User
 from models.bulk import insert_new
@@ -42,15 +49,17 @@ def _gone(sub: Subscription) -> TradeOutcome:
 
 
 class Trader:
-    def __init__(self, *, desk: OrderDesk, executor: Executor, decider: Decider, closer: PositionCloser,
+    def __init__(self, *, desk: OrderDesk, protection: Protection, decider: Decider, closer: PositionCloser,
                  notifier: Notifier, clock: Clock) -> None:
         self.desk = desk
-        self.executor = executor
+        self.protection = protection
+        self.sender = protection.sender
+        self.keeper = protection.keeper
         self.decider = decider
         self.closer = closer
         self.notifier = notifier
         self.clock = clock
-        self.batch = BatchSender(executor)
+        self.batch = BatchSender(protection)
 
     async def open_all(self, scope: SignalScope, subs: list[Subscription]) -> list[TradeOutcome]:
         """Every subscriber's trade on a new call. Large audiences go in parts of `PART` subscribers that run
@@ -177,7 +186,8 @@ class Trader:
         for n, seat, decision, profile, position in plans:
             assert seat.user is not None and seat.account is not None  # noqa: S101
             if position.user_id in stored:
-                legs += [(leg, seat.account, position) for leg in self._entries(parsed, position, profile)]
+                rules = await self.decider.rules(seat.account, parsed.symbol)
+                legs += [(leg, seat.account, position) for leg in self._entries(parsed, position, profile, rules)]
             else:  # stored by a concurrent run: continue from it
                 outcomes[n] = await self._execute(signal, parsed, seat.user, seat.account, decision, profile)
         touched = await self.batch.send(legs)
@@ -201,12 +211,12 @@ class Trader:
                        decision: Decision, profile: RiskProfile) -> TradeOutcome:
         """One subscriber step by step: every step finds what an earlier run stored (a resume)."""
         position = await self._position(signal, parsed, user, account, decision, profile)
-        for leg in self._entries(parsed, position, profile):
+        for leg in self._entries(parsed, position, profile, await self.decider.rules(account, parsed.symbol)):
             intent = await self.desk.claim(leg, account)
             if intent.status is OrderStatus.PENDING:
-                await self.executor.send(intent, position)
-        if await self.executor.catch_up(position):  # a resumed run: fills recorded before a stop are folded in
-            await self.executor.sync(position)
+                await self.sender.send(intent, position)
+        if await self.sender.catch_up(position):  # a resumed run: fills recorded before a stop are folded in
+            await self.protection.sync(position)
         position = await Position.get(ref(position)) or position
         intents = await OrderIntent.find(where(OrderIntent.position_id == ref(position), OrderIntent.role == "entry")
                                          ).to_list()
@@ -244,8 +254,7 @@ class Trader:
                                  payload=payload)
         return outcome, None
 
-    def _entries(self, parsed: NewSignal, position: Position, profile: RiskProfile) -> list[Leg]:
-        rules = paper_rules(parsed.symbol)
+    def _entries(self, parsed: NewSignal, position: Position, profile: RiskProfile, rules: MarketRules) -> list[Leg]:
         price = position.entry_price  # the price the decision sized at
         expires = epoch_ms(self.clock()) + int(profile.entry_expiry_h * 3_600_000)
         return [Leg(signal_id=position.signal_id, user_id=position.user_id, leg=planned.name, symbol=parsed.symbol,

@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from core.domain import OrderSide, OrderStatus, Side, TradeMode
-from core.services.orders.execution import Executor
+from core.market.rules import paper_rules
+from core.services.orders.fold import fold
 from models import Fill, OrderIntent, Position
 from models.orders import Transition
 
 ID = "a" * 24
+RULES = paper_rules("BTC/USDT")
 AT = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
 
 
@@ -32,11 +34,11 @@ async def test_a_target_is_hit_when_its_order_filled_in_full_not_at_its_first_pa
                       order_type="take_profit", amount=0.5, stop_price=43_000.0, reduce_only=True,
                       status=OrderStatus.PARTIALLY_FILLED, filled=0.2)
 
-    Executor.fold(position, tp1, _fill(0.2, 0.2))  # the bar's volume let 0.2 of 0.5 fill
+    fold(position, tp1, _fill(0.2, 0.2), RULES)  # the bar's volume let 0.2 of 0.5 fill
     assert position.targets_hit == 0 and position.amount == pytest.approx(0.8)
 
     tp1.status, tp1.filled = OrderStatus.FILLED, 0.5
-    Executor.fold(position, tp1, _fill(0.3, 0.5))
+    fold(position, tp1, _fill(0.3, 0.5), RULES)
     assert position.targets_hit == 1 and position.amount == pytest.approx(0.5)
 
 
@@ -57,10 +59,10 @@ async def test_entry_fees_are_all_booked_when_entries_fill_after_a_partial_exit(
                         symbol="BTC/USDT", side=Side.LONG, leverage=1.0)
     entry1, entry2 = _leg("entry1", "entry", OrderSide.BUY), _leg("entry2", "entry", OrderSide.BUY)
     exit_ = _leg("exit", "exit", OrderSide.SELL)
-    realised = [Executor.fold(position, entry1, _at(1.0, 10.0, 1)),
-                Executor.fold(position, exit_, _at(0.5, 0.0, 2)),  # half out before the second entry fills
-                Executor.fold(position, entry2, _at(1.0, 20.0, 3)),
-                Executor.fold(position, exit_, _at(1.5, 0.0, 4))]  # all out, at the entry price: only fees lost
+    realised = [fold(position, entry1, _at(1.0, 10.0, 1), RULES),
+                fold(position, exit_, _at(0.5, 0.0, 2), RULES),  # half out before the second entry fills
+                fold(position, entry2, _at(1.0, 20.0, 3), RULES),
+                fold(position, exit_, _at(1.5, 0.0, 4), RULES)]  # all out, at the entry price: only fees lost
     booked = sum(r for r in realised if r is not None)
     assert position.status == "closed" and booked == pytest.approx(-30.0)  # every entry fee, once
     assert position.realized_pnl == pytest.approx(-30.0)

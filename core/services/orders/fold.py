@@ -1,0 +1,88 @@
+"""Position arithmetic over fills, without I/O: what a venue report adds (`fill_of`), how a fill moves a
+position (`fold`: entries grow it at the new average, exits shrink it and realise P&L net of fees), and the
+ledger rows that exits realise (`fold_all`). The keeper (positions.py) stores what these compute."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from core.clock import epoch_ms
+from core.domain import MarketRules, OrderStatus, RiskProfile, Side
+from core.execution.gateway import OrderResult
+from core.execution.leg_names import LegName
+from core.execution.legs import Book, tightened_stop
+from models import Fill, OrderIntent, Position, RealizedPnl
+from models.refs import ref
+
+EPS = 1e-12
+
+
+def book(position: Position) -> Book:
+    return Book(position.side, position.amount, position.entered, position.entry_price, position.stop_loss,
+                tuple(position.take_profits), position.targets_hit)
+
+
+def profile_of(position: Position) -> RiskProfile:
+    return RiskProfile.model_validate(position.profile) if position.profile else RiskProfile()
+
+
+def describe(result: OrderResult) -> str:
+    """A venue report in the words of an order's history."""
+    if result.filled > EPS and result.average_price is not None:
+        return f"{result.status.value}: {result.filled:g} @ {result.average_price:g}"
+    return f"{result.status.value} on the venue"
+
+
+def fill_of(intent: OrderIntent, result: OrderResult, delta: float) -> Fill:
+    """The fill a report adds to what the intent had: `delta` more at the price that makes the new average."""
+    before_cost = intent.filled * (intent.average_price or 0.0)
+    price = (result.filled * (result.average_price or 0.0) - before_cost) / delta
+    return Fill(client_order_id=intent.client_order_id, user_id=intent.user_id, account_id=intent.account_id,
+                symbol=intent.symbol, side=intent.side, amount=delta, price=price,
+                fee=max(0.0, result.fee - intent.fee), fee_currency=result.fee_currency,
+                trade_id=f"{result.exchange_order_id}:{result.filled:.12g}", filled_at=result.at)
+
+
+def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules) -> float | None:
+    """Move the position by the fill; returns what an exit realised (None for an entry). `rules` are the
+    venue's for the symbol (a break-even stop after a target is rounded to its tick)."""
+    delta = fill.amount
+    position.applied.append(fill.trade_id)
+    position.fees += fill.fee
+    if intent.role == "entry":
+        total = position.amount + delta
+        position.entry_price = (position.amount * position.entry_price + delta * fill.price) / total
+        if position.status == "pending":
+            position.opened_at, position.opened_at_ms = fill.filled_at, epoch_ms(fill.filled_at)
+            position.best_price = fill.price
+        position.amount, position.entered, position.status = total, position.entered + delta, "open"
+        position.entry_fees += fill.fee
+        position.open_entry_fees += fill.fee
+        position.margin = total * position.entry_price / (position.leverage or 1)
+        return None
+    sign = 1 if position.side is Side.LONG else -1
+    closed = min(delta, position.amount)
+    # the closed part's share of the entry fees still open (right when entries fill after a partial exit)
+    entry_fee_share = position.open_entry_fees * closed / position.amount if position.amount > EPS else 0.0
+    position.open_entry_fees -= entry_fee_share
+    pnl = sign * (fill.price - position.entry_price) * closed - fill.fee - entry_fee_share
+    position.realized_pnl += pnl
+    position.amount = max(0.0, position.amount - closed)
+    done = intent.status is OrderStatus.FILLED or intent.filled >= intent.amount - EPS * max(1.0, intent.amount)
+    if intent.role == "tp" and done:  # a target is hit once its order filled in full, not at its first part
+        position.targets_hit = max(position.targets_hit, LegName.parse(intent.leg).number)
+        moved = tightened_stop(book(position), position.best_price or fill.price, profile_of(position), rules)
+        position.stop_loss = moved if moved is not None else position.stop_loss  # break-even after target n
+    if position.amount <= EPS:
+        reason = {"sl": "stop-loss hit", "tp": "last target hit"}.get(intent.role, intent.history[0].cause)
+        position.amount, position.status, position.exit_price = 0.0, "closed", fill.price
+        position.close_reason, position.closed_at_ms = reason, epoch_ms(fill.filled_at)
+    return pnl
+
+
+def fold_all(folds: Iterable[tuple[Position, OrderIntent, Fill, MarketRules]]) -> list[RealizedPnl]:
+    """Fold each fill into its position, in order; returns the ledger rows of what the exits realised."""
+    return [RealizedPnl(trade_id=fill.trade_id, position_id=ref(position), user_id=position.user_id,
+                        account_id=position.account_id, exchange=position.exchange, symbol=position.symbol,
+                        pnl=pnl, at_ms=epoch_ms(fill.filled_at))
+            for position, intent, fill, rules in folds if (pnl := fold(position, intent, fill, rules)) is not None]

@@ -1,0 +1,107 @@
+"""The one writer of `Position` documents. Every change to a stored position goes through `PositionKeeper`,
+under one lock per position, as a `$set` of the fields that changed: folding fills in (`catch_up`),
+cancelling a position whose entries all ended unfilled (`settle_entries`), trailing the best price and
+stop (`track`), moving the stop (`move_stop`) and claiming the after-close checks (`claim_close_handling`).
+Positions are created by the trader (one insert) and never deleted."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from core.clock import Clock, epoch_ms
+from core.domain import MarketRules
+from core.services.orders.fold import fold_all
+from core.services.orders.routing import GatewayRouter
+from models import Fill, OrderIntent, Position, RealizedPnl
+from models.bulk import insert_new, stored_form, update_by_id
+from models.query import where
+from models.refs import ref
+
+Folded = list[tuple[OrderIntent, Fill]]
+
+
+def changed_fields(before: dict[str, Any], position: Position) -> dict[str, Any]:
+    """The stored fields of `position` that differ from `before` (its `stored_form` when it was read)."""
+    after = stored_form(position)
+    return {name: value for name, value in after.items() if name != "_id" and before.get(name) != value}
+
+
+class PositionKeeper:
+    def __init__(self, gateways: GatewayRouter, clock: Clock) -> None:
+        self.gateways = gateways
+        self.clock = clock
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def lock(self, position: Position | str) -> asyncio.Lock:
+        key = position if isinstance(position, str) else ref(position)
+        return self._locks.setdefault(key, asyncio.Lock())
+
+    async def rules(self, position: Position) -> MarketRules:
+        return await self.gateways.venue_rules(position.account_id, position.symbol)
+
+    async def record_fill(self, fill: Fill) -> None:
+        try:
+            await fill.insert()
+        except DuplicateKeyError:
+            pass  # recorded by an earlier run
+
+    async def catch_up(self, position: Position) -> Folded:
+        """Fold every fill of the position's orders not yet applied into it (a fold over fills, so a crash
+        between recording a fill and moving the position is repaired the next time). `position` is refreshed
+        in place; returns the fills folded now (empty when it did not move)."""
+        async with self.lock(position):
+            fresh = await Position.get(ref(position))
+            if fresh is None:
+                return []
+            intents = {i.client_order_id: i for i in await OrderIntent.find(
+                where(OrderIntent.user_id == position.user_id, OrderIntent.signal_id == position.signal_id)).to_list()}
+            fills = await Fill.find({"client_order_id": {"$in": sorted(intents)}}).sort("filled_at", "_id").to_list()
+            new = [f for f in fills if f.trade_id not in fresh.applied]
+            if new:
+                before, rules = stored_form(fresh), await self.rules(fresh)
+                realized = fold_all((fresh, intents[fill.client_order_id], fill, rules) for fill in new)
+                await insert_new(RealizedPnl, realized, "trade_id")  # first: see RealizedPnl
+                await fresh.set(changed_fields(before, fresh))
+        for name in Position.model_fields:
+            setattr(position, name, getattr(fresh, name))
+        return [(intents[fill.client_order_id], fill) for fill in new]
+
+    async def store_folded(self, positions: list[tuple[dict[str, Any], Position]]) -> None:
+        """Store positions a batch folded fills into (each with its `stored_form` from before), in one write."""
+        await update_by_id(Position, {position.id: {"$set": changed_fields(before, position)}
+                                      for before, position in positions})
+
+    async def settle_entries(self, position: Position, cause: str) -> None:
+        """No entry is live any more: a position that never filled is cancelled."""
+        async with self.lock(position):
+            if await OrderIntent.live(position_id=ref(position), role="entry"):
+                return
+            fresh = await Position.get(ref(position))
+            if fresh is not None and fresh.status == "pending":
+                await fresh.set({Position.status: "cancelled", Position.close_reason: cause,
+                                 Position.closed_at_ms: epoch_ms(self.clock())})
+                position.status, position.close_reason, position.closed_at_ms = (
+                    fresh.status, fresh.close_reason, fresh.closed_at_ms)
+
+    async def track(self, position: Position, best: float, stop: float | None) -> None:
+        """The best price since entry moved (and with it, maybe, a trailing or break-even stop)."""
+        async with self.lock(position):
+            changes: dict[Any, Any] = {Position.best_price: best}
+            if stop is not None:
+                changes[Position.stop_loss] = stop
+            await position.set(changes)
+
+    async def move_stop(self, position: Position, price: float) -> None:
+        async with self.lock(position):
+            await position.set({Position.stop_loss: price})
+
+    async def claim_close_handling(self, position: Position) -> bool:
+        """Claim the after-close checks of a closed position: True for exactly one caller."""
+        async with self.lock(position):
+            result = await Position.get_pymongo_collection().update_one(
+                {"_id": position.id, "close_handled": {"$ne": True}}, {"$set": {"close_handled": True}})
+        position.close_handled = True
+        return result.modified_count == 1

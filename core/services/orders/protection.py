@@ -1,0 +1,118 @@
+"""Keeping each position's protection right: `sync` compares the stop and targets a position should have
+(core.execution.legs, rounded with the venue's rules) with the live ones and cancels/replaces the difference.
+A filled target shrinks the stop; a filled stop leaves nothing to protect, so the targets are cancelled
+(one-cancels-the-other, emulated); a moved stop is a new generation (sl.2). `take_targets` takes targets the
+provider reports reached at market."""
+
+from __future__ import annotations
+
+import asyncio
+
+from core.domain import MarketRules, OrderStatus
+from core.execution.gateway import ExecutionGateway
+from core.execution.leg_names import LegName
+from core.execution.legs import PlannedLeg, protective_legs
+from core.services.orders.desk import Leg, OrderDesk
+from core.services.orders.fold import EPS, book, profile_of
+from core.services.orders.positions import PositionKeeper
+from core.services.orders.sending import OrderSender, live_legs
+from models import ExchangeAccount, OrderIntent, Position
+from models.orders import ENDED
+from models.query import where
+from models.refs import ref
+
+
+def protective_leg(position: Position, leg: PlannedLeg, name: str, gateway: ExecutionGateway) -> Leg:
+    """The order for a planned stop or target, emulated when the venue does not hold that order type."""
+    return Leg(signal_id=position.signal_id, user_id=position.user_id, leg=name, symbol=position.symbol,
+               side=leg.side, amount=leg.amount, price=None, stop_price=leg.stop_price,
+               cause=f"protect {leg.amount:g} @ {leg.stop_price:g}", reduce_only=True, order_type=leg.order_type,
+               role=leg.role, position_id=ref(position), emulated=not gateway.supports(leg.order_type))
+
+
+def same_leg(intent: OrderIntent, leg: PlannedLeg, rules: MarketRules) -> bool:
+    return abs(intent.amount - leg.amount) <= rules.amount_step * 1.01 and intent.stop_price == leg.stop_price
+
+
+class Protection:
+    def __init__(self, desk: OrderDesk, sender: OrderSender, keeper: PositionKeeper) -> None:
+        self.desk = desk
+        self.sender = sender
+        self.keeper = keeper
+        # guards claiming a position's protective orders (not the position: the keeper writes that)
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def sync(self, position: Position) -> None:
+        """Make the live protective legs match what the position needs now."""
+        async with self._locks.setdefault(ref(position), asyncio.Lock()):
+            fresh = await Position.get(ref(position))
+            if fresh is None:
+                return
+            position = fresh
+            closing = position.status in ENDED
+            rules = await self.keeper.rules(position)
+            wanted = [] if closing else protective_legs(book(position), profile_of(position), rules)
+            live = {LegName.parse(i.leg).base: i for i in await live_legs(position, "sl", "tp")}
+            to_send: list[PlannedLeg] = []
+            for leg in wanted:
+                current = live.pop(leg.name, None)
+                if current is not None and same_leg(current, leg, rules):
+                    continue
+                if current is not None:
+                    await self.sender.cancel(current, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g}")
+                to_send.append(leg)
+            for stale in live.values():
+                await self.sender.cancel(stale, "no longer needed: position " + ("closed" if closing else "changed"))
+            if closing:
+                for entry in await live_legs(position, "entry"):
+                    await self.sender.cancel(entry, f"position {position.status}")
+            account = await ExchangeAccount.get(position.account_id)
+            if account is None:
+                return
+            # claimed under the lock, so an overlapping sync finds the replacement live and leaves it be
+            claimed = [await self._claim(position, leg, account) for leg in to_send]
+        for intent in claimed:  # sent outside it: a fill on sending syncs this position again
+            if intent.status is OrderStatus.PENDING:
+                await self.sender.send(intent, position)
+
+    async def _claim(self, position: Position, leg: PlannedLeg, account: ExchangeAccount) -> OrderIntent:
+        """Store the leg's next generation (sl, sl.2, ...) as an intent, or find it stored already."""
+        same_name = {"$regex": f"^{leg.name}(\\.|$)"}
+        generation = await OrderIntent.find(where({"position_id": ref(position), "leg": same_name})).count()
+        name = leg.name if generation == 0 else f"{leg.name}.{generation + 1}"
+        gateway = await self.desk.gateways.for_account(ref(account))
+        return await self.desk.claim(protective_leg(position, leg, name, gateway), account)
+
+    async def take_targets(self, position: Position, upto: int, cause: str) -> str:
+        """Targets 1..upto were reached by the provider's account: take those of ours still open at market
+        (an armed one is fired; one resting on the venue is cancelled and its rest sent as a market order
+        under the same target name, so the fold counts it as that target). Returns what was done."""
+        if position.status != "open":
+            return f"no open position to take profit on (it is {position.status})"
+        taken: list[str] = []
+        account = await ExchangeAccount.get(position.account_id)
+        for intent in sorted(await live_legs(position, "tp"), key=lambda i: i.leg):
+            name = LegName.parse(intent.leg)
+            if name.number > upto:
+                continue
+            if intent.emulated and intent.status is OrderStatus.PENDING:
+                await self.sender.fire(intent, cause)
+            else:
+                await self.sender.cancel(intent, cause, position)
+                fresh = await OrderIntent.get(intent.id) if intent.id else None
+                rest = fresh.amount - fresh.filled if fresh is not None else 0.0
+                if fresh is None or fresh.status is OrderStatus.FILLED or rest <= EPS or account is None:
+                    continue
+                leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=name.at_market(),
+                          symbol=position.symbol, side=intent.side, amount=rest, price=None,
+                          stop_price=intent.stop_price, cause=cause, reduce_only=True, role="tp",
+                          position_id=ref(position))
+                claimed = await self.desk.claim(leg, account)
+                if claimed.status is OrderStatus.PENDING:
+                    await self.sender.send(claimed, position)
+            taken.append(f"target {name.number}")
+        if not taken:
+            return f"targets up to {upto} had already filled; nothing to do"
+        fresh_position = await Position.get(ref(position)) or position
+        left = "position closed" if fresh_position.status == "closed" else f"{fresh_position.amount:g} left open"
+        return f"took {', '.join(taken)} at market; {left}"

@@ -1,0 +1,167 @@
+"""Sending orders and applying what the venue reports.
+
+- `send` places one intent (an emulated trigger stays armed until `fire`) and classifies failures: final
+  rejections are stored and told; unknown outcomes become UNKNOWN for the reconciler.
+- `apply` turns a venue's report into fills (one per new cumulative amount, so a report seen twice counts
+  once), has the keeper fold them into the position and then lets protection re-sync it (`after_report`,
+  set by the composition root: protection sends through this class, so the link is made there).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from core.domain import LIVE, NotificationKind, OrderStatus
+from core.execution.gateway import CLASSIFIED, NotSent, OrderOutcomeUnknown, OrderRejected, OrderResult
+from core.execution.leg_names import LegName
+from core.services.notify import messages
+from core.services.notify.notifier import Notifier
+from core.services.orders.desk import OrderDesk, SentElsewhere
+from core.services.orders.fold import EPS, describe, fill_of
+from core.services.orders.positions import PositionKeeper
+from models import Fill, OrderIntent, Position, User
+from models.query import one_of, where
+from models.refs import ref
+
+logger = logging.getLogger(__name__)
+AfterReport = Callable[[Position], Awaitable[None]]
+
+
+class OrderSender:
+    def __init__(self, desk: OrderDesk, keeper: PositionKeeper, notifier: Notifier) -> None:
+        self.desk = desk
+        self.keeper = keeper
+        self.notifier = notifier
+        self.after_report: AfterReport | None = None  # protection's sync
+
+    async def send(self, intent: OrderIntent, position: Position | None = None, *,
+                   fire: bool = False, why: str | None = None) -> OrderResult | None:
+        """Place the intent. Returns the venue's report, or None (armed, rejected, or unknown)."""
+        if intent.emulated and intent.status is OrderStatus.PENDING and not fire:
+            return None  # armed: the monitor fires it when the price reaches the trigger
+        try:
+            result = await self.desk.place(intent)
+        except CLASSIFIED as exc:
+            return await self.failed(intent, exc, position)
+        except SentElsewhere as exc:
+            logger.info("not sent here: %s", exc)
+            return None
+        await self.apply(intent, result, position, why=why)
+        return result
+
+    async def failed(self, intent: OrderIntent, exc: Exception, position: Position | None = None
+                     ) -> OrderResult | None:
+        """What a classified send error means: a passed stop exits at market; a rejection (or a rate limit that
+        outlived its retries) is final and told; an unknown outcome is left UNKNOWN for the reconciler; a failure
+        before anything was sent (NotSent) leaves an armed trigger armed, and refuses any other order."""
+        if isinstance(exc, OrderRejected) and exc.kind == "triggered" and intent.role == "sl" and not intent.emulated:
+            return await self._stop_passed(intent, str(exc))
+        if isinstance(exc, NotSent) and intent.emulated and intent.status is OrderStatus.PENDING:
+            logger.warning("%s %s stays armed: %s", intent.leg, intent.client_order_id, exc)
+            return None  # the monitor fires it again while the price is still beyond its trigger
+        if isinstance(exc, OrderOutcomeUnknown):
+            if intent.status is not OrderStatus.UNKNOWN:
+                await self.desk.transition(intent, OrderStatus.UNKNOWN, f"outcome unknown: {exc}", error=str(exc))
+            return None
+        await self.refuse(intent, str(exc), position)
+        return None
+
+    async def fire(self, intent: OrderIntent, cause: str) -> OrderResult | None:
+        """Send an armed (emulated) trigger now, as a market order under its own client id."""
+        logger.info("firing %s %s: %s", intent.leg, intent.client_order_id, cause)
+        return await self.send(intent, fire=True, why=cause)
+
+    async def _stop_passed(self, intent: OrderIntent, reason: str) -> OrderResult | None:
+        """The price is already beyond the stop: what the stop protects against has happened, so exit now at
+        market under the stop's own client id (the venue refused it, so nothing exists under that id)."""
+        logger.warning("stop %s already passed (%s): exiting at market", intent.client_order_id, reason)
+        await self.desk.update(intent, emulated=True)
+        return await self.fire(intent, f"the price already passed the stop: exit at market ({reason})")
+
+    async def refuse(self, intent: OrderIntent, reason: str, position: Position | None = None) -> None:
+        """Record a final refusal, tell the user, and settle the position if it was its last entry."""
+        if intent.status not in (OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.FILLED):
+            await self.desk.transition(intent, OrderStatus.REJECTED, f"rejected: {reason}", error=reason)
+        user = await User.get(intent.user_id)
+        if user is None:
+            return
+        text = messages.order_refused(intent.symbol, intent.role, intent.leg, reason)
+        await self.notifier.notify(user, NotificationKind.ORDER_REJECTED, text, signal_id=intent.signal_id,
+                                   once_per=intent.leg)
+        if intent.role == "entry":
+            position = position or (await Position.get(intent.position_id) if intent.position_id else None)
+            if position is not None:
+                await self.keeper.settle_entries(position, f"entry refused: {reason}")
+
+    async def cancel(self, intent: OrderIntent, cause: str, position: Position | None = None, *,
+                     final: OrderStatus = OrderStatus.CANCELLED) -> None:
+        """Cancel on the venue (or disarm); `final` is EXPIRED for entries that ran out of time."""
+        if intent.status is OrderStatus.PENDING:  # never sent, or an armed trigger
+            await self.desk.transition(intent, final, cause)
+            return
+        gateway = await self.desk.gateway(intent)
+        try:
+            result = await gateway.cancel_order(intent.client_order_id, intent.symbol)
+        except OrderOutcomeUnknown as exc:
+            logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
+            return
+        if result is None:
+            await self.desk.transition(intent, final, f"{cause} (never reached the venue)")
+            return
+        if result.status is OrderStatus.CANCELLED and final is not OrderStatus.CANCELLED:
+            result = replace(result, status=final)
+        await self.apply(intent, result, position, cause=cause, sync=False)
+
+    async def apply(self, intent: OrderIntent, result: OrderResult, position: Position | None = None, *,
+                    cause: str | None = None, why: str | None = None, sync: bool = True) -> None:
+        """Fold the venue's report in. `cause` replaces the status text of the transition; `why` is added to it."""
+        delta = result.filled - intent.filled
+        if delta > EPS:
+            await self.keeper.record_fill(fill_of(intent, result, delta))
+        if result.status is not intent.status or delta > EPS:
+            text = cause or describe(result) + (f" ({why})" if why else "")
+            if result.status is intent.status:
+                await self.desk.update(intent, filled=result.filled, average_price=result.average_price,
+                                       fee=result.fee)
+            else:
+                await self.desk.transition(intent, result.status, text, exchange_order_id=result.exchange_order_id,
+                                           filled=result.filled, average_price=result.average_price,
+                                           fee=result.fee)
+                intent.filled, intent.average_price, intent.fee = result.filled, result.average_price, result.fee
+        if intent.position_id is None:
+            return
+        position = await Position.find_one(where(Position.user_id == intent.user_id,
+                                                 Position.signal_id == intent.signal_id))
+        if position is None:
+            return
+        moved = await self.catch_up(position)
+        if intent.role == "entry" and result.status not in LIVE:
+            await self.keeper.settle_entries(position, cause or "entries done")
+        if sync and (moved or result.status not in LIVE) and self.after_report is not None:
+            await self.after_report(position)
+
+    async def catch_up(self, position: Position) -> bool:
+        """Fold the position's unapplied fills in and tell the user of each; True if it moved."""
+        folded = await self.keeper.catch_up(position)
+        for intent, fill in folded:
+            await self.tell_fill(position, intent, fill)
+        return bool(folded)
+
+    async def tell_fill(self, position: Position, intent: OrderIntent, fill: Fill) -> None:
+        if intent.role == "entry" and intent.order_type == "market":
+            return  # a market entry is told as "Opened ..." by the trader
+        user = await User.get(position.user_id)
+        if user is None:
+            return
+        text = messages.order_filled(intent.role, LegName.parse(intent.leg).number, intent.side.value, fill.amount,
+                                     position.symbol, fill.price, intent.mode.value,
+                                     position.realized_pnl if position.status == "closed" else None)
+        await self.notifier.notify(user, NotificationKind.fill(intent.role), text, signal_id=position.signal_id,
+                                   once_per=f"{intent.leg}:{fill.trade_id}")
+
+
+async def live_legs(position: Position, *roles: str) -> list[OrderIntent]:
+    """The position's live orders of these roles (entry, sl, tp, exit)."""
+    return await OrderIntent.live(position_id=ref(position), role=one_of(roles))
