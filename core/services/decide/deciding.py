@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 from beanie import PydanticObjectId
 
 from core.clock import Clock, epoch_ms
-from core.domain import ConflictPolicy, MarketRules, NewSignal, RiskProfile, TradeMode
+from core.domain import ConflictPolicy, DecisionOutcome, MarketRules, NewSignal, RiskProfile, TradeMode
 from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import paper_rules
 from core.resolve.conflicts import Call, Holding, Resolution, resolve
@@ -26,7 +26,7 @@ from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
 from core.services.decide.day_loss import RealizedToday, day_loss, realized_today
-from models import ExchangeAccount, Message, Position, Provider, Signal, Subscription, User
+from models import Decision, ExchangeAccount, Message, Position, Provider, Signal, Subscription, User
 from models.query import one_of, where
 from models.refs import ref
 from models.signals import CheckRecord, ConflictRecord, DecisionDetails, PlanRecord
@@ -65,15 +65,6 @@ class Seat:
     sub: Subscription
     user: User | None
     account: ExchangeAccount | None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    trade: bool
-    rule: str
-    reason: str
-    details: DecisionDetails = field(default_factory=DecisionDetails)  # close_position: a position to close first
-    daily_limit_hit: bool = False
 
 
 def exposure(position: Position) -> Exposure:
@@ -198,18 +189,30 @@ class Decider:
         accounts = {a.user_id: a for a in found_accounts}
         return [Seat(sub, users.get(sub.user_id), accounts.get(sub.user_id)) for sub in subs]
 
-    async def decide_many(self, scope: SignalScope, seats: list[Seat]) -> list[Verdict]:
-        """Each subscriber's verdict on the call. What they hold, follow and lost today is read once for all."""
+    def _decision(self, scope: SignalScope, user_id: str, outcome: DecisionOutcome, rule: str, reason: str,
+                  details: DecisionDetails | None = None) -> Decision:
+        return Decision(signal_id=ref(scope.signal), user_id=user_id, provider_id=scope.signal.provider_id,
+                        outcome=outcome, rule=rule, reason=reason, details=details or DecisionDetails(),
+                        created_at=self.clock())
+
+    def blocked(self, scope: SignalScope, user_id: str, rule: str, reason: str,
+                details: DecisionDetails | None = None) -> Decision:
+        """A decision not to trade, by `rule`, with the reason the user is told."""
+        return self._decision(scope, user_id, DecisionOutcome.BLOCK, rule, reason, details)
+
+    async def decide_many(self, scope: SignalScope, seats: list[Seat]) -> list[Decision]:
+        """Each subscriber's decision on the call (not stored yet). What they hold, follow and lost today is read
+        once for all."""
         now = self.clock()
-        early: dict[int, Verdict] = {}
+        early: dict[int, Decision] = {}
         for n, seat in enumerate(seats):
             paused = self.paused_reason(seat.user) if seat.user else None
             if paused:
-                early[n] = Verdict(False, "paused", paused)
+                early[n] = self.blocked(scope, seat.sub.user_id, "paused", paused)
             elif seat.account is None:
-                early[n] = Verdict(False, "account", "you have no exchange account set up")
+                early[n] = self.blocked(scope, seat.sub.user_id, "account", "you have no exchange account set up")
             elif scope.price is None:
-                early[n] = Verdict(False, "price", scope.price_problem or "no market price")
+                early[n] = self.blocked(scope, seat.sub.user_id, "price", scope.price_problem or "no market price")
         accounts = list({ref(s.account): s.account for n, s in enumerate(seats)
                          if n not in early and s.account is not None}.values())
         symbol = scope.parsed.symbol
@@ -221,7 +224,7 @@ class Decider:
             problem = next((p for p in (balances[ref(seat.account)], rules[ref(seat.account)]) if isinstance(p, str)),
                            None)
             if problem is not None:
-                early[n] = Verdict(False, "account", problem)
+                early[n] = self.blocked(scope, seat.sub.user_id, "account", problem)
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
         held: dict[str, list[Position]] = {}
@@ -235,28 +238,29 @@ class Decider:
         profiles = {n: effective_profile(s.user.settings.risk, s.sub.overrides) for n, s in enumerate(seats)
                     if n not in early and s.user is not None}
         await self._load_records(scope, list(profiles.values()), [p for ps in held.values() for p in ps])
-        verdicts = []
+        decisions = []
         for n, seat in enumerate(seats):
             if n in early or seat.user is None or seat.account is None:
-                verdicts.append(early.get(n) or Verdict(False, "user", "subscriber no longer exists"))
+                decisions.append(early.get(n) or self.blocked(scope, seat.sub.user_id, "user",
+                                                              "subscriber no longer exists"))
                 continue
             user, funds, market = seat.user, balances[ref(seat.account)], rules[ref(seat.account)]
             assert isinstance(funds, dict) and isinstance(market, MarketRules)  # noqa: S101 - else decided early
-            verdicts.append(self._verdict(scope, user, seat.account, funds, market, seat.sub, profiles[n],
+            decisions.append(self._decide(scope, user, seat.account, funds, market, seat.sub, profiles[n],
                                           held.get(ref(user), []), followed.get(ref(user), set()),
                                           realized.get(ref(user), []), now))
-        return verdicts
+        return decisions
 
-    def _verdict(self, scope: SignalScope, user: User, account: ExchangeAccount, funds: dict[str, float],
+    def _decide(self, scope: SignalScope, user: User, account: ExchangeAccount, funds: dict[str, float],
                  market: MarketRules, sub: Subscription, profile: RiskProfile, positions: list[Position],
-                 followed: set[str], realized: list[RealizedToday], now: datetime) -> Verdict:
+                 followed: set[str], realized: list[RealizedToday], now: datetime) -> Decision:
         assert scope.price is not None and scope.records is not None  # noqa: S101 - set by decide_many
         resolution = self._resolve(scope, positions, followed | {sub.provider_id}, profile.conflicts)
         conflict = ConflictRecord(action=resolution.action, rule=resolution.rule, reason=resolution.reason)
         if not resolution.opens:
             closing = resolution.position_id if resolution.action == "close" else None
-            return Verdict(False, resolution.rule, resolution.reason,
-                           DecisionDetails(conflict=conflict, close_position=closing))
+            return self.blocked(scope, ref(user), resolution.rule, resolution.reason,
+                                DecisionDetails(conflict=conflict, close_position=closing))
         kept = [p for p in positions if ref(p) != resolution.position_id]
         loss, by_exchange = day_loss(user, kept, realized, scope.marks, now)
         request = TradeRequest(
@@ -268,11 +272,10 @@ class Decider:
         decision = evaluate(request)
         details = self._details(decision, conflict)
         if decision.blocked:
-            return Verdict(False, decision.rule, decision.reason, details,
-                           daily_limit_hit=decision.rule == "daily_loss")
+            return self.blocked(scope, ref(user), decision.rule, decision.reason, details)
         reason = decision.reason if resolution.action == "open" else f"{resolution.reason}; {decision.reason}"
         details.close_position = resolution.position_id
-        return Verdict(True, decision.rule, reason, details)
+        return self._decision(scope, ref(user), DecisionOutcome.TRADE, decision.rule, reason, details)
 
     @staticmethod
     async def _open_positions(user_ids: list[str]) -> list[Position]:

@@ -20,7 +20,7 @@ from core.domain import (
 )
 from core.execution.legs import entry_legs
 from core.risk.profiles import effective_profile
-from core.services.decide.deciding import Decider, Seat, SignalScope, Verdict
+from core.services.decide.deciding import Decider, Seat, SignalScope
 from core.services.notify import messages
 from core.services.notify.notifier import Note, Notifier
 from core.services.orders.batch import BatchSender
@@ -78,12 +78,12 @@ class Trader:
         signal = scope.signal
         seats = await self.decider.seats(subs)
         known = [s for s in seats if s.user is not None]
-        verdicts = await self.decider.decide_many(scope, known)
-        decided, new = await self._record_decisions(signal, [(s.user, v) for s, v in zip(known, verdicts, strict=True)
-                                                             if s.user is not None])
-        for seat, verdict in zip(known, verdicts, strict=True):
-            if verdict.daily_limit_hit and seat.user is not None and ref(seat.user) in new:
-                await self._pause_for_daily_loss(seat.user, verdict.reason)
+        decisions = await self.decider.decide_many(scope, known)
+        decided, new = await self._record_decisions(signal, decisions)
+        for seat, decision in zip(known, decisions, strict=True):
+            limit_hit = decision.outcome is DecisionOutcome.BLOCK and decision.rule == "daily_loss"
+            if limit_hit and seat.user is not None and ref(seat.user) in new:
+                await self._pause_for_daily_loss(seat.user, decision.reason)
         outcomes: dict[int, TradeOutcome] = {}
         blocked: list[Note] = []
         trades: list[tuple[int, Seat, Decision]] = []
@@ -126,8 +126,10 @@ class Trader:
                          ) -> list[TradeOutcome]:
         """A call that is not tradeable as written: recorded for each subscriber and told, never traded."""
         seats = [s for s in await self.decider.seats(subs) if s.user is not None]
-        verdict = Verdict(False, "signal_invalid", rejected.reason)
-        decided, _ = await self._record_decisions(signal, [(s.user, verdict) for s in seats if s.user is not None])
+        decided, _ = await self._record_decisions(signal, [
+            Decision(signal_id=ref(signal), user_id=s.sub.user_id, provider_id=signal.provider_id,
+                     outcome=DecisionOutcome.BLOCK, rule="signal_invalid", reason=rejected.reason,
+                     created_at=self.clock()) for s in seats])
         text = messages.not_traded(rejected.draft, rejected.reason)
         await self.notifier.notify_many([Note(s.user, NotificationKind.SIGNAL_REJECTED, text, signal_id=ref(signal))
                                          for s in seats if s.user is not None])
@@ -154,14 +156,10 @@ class Trader:
         when = "until midnight (" + user.settings.timezone + ")" if until else "until you resume it"
         await self.notifier.notify(user, NotificationKind.TRADING_PAUSED, messages.trading_paused(when, reason))
 
-    async def _record_decisions(self, signal: Signal, verdicts: list[tuple[User, Verdict]]
+    async def _record_decisions(self, signal: Signal, docs: list[Decision]
                                 ) -> tuple[dict[str, Decision], set[str]]:
         """Store the decisions (one insert): each user's decision, and the users whose decision is new here (one
         decided before, by an earlier or concurrent run, keeps that decision)."""
-        docs = [Decision(signal_id=ref(signal), user_id=ref(user), provider_id=signal.provider_id,
-                         outcome=DecisionOutcome.TRADE if v.trade else DecisionOutcome.BLOCK, rule=v.rule,
-                         reason=v.reason, details=v.details,
-                         created_at=self.clock()) for user, v in verdicts]
         stored = await insert_new(Decision, docs, "user_id")
         decided = {d.user_id: d for d in docs if d.user_id in stored}
         if len(stored) < len(docs):
