@@ -8,7 +8,7 @@ from beanie import Document, Indexed
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, IndexModel
 
-from core.domain import RiskProfile, TradeMode
+from core.domain import NotificationTopic, RiskProfile, TradeMode
 from models.refs import Ref
 
 
@@ -18,6 +18,7 @@ def utcnow() -> datetime:
 
 class NotificationPrefs(BaseModel):
     dm_enabled: bool = True
+    muted: list[NotificationTopic] = Field(default_factory=list)  # topics not sent as direct messages
 
 
 class UserSettings(BaseModel):

@@ -134,8 +134,3 @@ class Risk:
         user = await self.members.user(caller)
         await risk_settings.resume(user)
         return profile_view(await User.get(user.id) or user)
-
-    async def set_dm(self, caller: Caller, enabled: bool) -> bool:
-        user = await self.members.user(caller)
-        await user.set({"settings.notifications.dm_enabled": enabled})
-        return enabled

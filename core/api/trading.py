@@ -7,15 +7,24 @@ from typing import Any, Final
 
 from core.api.common import Members, owned
 from core.api.errors import Invalid, NotFound
-from core.api.views import AccountView, Caller, NotificationView, OrderView, PositionView, WhyView
+from core.api.views import (
+    AccountView,
+    Caller,
+    NotificationView,
+    OrderView,
+    PositionView,
+    PreferencesView,
+    TopicView,
+    WhyView,
+)
 from core.crypto import SecretBox
-from core.domain import LIVE, TradeMode
+from core.domain import LIVE, NotificationTopic, TradeMode
 from core.risk.calculator import CalcError, CalcResult
 from core.services.decide import risk_settings
 from core.services.decide.deciding import Decider
 from core.services.orders.routing import GatewayRouter
 from core.services.trade.closing import PositionCloser
-from models import ExchangeAccount, Notification, OrderIntent, Position
+from models import ExchangeAccount, Notification, OrderIntent, Position, User
 from models.orders import ACTIVE, ENDED
 from models.query import where
 from models.refs import ref
@@ -211,6 +220,37 @@ class Activity:
             "-created_at").limit(max(1, min(limit, 200))).to_list()
         return [NotificationView(id=str(n.id), kind=n.kind, text=n.text, delivery=n.delivery,
                                  delivery_error=n.delivery_error) for n in notes]
+
+    async def preferences(self, caller: Caller) -> PreferencesView:
+        """Whether direct messages are on, and each notification topic with its state."""
+        return _preferences(await self.members.user(caller))
+
+    async def set_dm(self, caller: Caller, enabled: bool) -> PreferencesView:
+        user = await self.members.user(caller)
+        await user.set({"settings.notifications.dm_enabled": enabled})
+        return _preferences(user)
+
+    async def set_topic(self, caller: Caller, topic: str, on: bool) -> PreferencesView:
+        """Switch one topic's direct messages on or off (they are still stored for the dashboard)."""
+        try:
+            chosen = NotificationTopic(topic)
+        except ValueError:
+            raise Invalid([f"no notification topic {topic!r}; choose one of: "
+                           + ", ".join(t.value for t in NotificationTopic)]) from None
+        if chosen is NotificationTopic.SAFETY and not on:
+            raise Invalid(["safety notices (a refused order, a position without a working stop, a halted market) "
+                           "cannot be switched off"])
+        user = await self.members.user(caller)
+        muted = set(user.settings.notifications.muted) - {chosen} | (set() if on else {chosen})
+        await user.set({"settings.notifications.muted": sorted(muted)})
+        return _preferences(user)
+
+
+def _preferences(user: User) -> PreferencesView:
+    prefs = user.settings.notifications
+    return PreferencesView(dm_enabled=prefs.dm_enabled, topics=[
+        TopicView(topic=t.value, label=t.label, on=t not in prefs.muted, locked=t is NotificationTopic.SAFETY)
+        for t in NotificationTopic])
 
 
 __all__: list[Any] = ["Accounts", "Activity", "Positions"]

@@ -107,6 +107,18 @@ class NotificationView(BaseModel):
     delivery_error: str | None
 
 
+class TopicView(BaseModel):
+    topic: str
+    label: str
+    on: bool
+    locked: bool  # safety notices are always delivered
+
+
+class PreferencesView(BaseModel):
+    dm_enabled: bool
+    topics: list[TopicView]
+
+
 @dataclass(frozen=True)
 class WhyView:
     signal: str

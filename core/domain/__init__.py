@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from core.domain.notifications import NotificationKind as NotificationKind
+from core.domain.notifications import NotificationTopic as NotificationTopic
 from core.domain.risk import ConflictPolicy as ConflictPolicy  # re-exported: models/ import core.domain only
 from core.domain.risk import RiskProfile as RiskProfile
 

@@ -38,3 +38,50 @@ class NotificationKind(StrEnum):
     def provider(cls, action: str) -> NotificationKind:
         """A provider's update applied to the user's position (its UpdateAction value)."""
         return cls(f"provider_{action}")
+
+
+class NotificationTopic(StrEnum):
+    """What a user switches notifications on and off by: a few topics, each a group of kinds. `SAFETY` (a
+    refused order, a position without a working stop, a halted market, a reconciled order) cannot be
+    switched off: those need the user's attention while money is at risk."""
+
+    OPENED = "opened"
+    TARGETS = "targets"
+    STOPS = "stops"
+    CLOSED = "closed"
+    SKIPPED = "skipped"
+    PAUSED = "paused"
+    PROVIDER = "provider"
+    SAFETY = "safety"
+
+    @classmethod
+    def of(cls, kind: NotificationKind) -> NotificationTopic:
+        return _TOPICS[kind]
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_K, _T = NotificationKind, NotificationTopic
+_TOPICS = {
+    _K.TRADE_OPENED: _T.OPENED, _K.ENTRY_PLACED: _T.OPENED, _K.FILL_ENTRY: _T.OPENED,
+    _K.FILL_TP: _T.TARGETS, _K.PROVIDER_TP_HIT: _T.TARGETS,
+    _K.FILL_SL: _T.STOPS, _K.PROVIDER_SL_HIT: _T.STOPS, _K.PROVIDER_MOVE_SL: _T.STOPS,
+    _K.FILL_EXIT: _T.CLOSED, _K.PROVIDER_CLOSE: _T.CLOSED,
+    _K.TRADE_BLOCKED: _T.SKIPPED, _K.SIGNAL_REJECTED: _T.SKIPPED,
+    _K.TRADING_PAUSED: _T.PAUSED,
+    _K.PROVIDER_CANCEL: _T.PROVIDER, _K.PROVIDER_OTHER: _T.PROVIDER,
+    _K.ORDER_REJECTED: _T.SAFETY, _K.ORDER_RECONCILED: _T.SAFETY, _K.POSITION_UNPROTECTED: _T.SAFETY,
+    _K.FILL_STRAY: _T.SAFETY, _K.MARKET_HALTED: _T.SAFETY, _K.MARKET_RESUMED: _T.SAFETY,
+}
+_LABELS = {
+    NotificationTopic.OPENED: "trades opened and entries placed",
+    NotificationTopic.TARGETS: "take-profit targets hit",
+    NotificationTopic.STOPS: "stop-loss hit or moved",
+    NotificationTopic.CLOSED: "positions closed",
+    NotificationTopic.SKIPPED: "calls skipped or rejected, with the reason",
+    NotificationTopic.PAUSED: "trading paused (daily loss limit)",
+    NotificationTopic.PROVIDER: "provider updates (cancelled calls, other news)",
+    NotificationTopic.SAFETY: "order refused, position without a working stop, market halted (always on)",
+}

@@ -14,6 +14,7 @@ from beanie import PydanticObjectId, SortDirection
 
 from core.clock import Clock, epoch_ms
 from core.config.logs import RateLimitedLog
+from core.domain import NotificationKind, NotificationTopic
 from core.services.notify.notifier import NotificationEvent, Notifier, PermanentDeliveryError
 from models import Notification, User
 from models.query import where
@@ -56,9 +57,9 @@ class Delivery:
             if note.user_id in held:
                 continue
             user = users.get(note.user_id)
-            if user is None or not user.settings.notifications.dm_enabled:
-                await note.set({Notification.delivery: "skipped",
-                                Notification.delivery_error: "direct messages are off" if user else "no such user"})
+            unwanted = _unwanted(note, user)
+            if unwanted or user is None:
+                await note.set({Notification.delivery: "skipped", Notification.delivery_error: unwanted})
                 report.skipped += 1
                 continue
             outcome = await self._deliver(note, user, now_ms)
@@ -97,3 +98,16 @@ class Delivery:
         await note.set({Notification.attempts: attempts, Notification.delivery_error: error,
                         Notification.next_attempt_ms: now_ms + BACKOFF_S[attempts - 1] * 1000})
         return "retrying"
+
+
+def _unwanted(note: Notification, user: User | None) -> str | None:
+    """Why the note is kept but not sent (no user, direct messages off, its topic switched off), or None."""
+    if user is None:
+        return "no such user"
+    prefs = user.settings.notifications
+    if not prefs.dm_enabled:
+        return "direct messages are off"
+    topic = NotificationTopic.of(NotificationKind(note.kind))
+    if topic in prefs.muted and topic is not NotificationTopic.SAFETY:
+        return f"you switched off direct messages for {topic.label}"
+    return None

@@ -7,6 +7,8 @@ from collections import defaultdict
 
 import pytest
 
+from core.api.errors import Invalid
+from core.api.views import Caller
 from core.app import Services
 from core.domain import NotificationKind
 from core.services.notify.delivery import BACKOFF_S, BATCH
@@ -123,3 +125,29 @@ def test_every_kind_the_engine_names_is_one_enum_member() -> None:
     assert NotificationKind.provider("move_sl") is NotificationKind.PROVIDER_MOVE_SL
     with pytest.raises(ValueError):
         NotificationKind.fill("margin_call")
+
+
+async def test_a_switched_off_topic_is_kept_not_sent_and_safety_notices_always_go(services: Services) -> None:
+    [user] = await _users(services, 1)
+    caller = Caller(discord_id=user.discord_id)
+    prefs = await services.api.activity.set_topic(caller, "skipped", False)
+    assert [t.topic for t in prefs.topics if not t.on] == ["skipped"]
+    with pytest.raises(Invalid, match="cannot be switched off"):
+        await services.api.activity.set_topic(caller, "safety", False)
+    with pytest.raises(Invalid, match="choose one of"):
+        await services.api.activity.set_topic(caller, "gossip", False)
+    fresh = await User.get(user.id)
+    assert fresh is not None
+    await services.notifier.notify(fresh, NotificationKind.TRADE_BLOCKED, "Did not trade: too risky", signal_id="a" * 24)
+    await services.notifier.notify(fresh, NotificationKind.POSITION_UNPROTECTED, "No working stop", signal_id="a" * 24)
+    sink = FlakySink()
+    services.notifier.add_sink(sink)
+
+    report = await services.delivery.run()
+
+    assert (report.delivered, report.skipped) == (1, 1)
+    assert dict(sink.sent) == {user.discord_id: ["No working stop"]}
+    skipped = await Notification.find_one(Notification.kind == NotificationKind.TRADE_BLOCKED)
+    assert skipped is not None and skipped.delivery == "skipped"
+    assert skipped.delivery_error == "you switched off direct messages for calls skipped or rejected, with the reason"
+    assert [n.text for n in await services.api.activity.notifications(caller)].count("Did not trade: too risky") == 1
