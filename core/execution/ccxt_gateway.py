@@ -3,17 +3,19 @@ orders). Testnet through `set_sandbox_mode`; live only for an account that opted
 
 Before any send, `prepare` rounds with the market's own precision (amount down to the step, price to the
 tick) and checks the minimum amount and notional: a doomed order is refused here with a reason, not sent.
-Every ccxt error is mapped to the engine's three outcomes by `_mapped` (final / rate limited / unknown).
-On exchange: market and limit orders. Stops and take-profits are emulated by the engine's monitor (fired as
-reduce-only market orders), so the same protective logic runs on spot and futures.
+Every ccxt error is mapped to the engine's three outcomes by `mapped` (final / rate limited / unknown).
+
+Which order types rest on the venue is data (`HELD`): market and limit everywhere; on Binance USDT-M futures
+also the stop-loss and take-profit (reduce-only STOP_MARKET / TAKE_PROFIT_MARKET, which ccxt sends through
+Binance's algo-order API). A held conditional order is found and cancelled by its client id on that API; once
+it triggers, the market order it placed (under the exchange's own ids) is read and reported under ours.
+Types a venue does not hold are emulated by the engine's monitor (fired as reduce-only market orders).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -22,92 +24,25 @@ import ccxt.async_support as ccxt
 
 from core.clock import from_ms
 from core.domain import MarketRules, OrderSide, OrderStatus
+from core.execution.ccxt_client import AlreadySet, DuplicateClientId, fees_of, make_exchange, mapped, short
 from core.execution.gateway import (
     CLASSIFIED,
     OrderOutcomeUnknown,
     OrderRejected,
     OrderRequest,
     OrderResult,
-    RateLimited,
 )
 
 logger = logging.getLogger(__name__)
 _STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
            "expired": OrderStatus.EXPIRED, "rejected": OrderStatus.REJECTED}
-
-
-class DuplicateClientId(Exception):
-    """The exchange already has an order with this client id: the earlier attempt landed."""
-
-
-class _AlreadySet(Exception):
-    """A setting call found the setting already in place (ccxt NoChange)."""
-
-
-@asynccontextmanager
-async def _mapped(action: str) -> AsyncIterator[None]:
-    """Translate ccxt's exceptions into the engine's outcome classes (see core.execution.gateway)."""
-    try:
-        yield
-    except ccxt.NoChange as exc:  # "already set": the state asked for is the state there
-        raise _AlreadySet(str(exc)) from None
-    except ccxt.DuplicateOrderId as exc:
-        raise DuplicateClientId(str(exc)) from None
-    except ccxt.InsufficientFunds as exc:
-        raise OrderRejected(f"insufficient funds on the exchange ({_short(exc)})", "funds") from None
-    except ccxt.AuthenticationError as exc:
-        raise OrderRejected(f"the exchange refused the API key ({_short(exc)})", "auth") from None
-    except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
-        raise RateLimited(f"{action}: rate limited ({_short(exc)})") from None
-    except ccxt.OrderImmediatelyFillable as exc:
-        raise OrderRejected(f"the trigger would fire immediately ({_short(exc)})", "triggered") from None
-    except ccxt.InvalidOrder as exc:
-        if "duplicate" in str(exc).lower():
-            raise DuplicateClientId(str(exc)) from None
-        raise OrderRejected(f"the exchange refused the order ({_short(exc)})", "invalid") from None
-    except (ccxt.BadRequest, ccxt.BadSymbol, ccxt.NotSupported) as exc:
-        raise OrderRejected(f"the exchange refused the request ({_short(exc)})", "invalid") from None
-    except ccxt.OperationFailed as exc:  # NetworkError, RequestTimeout, ExchangeNotAvailable, ...
-        raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({_short(exc)})") from None
-    except ccxt.ExchangeError as exc:
-        if "insufficient" in str(exc).lower():  # e.g. Binance futures -2019, which ccxt leaves unclassified
-            raise OrderRejected(f"insufficient funds on the exchange ({_short(exc)})", "funds") from None
-        # an error we cannot classify: assume it may have landed
-        raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({_short(exc)})") from None
-
-
-def _fees(order: dict[str, Any]) -> list[dict[str, Any]]:
-    fees: list[dict[str, Any]] = order.get("fees") or ([order["fee"]] if order.get("fee") else [])
-    return fees
-
-
-def _short(exc: BaseException) -> str:
-    return re.sub(r"\s+", " ", str(exc))[:160]
-
-
-def point_at(exchange: Any, base_url: str) -> Any:
-    """Send every API section to `base_url` (a local fake exchange in tests), keeping the paths."""
-    exchange.urls["api"] = {k: re.sub(r"^https?://[^/]+", base_url, v) if isinstance(v, str) else v
-                            for k, v in exchange.urls["api"].items()}
-    return exchange
-
-
-def make_exchange(exchange_id: str, *, futures: bool, base_url: str | None = None, rate_limit_ms: float | None = None,
-                  sandbox: bool = False, options: dict[str, Any] | None = None, **config: Any) -> Any:
-    """A ccxt.async_support client loading only the market type we use, with the rate limiter on (only its
-    pace may be set: a local fake exchange allows a faster one), on the exchange's sandbox (testnet) when
-    asked, and pointed at `base_url` when given."""
-    if not hasattr(ccxt, exchange_id):
-        raise ValueError(f"ccxt has no exchange called {exchange_id!r}")
-    pace = {} if rate_limit_ms is None else {"rateLimit": rate_limit_ms}
-    exchange = getattr(ccxt, exchange_id)({
-        **config, **pace, "enableRateLimit": True,
-        "options": {"defaultType": "future" if futures else "spot", "fetchCurrencies": False,
-                    "fetchMarkets": {"types": ["linear" if futures else "spot"]}, **(options or {})},
-    })
-    if sandbox:
-        exchange.set_sandbox_mode(True)
-    return point_at(exchange, base_url) if base_url is not None else exchange
+# the order types each venue holds itself, by (ccxt exchange id, futures); the others are emulated
+PLAIN = frozenset({"market", "limit"})
+HELD: dict[tuple[str, bool], frozenset[str]] = {
+    ("binance", True): PLAIN | {"stop_market", "take_profit"},
+}
+CONDITIONAL = {"stop_market": "stopLossPrice", "take_profit": "takeProfitPrice"}  # the ccxt param of each
+_TRIGGERED = ("TRIGGERED", "FINISHED")  # Binance algoStatus once the conditional order placed its market order
 
 
 class CcxtGateway:
@@ -131,13 +66,16 @@ class CcxtGateway:
         await self.exchange.close()
 
     def supports(self, order_type: str) -> bool:
-        return order_type in ("market", "limit")
+        return order_type in HELD.get((self.exchange.id, self.futures), PLAIN)
+
+    def _conditional(self, order_type: str | None) -> bool:
+        return order_type in CONDITIONAL and self.supports(order_type)
 
     def _symbol(self, symbol: str) -> str:
         return f"{symbol}:{self.quote}" if self.futures and ":" not in symbol else symbol
 
     async def _market(self, symbol: str) -> dict[str, Any]:
-        async with _mapped("load markets"):
+        async with mapped("load markets"):
             await self.exchange.load_markets()
         try:
             market: dict[str, Any] = self.exchange.market(self._symbol(symbol))
@@ -168,6 +106,7 @@ class CcxtGateway:
         except ccxt.InvalidOrder:
             raise OrderRejected(f"amount {request.amount:g} rounds to 0 at {symbol}'s step", "minimum") from None
         price = float(self.exchange.price_to_precision(symbol, request.price)) if request.price else None
+        stop = float(self.exchange.price_to_precision(symbol, request.stop_price)) if request.stop_price else None
         limits = market.get("limits", {})
         min_amount = (limits.get("amount") or {}).get("min") or 0.0
         min_cost = (limits.get("cost") or {}).get("min") or 0.0
@@ -177,25 +116,25 @@ class CcxtGateway:
         if check_price is not None and amount * check_price < min_cost and not request.reduce_only:
             raise OrderRejected(f"order value {amount * check_price:.2f} is below the exchange minimum "
                                 f"{min_cost:g}", "minimum")
-        return OrderRequest(**{**request.__dict__, "amount": amount, "price": price})
+        return OrderRequest(**{**request.__dict__, "amount": amount, "price": price, "stop_price": stop})
 
     async def _configure_futures(self, request: OrderRequest, symbol: str) -> dict[str, Any]:
         """Leverage and margin mode before an opening order; the position-mode params every order needs."""
         params: dict[str, Any] = {}
         if self._hedge_mode is None:
-            async with _mapped("read position mode"):
+            async with mapped("read position mode"):
                 mode = await self.exchange.fetch_position_mode(symbol)
             self._hedge_mode = bool(mode.get("hedged"))
         key = f"{symbol}|{request.leverage}|{request.margin_mode}"
         if not request.reduce_only and key not in self._configured:
             if request.margin_mode:
                 try:
-                    async with _mapped("set margin mode"):
+                    async with mapped("set margin mode"):
                         await self.exchange.set_margin_mode(request.margin_mode, symbol)
-                except _AlreadySet:
+                except AlreadySet:
                     pass  # e.g. after a restart: the symbol is already in this mode (Binance -4046)
             if request.leverage:
-                async with _mapped("set leverage"):
+                async with mapped("set leverage"):
                     await self.exchange.set_leverage(int(request.leverage), symbol)
             self._configured.add(key)
         if self._hedge_mode:  # hedge mode: the side of the book instead of reduce-only
@@ -211,17 +150,22 @@ class CcxtGateway:
         market = await self._market(request.symbol)
         symbol = market["symbol"]
         params: dict[str, Any] = {"clientOrderId": request.client_order_id}
+        kind, price = request.order_type, request.price
+        if self._conditional(kind):  # a market order the venue places when its trigger trades
+            params[CONDITIONAL[kind]], kind, price = request.stop_price, "market", None
         if self.futures:
             params |= await self._configure_futures(request, symbol)
         try:
-            async with _mapped("create order"):
-                order = await self.exchange.create_order(symbol, request.order_type, request.side.value,
-                                                         request.amount, request.price, params)
+            async with mapped("create order"):
+                order = await self.exchange.create_order(symbol, kind, request.side.value, request.amount, price,
+                                                         params)
         except DuplicateClientId:
-            found = await self.fetch_order(request.client_order_id, request.symbol)
+            found = await self.fetch_order(request.client_order_id, request.symbol, request.order_type)
             if found is None:
                 raise OrderOutcomeUnknown("the exchange reported a duplicate id but has no such order") from None
             return found
+        if self._conditional(request.order_type):
+            return self._result(order, request.client_order_id)  # resting: nothing filled yet
         return await self._report(order, request.client_order_id, symbol)
 
     async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
@@ -234,37 +178,74 @@ class CcxtGateway:
                 results.append(exc)
         return results
 
-    async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+    async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None
+                          ) -> OrderResult | None:
+        """The order under this client id. A conditional type is looked up among the venue's conditional
+        orders; with no type given (an id found without its record) the plain orders are asked first."""
         market = await self._market(symbol)
+        conditional = self._conditional(order_type)
+        found = await self._fetch(client_order_id, market["symbol"], conditional)
+        if found is None and order_type is None and self._conditional("stop_market"):
+            conditional = True
+            found = await self._fetch(client_order_id, market["symbol"], conditional)
+        if found is None:
+            return None
+        if conditional:
+            return await self._triggered(found, client_order_id, market["symbol"])
+        return await self._report(found, client_order_id, market["symbol"])
+
+    async def _fetch(self, client_order_id: str, symbol: str, conditional: bool) -> dict[str, Any] | None:
+        params: dict[str, Any] = {"clientOrderId": client_order_id} | ({"trigger": True} if conditional else {})
         try:
-            async with _mapped("fetch order"):
-                order = await self.exchange.fetch_order(None, market["symbol"], {"clientOrderId": client_order_id})
+            async with mapped("fetch order"):
+                order: dict[str, Any] = await self.exchange.fetch_order(None, symbol, params)
         except OrderRejected as exc:
             if "does not exist" in str(exc).lower() or "unknown order" in str(exc).lower():
                 return None
             raise
-        return await self._report(order, client_order_id, market["symbol"])
+        return order
 
-    async def cancel_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+    async def _triggered(self, algo: dict[str, Any], client_order_id: str, symbol: str) -> OrderResult:
+        """A conditional order as the engine sees it: resting, cancelled, or — once it triggered — the market
+        order it placed, read by that order's id and reported under our client id."""
+        info = algo.get("info") or {}
+        actual = str(info.get("actualOrderId") or "")
+        if info.get("algoStatus") not in _TRIGGERED:
+            return self._result(algo, client_order_id)
+        if not actual:  # triggered, its market order not placed yet: still working
+            return replace(self._result(algo, client_order_id), status=OrderStatus.OPEN)
+        async with mapped("fetch triggered order"):
+            order = await self.exchange.fetch_order(actual, symbol)
+        return replace(await self._report(order, client_order_id, symbol), client_order_id=client_order_id)
+
+    async def cancel_order(self, client_order_id: str, symbol: str, order_type: str | None = None
+                           ) -> OrderResult | None:
         market = await self._market(symbol)
+        conditional = self._conditional(order_type)
+        params: dict[str, Any] = {"clientOrderId": client_order_id} | ({"trigger": True} if conditional else {})
         try:
-            async with _mapped("cancel order"):
-                order = await self.exchange.cancel_order(None, market["symbol"],
-                                                         {"clientOrderId": client_order_id})
+            async with mapped("cancel order"):
+                order = await self.exchange.cancel_order(None, market["symbol"], params)
         except (OrderRejected, OrderOutcomeUnknown):
-            return await self.fetch_order(client_order_id, symbol)  # filled or never there: say which
+            return await self.fetch_order(client_order_id, symbol, order_type)  # filled or never there: say which
+        if conditional:  # the venue answers a conditional cancel with "success" only: read what it is now
+            return await self.fetch_order(client_order_id, symbol, order_type)
         return await self._report(order, client_order_id, market["symbol"])
 
     async def open_orders(self, account_id: str, symbol: str | None = None) -> list[OrderResult]:
         await self._market(symbol or "BTC/USDT")
-        async with _mapped("fetch open orders"):
-            # without a symbol ccxt cannot tell the market type from it: name it (binance would default to spot)
-            orders = await self.exchange.fetch_open_orders(self._symbol(symbol) if symbol else None,
-                                                           params={"type": "future" if self.futures else "spot"})
+        # without a symbol ccxt cannot tell the market type from it: name it (binance would default to spot)
+        params: dict[str, Any] = {"type": "future" if self.futures else "spot"}
+        lists = [params] + ([params | {"trigger": True}] if self._conditional("stop_market") else [])
+        orders: list[dict[str, Any]] = []
+        for query in lists:
+            async with mapped("fetch open orders"):
+                orders += await self.exchange.fetch_open_orders(self._symbol(symbol) if symbol else None,
+                                                                params=query)
         return [self._result(o, o.get("clientOrderId") or "") for o in orders]
 
     async def balance(self, account_id: str) -> dict[str, float]:
-        async with _mapped("fetch balance"):
+        async with mapped("fetch balance"):
             balances = await self.exchange.fetch_balance()
         return {currency: float(value) for currency, value in (balances.get("free") or {}).items()
                 if value is not None}
@@ -274,12 +255,12 @@ class CcxtGateway:
         once the order is fetched later) gets its fee from the order's trades; when they cannot be read the fee
         stays 0 and a warning is logged (the order's outcome is known either way)."""
         result = self._result(order, client_order_id)
-        if result.filled <= 0 or any(f.get("cost") is not None for f in _fees(order)):
+        if result.filled <= 0 or any(f.get("cost") is not None for f in fees_of(order)):
             return result
         try:
             trades = await self._order_trades(str(order.get("id")), symbol)
         except ccxt.BaseError as exc:
-            logger.warning("fee of order %s unknown: its trades could not be read (%s)", client_order_id, _short(exc))
+            logger.warning("fee of order %s unknown: its trades could not be read (%s)", client_order_id, short(exc))
             return result
         fees = [t["fee"] for t in trades if t.get("fee") and t["fee"].get("cost") is not None]
         if not fees:
@@ -304,7 +285,7 @@ class CcxtGateway:
         status = _STATUS.get(order.get("status") or "", OrderStatus.OPEN)
         if status is OrderStatus.OPEN and filled > 0:
             status = OrderStatus.PARTIALLY_FILLED
-        fees = _fees(order)
+        fees = fees_of(order)
         fee = sum(float(f.get("cost") or 0.0) for f in fees)
         currency = str(next((f.get("currency") for f in fees if f.get("currency")), self.quote))
         # a fill is dated when it traded (a stop placed yesterday and hit today is today's loss), not when placed
@@ -318,4 +299,5 @@ class CcxtGateway:
             fee=fee, fee_currency=currency, at=at, price_source=self.exchange.id, symbol=symbol, side=side,
             order_type=str(order.get("type") or ""), amount=float(order.get("amount") or 0.0),
             price=float(order["price"]) if order.get("price") else None,
+            stop_price=float(order["triggerPrice"]) if order.get("triggerPrice") else None,
             reduce_only=bool(order.get("reduceOnly")))

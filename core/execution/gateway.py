@@ -113,11 +113,14 @@ class ExecutionGateway(Protocol):
         error (OrderRejected, RateLimited, OrderOutcomeUnknown) it raised; anything else propagates."""
         ...
 
-    async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
-        """The order with this client id, or None when the venue has never seen it."""
+    async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None
+                          ) -> OrderResult | None:
+        """The order with this client id, or None when the venue has never seen it. `order_type` (the intent's)
+        says where a venue keeps it (conditional orders apart on some); None when it is not known."""
         ...
 
-    async def cancel_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+    async def cancel_order(self, client_order_id: str, symbol: str, order_type: str | None = None
+                           ) -> OrderResult | None:
         """Cancel; returns the order's final state (it may have filled first), None if unknown."""
         ...
 

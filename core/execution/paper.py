@@ -350,11 +350,13 @@ class PaperGateway:
             await self.store.write([], changed, lambda _: self._settlement(before, moves))
         return [state.result(self.quote_currency) for state in changed]
 
-    async def fetch_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+    async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None
+                          ) -> OrderResult | None:
         state = (await self.store.find_many([client_order_id])).get(client_order_id)
         return state.result(self.quote_currency) if state else None
 
-    async def cancel_order(self, client_order_id: str, symbol: str) -> OrderResult | None:
+    async def cancel_order(self, client_order_id: str, symbol: str, order_type: str | None = None
+                           ) -> OrderResult | None:
         state = (await self.store.find_many([client_order_id])).get(client_order_id)
         if state is None:
             return None

@@ -13,7 +13,7 @@ import ccxt.async_support as ccxt
 
 from core.clock import from_ms
 from core.domain import Bar
-from core.execution.ccxt_gateway import make_exchange
+from core.execution.ccxt_client import make_exchange
 from core.market.prices import PriceUnavailable, Quote
 
 

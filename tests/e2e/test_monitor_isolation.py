@@ -14,7 +14,7 @@ import pytest
 from core.domain import RawMessage, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderRejected, RateLimited
 from core.services.decide import risk_settings
-from models import ExchangeAccount, MonitorCursor, Position, Provider, User
+from models import ExchangeAccount, MonitorCursor, OrderIntent, Position, Provider, User
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import SIGNAL, KillPlan, World
@@ -35,7 +35,7 @@ class Revoked:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def fetch_order(self, client_order_id: str, symbol: str) -> Any:
+    async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
         raise self.error
 
     async def open_orders(self, account_id: str) -> Any:
@@ -96,8 +96,10 @@ async def test_reconciliation_goes_on_past_a_failing_account(new_world: Callable
                                                              error: Exception) -> None:
     async with _two_traders(new_world(True), error) as services:
         report = await services.reconciler.run()
-    # alice's resting entry and her account's open orders are reported and skipped; the positions pass still ran
-    assert report.checked == 1 and len(report.unreachable) == 2
+        on_venue = await OrderIntent.find(OrderIntent.role != "entry", OrderIntent.emulated == False).count()  # noqa: E712
+    # alice's resting entry and her account's open orders are reported and skipped; bob's stop and targets, which
+    # rest on the exchange, are still checked; the positions pass still ran
+    assert on_venue == 3 and report.checked == 1 + on_venue and len(report.unreachable) == 2
     assert all(str(error) in line for line in report.unreachable) and report.unprotected == []
 
 

@@ -68,14 +68,14 @@ class LookBothFirst:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def fetch_order(self, client_order_id: str, symbol: str) -> Any:
+    async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
         crossing = self.crossing
         crossing.asked += 1
         if crossing.asked <= 2:
             if crossing.asked == 2:
                 crossing.both.set()
             await crossing.both.wait()
-        return await self._inner.fetch_order(client_order_id, symbol)
+        return await self._inner.fetch_order(client_order_id, symbol, order_type)
 
 
 async def test_two_reconcilers_resend_an_order_that_never_landed_once(new_world: Callable[[bool], World]) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from core.domain import OrderStatus, RawMessage
 from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRequest
-from models import Notification, OrderIntent, Position
+from models import Notification, OrderIntent, Position, User
 from models.refs import ref
 from tests.e2e.test_monitor_isolation import ccxt_user, wrap_gateway
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
@@ -26,8 +26,10 @@ async def test_a_market_load_failing_as_a_stop_fires_leaves_it_armed_and_it_fire
     plan = KillPlan(at=None, after=False)
     async with world.process(plan) as services:
         await setup(services, "ccxt")
+        await _holding_no_stops(services)
         await step(services, world, 0)  # in at market; the stop at 41,000 armed here
     async with world.process(plan) as services:  # a restart: the new connection has no markets loaded yet
+        await _holding_no_stops(services)
         world.fake.inject("exchangeInfo", "unavailable")
         with caplog.at_level(logging.WARNING):
             await step(services, world, 2)  # 40,900: through the stop
@@ -41,6 +43,26 @@ async def test_a_market_load_failing_as_a_stop_fires_leaves_it_armed_and_it_fire
         [position] = await Position.find_all().to_list()
         assert position.status == "closed" and position.exit_price == pytest.approx(40_900.0)
         await services.client.drop_database(world.settings.db_name)
+
+
+class PlainOnly:
+    """A venue that holds market and limit orders only (as Binance spot does for Signalcord today): stops and
+    targets are armed here and fired by the monitor."""
+
+    def __init__(self, inner: ExecutionGateway) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def supports(self, order_type: str) -> bool:
+        return order_type in ("market", "limit")
+
+
+async def _holding_no_stops(services: Any) -> None:
+    user = await User.find_one(User.discord_id == 1000)
+    assert user is not None
+    await wrap_gateway(services, user, PlainOnly)
 
 
 class MarketsDown:

@@ -69,8 +69,8 @@ class Killing:
     async def create_orders(self, requests: Any) -> Any:
         return await self._plan.around(lambda: self._inner.create_orders(requests))
 
-    async def cancel_order(self, client_order_id: str, symbol: str) -> Any:
-        return await self._plan.around(lambda: self._inner.cancel_order(client_order_id, symbol))
+    async def cancel_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
+        return await self._plan.around(lambda: self._inner.cancel_order(client_order_id, symbol, order_type))
 
 
 @dataclass
@@ -167,8 +167,11 @@ async def outcome(world: World) -> dict[str, Any]:
     sold = sum(f.amount for f in fills if f.side.value == "sell")
     live = [i.leg for i in intents if i.status.value in LIVE_QUERY["$in"]]
     if world.fake is not None:
-        venue_ids = [o.client_id for o in world.fake.orders.values()]
+        placed = {a.actual_order_id for a in world.fake.algos.values()}  # by a triggered stop: under its id
+        venue_ids = [o.client_id for o in world.fake.orders.values() if o.order_id not in placed]
+        venue_ids += [a.client_id for a in world.fake.algos.values()]
         venue_open = [o.client_id for o in world.fake.orders.values() if o.status in ("NEW", "PARTIALLY_FILLED")]
+        venue_open += [a.client_id for a in world.fake.algos.values() if a.status == "NEW"]
     else:
         paper = await PaperOrder.find_all().to_list()
         venue_ids = [o.client_order_id for o in paper]
@@ -220,6 +223,7 @@ async def _run_in(world: World, venue: str, plan: KillPlan) -> dict[str, Any]:
     fake = world.fake
     if fake is not None:  # one server for all runs: each run starts from an empty order book
         fake.orders.clear()
+        fake.algos.clear()
         fake.calls.clear()
         fake.prices["BTCUSDT"] = STEPS[0]
         fake.balances.update({"USDT": 10_000.0, "BTC": 0.0})

@@ -30,6 +30,11 @@ MARKETS = {  # Binance's real filters for these symbols (spot; futures use the s
 }
 
 
+# what Binance's exchangeInfo lists per symbol (ccxt refuses to send a type the market does not list)
+SPOT_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]
+FUTURES_TYPES = ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]
+
+
 def _filters(tick: str, step: str, notional: str, futures: bool) -> list[dict[str, Any]]:
     lot = {"filterType": "LOT_SIZE", "minQty": step, "maxQty": "9000", "stepSize": step}
     price = {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000", "tickSize": tick}
@@ -45,7 +50,7 @@ def _symbol_info(symbol: str, futures: bool) -> dict[str, Any]:
     info: dict[str, Any] = {
         "symbol": symbol, "status": "TRADING", "baseAsset": base, "quoteAsset": quote,
         "baseAssetPrecision": 8, "quotePrecision": 8, "quoteAssetPrecision": 8,
-        "orderTypes": ["LIMIT", "MARKET"], "filters": _filters(tick, step, notional, futures),
+        "orderTypes": FUTURES_TYPES if futures else SPOT_TYPES, "filters": _filters(tick, step, notional, futures),
     }
     if futures:
         info.update(pair=symbol, contractType="PERPETUAL", deliveryDate=4133404800000, onboardDate=1569398400000,
@@ -101,11 +106,52 @@ class FakeOrder:
                 "selfTradePreventionMode": "NONE"}
 
 
+ALGO_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET")
+
+
+@dataclass
+class FakeAlgo:
+    """A USDT-M conditional order (Binance's algo-order API, where conditional orders live since 2025-12): it
+    rests on the exchange until the mark crosses its trigger, then places a market order under its own order id
+    and client id (not the algo's) and is FINISHED, naming that order in `actualOrderId`."""
+
+    algo_id: int
+    client_id: str
+    symbol: str
+    side: str
+    type: str  # STOP_MARKET | TAKE_PROFIT_MARKET
+    qty: float
+    trigger: float
+    reduce_only: bool
+    time: int
+    status: str = "NEW"  # NEW | CANCELED | FINISHED
+    updated: int = 0
+    trigger_time: int = 0
+    actual_order_id: int | None = None
+    actual_price: float = 0.0
+
+    def fires_at(self, price: float) -> bool:
+        rising = (self.side == "BUY") == (self.type == "STOP_MARKET")  # a buy-stop / sell-TP waits for a rise
+        return price >= self.trigger if rising else price <= self.trigger
+
+    def as_json(self) -> dict[str, Any]:
+        return {"algoId": self.algo_id, "clientAlgoId": self.client_id, "algoType": "CONDITIONAL",
+                "orderType": self.type, "symbol": self.symbol, "side": self.side, "positionSide": "BOTH",
+                "timeInForce": "GTC", "quantity": f"{self.qty:.8f}", "algoStatus": self.status,
+                "triggerPrice": f"{self.trigger:.8f}", "price": "0.00000000", "icebergQuantity": None,
+                "selfTradePreventionMode": "EXPIRE_MAKER", "workingType": "CONTRACT_PRICE", "priceMatch": "NONE",
+                "closePosition": False, "priceProtect": False, "reduceOnly": self.reduce_only,
+                "createTime": self.time, "updateTime": self.updated or self.time, "triggerTime": self.trigger_time,
+                "goodTillDate": 0, "actualOrderId": str(self.actual_order_id or ""),
+                "actualPrice": f"{self.actual_price:.8f}"}
+
+
 @dataclass
 class FakeBinance:
     prices: dict[str, float] = field(default_factory=lambda: {"BTCUSDT": 42_250.0, "ETHUSDT": 2_000.0})
     balances: dict[str, float] = field(default_factory=lambda: {"USDT": 10_000.0, "BTC": 0.0, "ETH": 0.0})
     orders: dict[int, FakeOrder] = field(default_factory=dict)  # by order id: a client id can recur (see _create)
+    algos: dict[int, FakeAlgo] = field(default_factory=dict)  # conditional orders, by algo id
     faults: list[tuple[str, str]] = field(default_factory=list)  # (path suffix, kind), consumed in order
     calls: list[tuple[str, str]] = field(default_factory=list)
     leverage: dict[str, int] = field(default_factory=dict)
@@ -122,9 +168,22 @@ class FakeBinance:
     def order_posts(self) -> int:
         return sum(1 for method, path in self.calls if method == "POST" and path.endswith("/order"))
 
+    def algo(self, client_id: str) -> FakeAlgo | None:
+        """The latest conditional order placed under `client_id`."""
+        return next((a for a in reversed(self.algos.values()) if a.client_id == client_id), None)
+
     def set_price(self, symbol: str, price: float) -> None:
-        """Move the market; resting limits that the new price reaches fill at their own price."""
+        """Move the market; resting limits that the new price reaches fill at their own price, and conditional
+        orders whose trigger it crosses place their market order (while Signalcord may be down)."""
         self.prices[symbol] = price
+        for algo in list(self.algos.values()):
+            if algo.symbol == symbol and algo.status == "NEW" and algo.fires_at(price):
+                order = FakeOrder(next(self._ids), f"autoclose-{algo.algo_id}", symbol, algo.side, "MARKET",
+                                  algo.qty, price, algo.reduce_only, True, self.clock_ms)
+                self.orders[order.order_id] = order
+                self._fill(order, price)
+                algo.status, algo.updated, algo.trigger_time = "FINISHED", self.clock_ms, self.clock_ms
+                algo.actual_order_id, algo.actual_price = order.order_id, price
         for order in self.orders.values():
             if order.symbol == symbol and order.status in ("NEW", "PARTIALLY_FILLED") and order.type == "LIMIT":
                 crossed = price <= order.price if order.side == "BUY" else price >= order.price
@@ -162,6 +221,10 @@ class FakeBinance:
             app.router.add_get(f"{prefix}/order", self._fetch)
             app.router.add_delete(f"{prefix}/order", self._cancel)
             app.router.add_get(f"{prefix}/openOrders", self._open_orders(futures))
+        app.router.add_post("/fapi/v1/algoOrder", self._create_algo)
+        app.router.add_get("/fapi/v1/algoOrder", self._fetch_algo)
+        app.router.add_delete("/fapi/v1/algoOrder", self._cancel_algo)
+        app.router.add_get("/fapi/v1/openAlgoOrders", self._open_algos)
         app.router.add_get("/api/v3/myTrades", self._trades)
         app.router.add_get("/fapi/v1/userTrades", self._trades)
         app.router.add_get("/api/v3/account", self._spot_account)
@@ -265,7 +328,10 @@ class FakeBinance:
         return handler
 
     def _find(self, request: web.Request) -> FakeOrder | None:
-        return self.order(request[PARAMS].get("origClientOrderId") or "")
+        p = request[PARAMS]
+        if "orderId" in p:
+            return self.orders.get(int(p["orderId"]))
+        return self.order(p.get("origClientOrderId") or "")
 
     def order(self, client_id: str) -> FakeOrder | None:
         """The latest order placed under `client_id`."""
@@ -327,3 +393,45 @@ class FakeBinance:
     async def _position_mode(self, request: web.Request) -> web.Response:
         return web.json_response({"dualSidePosition": self.hedge_mode})
 
+    # -- conditional (algo) orders, USDT-M --------------------------------------------------------------------
+
+    async def _create_algo(self, request: web.Request) -> web.Response:
+        p = request[PARAMS]
+        cid, symbol, kind, side = p["clientAlgoId"], p["symbol"], p["type"], p["side"]
+        if p.get("algoType") != "CONDITIONAL" or kind not in ALGO_TYPES:
+            return self._error(400, -1116, "Invalid orderType.")
+        if any(a.client_id == cid and a.status == "NEW" for a in self.algos.values()):
+            return self._error(400, -4116, "ClientOrderId is duplicated.")
+        algo = FakeAlgo(next(self._ids), cid, symbol, side, kind, float(p["quantity"]), float(p["triggerPrice"]),
+                        p.get("reduceOnly") == "true", self.clock_ms)
+        if algo.fires_at(self.prices[symbol]):
+            return self._error(400, -2021, "Order would immediately trigger.")
+        if futures_side := p.get("positionSide"):
+            self.position_sides.append(futures_side)
+        self.algos[algo.algo_id] = algo
+        return web.json_response(algo.as_json())
+
+    def _find_algo(self, request: web.Request) -> FakeAlgo | None:
+        p = request[PARAMS]
+        if "algoId" in p:
+            return self.algos.get(int(p["algoId"]))
+        return self.algo(p.get("clientAlgoId") or "")
+
+    async def _fetch_algo(self, request: web.Request) -> web.Response:
+        algo = self._find_algo(request)
+        if algo is None:
+            return self._error(400, -2013, "Order does not exist.")
+        return web.json_response(algo.as_json())
+
+    async def _cancel_algo(self, request: web.Request) -> web.Response:
+        algo = self._find_algo(request)
+        if algo is None or algo.status != "NEW":
+            return self._error(400, -2011, "Unknown order sent.")
+        algo.status, algo.updated = "CANCELED", self.clock_ms
+        return web.json_response({"algoId": algo.algo_id, "clientAlgoId": algo.client_id, "code": "200",
+                                  "msg": "success"})
+
+    async def _open_algos(self, request: web.Request) -> web.Response:
+        symbol = request[PARAMS].get("symbol")
+        return web.json_response([a.as_json() for a in self.algos.values()
+                                  if a.status == "NEW" and (symbol is None or a.symbol == symbol)])

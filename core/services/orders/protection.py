@@ -7,8 +7,9 @@ provider reports reached at market."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
-from core.domain import MarketRules, OrderStatus
+from core.domain import ON_VENUE, MarketRules, OrderStatus
 from core.execution.gateway import ExecutionGateway
 from core.execution.leg_names import LegName
 from core.execution.legs import PlannedLeg, protective_legs
@@ -20,6 +21,8 @@ from models import ExchangeAccount, OrderIntent, Position
 from models.orders import ENDED
 from models.query import where
 from models.refs import ref
+
+logger = logging.getLogger(__name__)
 
 
 def protective_leg(position: Position, leg: PlannedLeg, name: str, gateway: ExecutionGateway) -> Leg:
@@ -43,7 +46,10 @@ class Protection:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def sync(self, position: Position) -> None:
-        """Make the live protective legs match what the position needs now."""
+        """Make the live protective legs match what the position needs now. A leg that changes gets a new
+        generation placed first and the old one cancelled after it is live (a refused replacement leaves the old
+        one working): a position is never without its stop in between, and two reduce-only stops for a moment
+        can only close what is open."""
         async with self._locks.setdefault(ref(position), asyncio.Lock()):
             fresh = await Position.get(ref(position))
             if fresh is None:
@@ -52,17 +58,22 @@ class Protection:
             closing = position.status in ENDED
             rules = await self.keeper.rules(position)
             wanted = [] if closing else protective_legs(book(position), profile_of(position), rules)
-            live = {LegName.parse(i.leg).base: i for i in await live_legs(position, "sl", "tp")}
-            to_send: list[PlannedLeg] = []
+            live: dict[str, list[OrderIntent]] = {}
+            for intent in await live_legs(position, "sl", "tp"):  # in stored order: the newest generation last
+                live.setdefault(LegName.parse(intent.leg).base, []).append(intent)
+            to_send: list[tuple[PlannedLeg, list[OrderIntent]]] = []
+            stale: list[OrderIntent] = []
             for leg in wanted:
-                current = live.pop(leg.name, None)
-                if current is not None and same_leg(current, leg, rules):
-                    continue
-                if current is not None:
-                    await self.sender.cancel(current, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g}")
-                to_send.append(leg)
-            for stale in live.values():
-                await self.sender.cancel(stale, "no longer needed: position " + ("closed" if closing else "changed"))
+                current = live.pop(leg.name, [])
+                keep = next((i for i in reversed(current) if same_leg(i, leg, rules)), None)
+                if keep is None:
+                    to_send.append((leg, current))
+                else:
+                    stale += [i for i in current if i is not keep]  # a replacement whose old one outlived it
+            for leftover in live.values():
+                stale += leftover
+            for intent in stale:
+                await self.sender.cancel(intent, "no longer needed: position " + ("closed" if closing else "changed"))
             if closing:
                 for entry in await live_legs(position, "entry"):
                     await self.sender.cancel(entry, f"position {position.status}")
@@ -70,10 +81,25 @@ class Protection:
             if account is None:
                 return
             # claimed under the lock, so an overlapping sync finds the replacement live and leaves it be
-            claimed = [await self._claim(position, leg, account) for leg in to_send]
-        for intent in claimed:  # sent outside it: a fill on sending syncs this position again
+            claimed = [(await self._claim(position, leg, account), leg, old) for leg, old in to_send]
+        for intent, leg, old in claimed:  # sent outside it: a fill on sending syncs this position again
             if intent.status is OrderStatus.PENDING:
                 await self.sender.send(intent, position)
+            await self._retire(intent, leg, old)
+
+    async def _retire(self, replacement: OrderIntent, leg: PlannedLeg, old: list[OrderIntent]) -> None:
+        """Cancel what `replacement` replaces, once the replacement is working (resting on the venue, or armed)."""
+        if not old:
+            return
+        now = await OrderIntent.get(replacement.id) if replacement.id else None
+        working = now is not None and (now.status in ON_VENUE | {OrderStatus.FILLED}
+                                       or (now.emulated and now.status is OrderStatus.PENDING))
+        if not working:
+            logger.warning("%s replacement %s is not working (%s): the old one stays", leg.name,
+                           replacement.client_order_id, now.status.value if now else "gone")
+            return
+        for intent in old:
+            await self.sender.cancel(intent, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g}")
 
     async def _claim(self, position: Position, leg: PlannedLeg, account: ExchangeAccount) -> OrderIntent:
         """Store the leg's next generation (sl, sl.2, ...) as an intent, or find it stored already."""

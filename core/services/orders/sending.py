@@ -103,7 +103,7 @@ class OrderSender:
             return
         gateway = await self.desk.gateway(intent)
         try:
-            result = await gateway.cancel_order(intent.client_order_id, intent.symbol)
+            result = await gateway.cancel_order(intent.client_order_id, intent.symbol, intent.order_type)
         except OrderOutcomeUnknown as exc:
             logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
             return

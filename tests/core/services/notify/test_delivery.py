@@ -138,8 +138,9 @@ async def test_a_switched_off_topic_is_kept_not_sent_and_safety_notices_always_g
         await services.api.activity.set_topic(caller, "gossip", False)
     fresh = await User.get(user.id)
     assert fresh is not None
-    await services.notifier.notify(fresh, NotificationKind.TRADE_BLOCKED, "Did not trade: too risky", signal_id="a" * 24)
-    await services.notifier.notify(fresh, NotificationKind.POSITION_UNPROTECTED, "No working stop", signal_id="a" * 24)
+    signal = "a" * 24
+    await services.notifier.notify(fresh, NotificationKind.TRADE_BLOCKED, "Did not trade: too risky", signal_id=signal)
+    await services.notifier.notify(fresh, NotificationKind.POSITION_UNPROTECTED, "No working stop", signal_id=signal)
     sink = FlakySink()
     services.notifier.add_sink(sink)
 

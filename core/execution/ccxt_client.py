@@ -1,0 +1,88 @@
+"""The ccxt client as Signalcord uses it: one place that builds an exchange client (its market type, rate
+limiter, sandbox, and a local base URL in tests) and maps every ccxt error to the engine's outcome classes
+(final / rate limited / unknown, see core.execution.gateway)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import ccxt.async_support as ccxt
+
+from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, RateLimited
+
+
+class DuplicateClientId(Exception):
+    """The exchange already has an order with this client id: the earlier attempt landed."""
+
+
+class AlreadySet(Exception):
+    """A setting call found the setting already in place (ccxt NoChange)."""
+
+
+@asynccontextmanager
+async def mapped(action: str) -> AsyncIterator[None]:
+    """Translate ccxt's exceptions into the engine's outcome classes (see core.execution.gateway)."""
+    try:
+        yield
+    except ccxt.NoChange as exc:  # "already set": the state asked for is the state there
+        raise AlreadySet(str(exc)) from None
+    except ccxt.DuplicateOrderId as exc:
+        raise DuplicateClientId(str(exc)) from None
+    except ccxt.InsufficientFunds as exc:
+        raise OrderRejected(f"insufficient funds on the exchange ({short(exc)})", "funds") from None
+    except ccxt.AuthenticationError as exc:
+        raise OrderRejected(f"the exchange refused the API key ({short(exc)})", "auth") from None
+    except (ccxt.RateLimitExceeded, ccxt.DDoSProtection) as exc:
+        raise RateLimited(f"{action}: rate limited ({short(exc)})") from None
+    except ccxt.OrderImmediatelyFillable as exc:
+        raise OrderRejected(f"the trigger would fire immediately ({short(exc)})", "triggered") from None
+    except ccxt.InvalidOrder as exc:
+        if "duplicate" in str(exc).lower():
+            raise DuplicateClientId(str(exc)) from None
+        raise OrderRejected(f"the exchange refused the order ({short(exc)})", "invalid") from None
+    except (ccxt.BadRequest, ccxt.BadSymbol, ccxt.NotSupported) as exc:
+        raise OrderRejected(f"the exchange refused the request ({short(exc)})", "invalid") from None
+    except ccxt.OperationFailed as exc:  # NetworkError, RequestTimeout, ExchangeNotAvailable, ...
+        raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({short(exc)})") from None
+    except ccxt.ExchangeError as exc:
+        if "insufficient" in str(exc).lower():  # e.g. Binance futures -2019, which ccxt leaves unclassified
+            raise OrderRejected(f"insufficient funds on the exchange ({short(exc)})", "funds") from None
+        # an error we cannot classify: assume it may have landed
+        raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({short(exc)})") from None
+
+
+def fees_of(order: dict[str, Any]) -> list[dict[str, Any]]:
+    fees: list[dict[str, Any]] = order.get("fees") or ([order["fee"]] if order.get("fee") else [])
+    return fees
+
+
+def short(exc: BaseException) -> str:
+    return re.sub(r"\s+", " ", str(exc))[:160]
+
+
+def point_at(exchange: Any, base_url: str) -> Any:
+    """Send every API section to `base_url` (a local fake exchange in tests), keeping the paths."""
+    exchange.urls["api"] = {k: re.sub(r"^https?://[^/]+", base_url, v) if isinstance(v, str) else v
+                            for k, v in exchange.urls["api"].items()}
+    return exchange
+
+
+def make_exchange(exchange_id: str, *, futures: bool, base_url: str | None = None, rate_limit_ms: float | None = None,
+                  sandbox: bool = False, options: dict[str, Any] | None = None, **config: Any) -> Any:
+    """A ccxt.async_support client loading only the market type we use, with the rate limiter on (only its
+    pace may be set: a local fake exchange allows a faster one), on the exchange's sandbox (testnet) when
+    asked, and pointed at `base_url` when given."""
+    if not hasattr(ccxt, exchange_id):
+        raise ValueError(f"ccxt has no exchange called {exchange_id!r}")
+    pace = {} if rate_limit_ms is None else {"rateLimit": rate_limit_ms}
+    exchange = getattr(ccxt, exchange_id)({
+        **config, **pace, "enableRateLimit": True,
+        "options": {"defaultType": "future" if futures else "spot", "fetchCurrencies": False,
+                    "fetchMarkets": {"types": ["linear" if futures else "spot"]}, **(options or {})},
+    })
+    if sandbox:
+        exchange.set_sandbox_mode(True)
+    return point_at(exchange, base_url) if base_url is not None else exchange
