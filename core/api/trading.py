@@ -30,11 +30,22 @@ from models.query import where
 from models.refs import ref
 
 
-def position_view(p: Position) -> PositionView:
+def position_view(p: Position, stops: list[OrderIntent] | None = None) -> PositionView:
+    """`stops`: the position's live stop orders, when its protection is to be shown."""
     return PositionView(id=str(p.id), symbol=p.symbol, side=p.side.value, status=p.status, mode=p.mode.value,
                         amount=p.amount, entry_price=p.entry_price, leverage=p.leverage, stop_loss=p.stop_loss,
                         take_profits=list(p.take_profits), targets_hit=p.targets_hit, realized_pnl=p.realized_pnl,
-                        close_reason=p.close_reason)
+                        close_reason=p.close_reason, protection=protection(p, stops) if stops is not None else "")
+
+
+def protection(p: Position, stops: list[OrderIntent]) -> str:
+    """Who holds an open position's stop: the exchange; Signalcord (it fires the stop, so only while it runs);
+    or nobody (no stop was given, or it is not working)."""
+    if p.status != "open":
+        return ""
+    if any(not s.emulated for s in stops):
+        return PROTECTED_ON_EXCHANGE
+    return PROTECTED_WHILE_RUNNING if stops else UNPROTECTED
 
 
 def order_view(i: OrderIntent) -> OrderView:
@@ -48,6 +59,11 @@ def account_view(a: ExchangeAccount) -> AccountView:
                        has_keys=a.api_key is not None, live_opt_in=a.live_opt_in)
 
 
+PROTECTED_ON_EXCHANGE = "on the exchange"
+PROTECTED_WHILE_RUNNING = "while Signalcord runs"
+UNPROTECTED = "no working stop"
+
+
 class Positions:
     def __init__(self, members: Members, closer: PositionCloser) -> None:
         self.members = members
@@ -56,7 +72,10 @@ class Positions:
     async def open(self, caller: Caller) -> list[PositionView]:
         user = await self.members.user(caller)
         found = await Position.active(user_id=ref(user))
-        return [position_view(p) for p in sorted(found, key=lambda p: p.opened_at_ms)]
+        stops: dict[str, list[OrderIntent]] = {ref(p): [] for p in found}
+        for stop in await OrderIntent.live(user_id=ref(user), role="sl"):
+            stops.setdefault(stop.position_id or "", []).append(stop)
+        return [position_view(p, stops[ref(p)]) for p in sorted(found, key=lambda p: p.opened_at_ms)]
 
     async def history(self, caller: Caller, limit: int = 50) -> list[PositionView]:
         user = await self.members.user(caller)

@@ -62,6 +62,7 @@ class PositionView(BaseModel):
     targets_hit: int
     realized_pnl: float
     close_reason: str | None
+    protection: str = ""  # open positions: "on the exchange", "while Signalcord runs" or "no working stop"
 
 
 class OrderView(BaseModel):

@@ -33,9 +33,14 @@ def trading_paused(until: str, reason: str) -> str:
     return f"Trading paused {until}: {reason}."
 
 
-def order_refused(symbol: str, role: str, leg: str, reason: str) -> str:
+def order_refused(symbol: str, role: str, leg: str, reason: str, working_stop: float | None = None) -> str:
+    """`working_stop`: the trigger of an earlier stop that stays in place (a refused replacement)."""
     text = f"Your {symbol} {_LEG_NAMES.get(role, 'order')} ({leg}) was refused: {reason}."
-    return text + (" Your position has no stop on the exchange: watch it." if role == "sl" else "")
+    if role != "sl":
+        return text
+    if working_stop is not None:
+        return text + f" Your earlier stop at {working_stop:g} stays in place; it will be tried again."
+    return text + " Your position has no stop on the exchange: watch it."
 
 
 def order_filled(role: str, number: int, side: str, amount: float, symbol: str, price: float, mode: str,

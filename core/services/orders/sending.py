@@ -87,7 +87,12 @@ class OrderSender:
         user = await User.get(intent.user_id)
         if user is None:
             return
-        text = messages.order_refused(intent.symbol, intent.role, intent.leg, reason)
+        working = None
+        if intent.role == "sl" and intent.position_id:
+            others = [i for i in await OrderIntent.live(position_id=intent.position_id, role="sl")
+                      if i.client_order_id != intent.client_order_id]
+            working = others[-1].stop_price if others else None
+        text = messages.order_refused(intent.symbol, intent.role, intent.leg, reason, working)
         await self.notifier.notify(user, NotificationKind.ORDER_REJECTED, text, signal_id=intent.signal_id,
                                    once_per=intent.leg)
         if intent.role == "entry":

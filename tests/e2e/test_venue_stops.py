@@ -1,0 +1,127 @@
+"""Stops that do not depend on Signalcord being up (the execution issue): on Binance USDT-M the stop and the
+targets rest on the exchange as reduce-only conditional orders (Binance's algo-order API, through ccxt), so a
+stop fires while the bot is down and the fill is read on restart; a moved stop is placed before the old one is
+cancelled, and a refused replacement leaves the old one working. The real ccxt client talks to the fake Binance,
+which triggers conditional orders on the price the test drives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from core.api.views import Caller
+from core.domain import NotificationKind, OrderStatus
+from models import Fill, Notification, OrderIntent, Position
+from tests.e2e.test_restart import KillPlan, World, setup, step
+
+CLEAN = KillPlan(at=None, after=False)
+
+
+async def _stop(role: str = "sl") -> OrderIntent:
+    found = await OrderIntent.find(OrderIntent.role == role).sort("-_id").first_or_none()
+    assert found is not None
+    return found
+
+
+async def test_the_stop_rests_on_the_exchange_and_fires_while_signalcord_is_down(
+        new_world: Callable[[bool], World]) -> None:
+    world = new_world(True)
+    fake = world.fake
+    assert fake is not None
+    async with world.process(CLEAN) as services:
+        await setup(services, "ccxt")
+        await step(services, world, 0)  # in at market, 0.08 BTC; stop 41,000 and two targets on the exchange
+        stop = await _stop()
+        held = fake.algo(stop.client_order_id)
+        assert not stop.emulated and stop.status is OrderStatus.OPEN
+        assert held is not None and (held.type, held.trigger, held.qty, held.reduce_only) == (
+            "STOP_MARKET", 41_000.0, pytest.approx(0.08), True)
+        assert sorted(a.type for a in fake.algos.values()) == ["STOP_MARKET", "TAKE_PROFIT_MARKET",
+                                                               "TAKE_PROFIT_MARKET"]
+
+    world.clock.advance(minutes=5)
+    fake.clock_ms += 5 * 60_000
+    fired_at = fake.clock_ms
+    world.market(2)  # 40,900 while Signalcord is down: the exchange fires the stop by itself
+    assert held.status == "FINISHED" and held.actual_order_id is not None
+
+    async with world.process(CLEAN) as services:  # back up: the minute job reads what happened
+        world.clock.advance(minutes=1)
+        await services.start_up()
+        await services.reconciler.run()
+        [position] = await Position.find_all().to_list()
+        assert (position.status, position.close_reason) == ("closed", "stop-loss hit")
+        assert position.exit_price == pytest.approx(40_900.0)
+        exit_fill = await Fill.find_one(Fill.client_order_id == stop.client_order_id)
+        assert exit_fill is not None and exit_fill.amount == pytest.approx(0.08)
+        assert int(exit_fill.filled_at.timestamp() * 1000) == fired_at  # dated when it traded
+        # the targets were cancelled on the exchange: nothing is left resting
+        assert [a.type for a in fake.algos.values() if a.status == "NEW"] == []
+        await services.client.drop_database(world.settings.db_name)
+
+
+async def test_a_moved_stop_is_placed_before_the_old_one_is_cancelled(new_world: Callable[[bool], World]) -> None:
+    world = new_world(True)
+    fake = world.fake
+    assert fake is not None
+    async with world.process(CLEAN) as services:
+        await setup(services, "ccxt")
+        await step(services, world, 0)
+        old = await _stop()
+        [position] = await Position.find_all().to_list()
+        fake.calls.clear()
+
+        await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
+
+        new = await _stop()
+        assert new.leg == "sl.2" and new.stop_price == 41_500.0 and new.status is OrderStatus.OPEN
+        algo_calls = [method for method, path in fake.calls if path.endswith("/algoOrder")]
+        assert algo_calls.index("POST") < algo_calls.index("DELETE")  # the new stop first, then the old one goes
+        assert [(a.client_id, a.trigger) for a in fake.algos.values() if a.status == "NEW" and a.type == "STOP_MARKET"
+                ] == [(new.client_order_id, 41_500.0)]
+        refreshed = await OrderIntent.get(old.id)
+        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
+        await services.client.drop_database(world.settings.db_name)
+
+
+async def test_a_refused_replacement_leaves_the_old_stop_working(new_world: Callable[[bool], World]) -> None:
+    world = new_world(True)
+    fake = world.fake
+    assert fake is not None
+    async with world.process(CLEAN) as services:
+        await setup(services, "ccxt")
+        await step(services, world, 0)
+        old = await _stop()
+        [position] = await Position.find_all().to_list()
+        fake.inject("/algoOrder", "insufficient")  # the exchange refuses the replacement
+
+        await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
+
+        new = await _stop()
+        assert new.leg == "sl.2" and new.status is OrderStatus.REJECTED
+        still = fake.algo(old.client_order_id)
+        assert still is not None and still.status == "NEW" and still.trigger == 41_000.0
+        refreshed = await OrderIntent.get(old.id)
+        assert refreshed is not None and refreshed.status is OrderStatus.OPEN
+        [told] = await Notification.find(Notification.kind == NotificationKind.ORDER_REJECTED).to_list()
+        assert "Your earlier stop at 41000 stays in place" in told.text
+        await services.client.drop_database(world.settings.db_name)
+
+
+@pytest.mark.parametrize(("venue", "held"), [("ccxt", "on the exchange"), ("paper", "on the exchange")])
+async def test_positions_say_who_holds_their_stop(new_world: Callable[[bool], World], venue: str, held: str) -> None:
+    world = new_world(venue == "ccxt")
+    async with world.process(CLEAN) as services:
+        await setup(services, venue)
+        await step(services, world, 0)
+        [shown] = await services.api.positions.open(Caller(discord_id=1000))
+        assert shown.protection == held
+        stop = await _stop()
+        await stop.set({OrderIntent.emulated: True, OrderIntent.status: OrderStatus.PENDING})  # armed here instead
+        [armed] = await services.api.positions.open(Caller(discord_id=1000))
+        assert armed.protection == "while Signalcord runs"
+        await stop.set({OrderIntent.status: OrderStatus.CANCELLED})
+        [bare] = await services.api.positions.open(Caller(discord_id=1000))
+        assert bare.protection == "no working stop"
+        await services.client.drop_database(world.settings.db_name)
