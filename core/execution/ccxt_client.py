@@ -48,6 +48,8 @@ async def mapped(action: str) -> AsyncIterator[None]:
     except ccxt.OperationFailed as exc:  # NetworkError, RequestTimeout, ExchangeNotAvailable, ...
         raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({short(exc)})") from None
     except ccxt.ExchangeError as exc:
+        if "immediately trigger" in str(exc).lower():  # Binance -2021, which ccxt classifies only on its own hosts
+            raise OrderRejected(f"the trigger would fire immediately ({short(exc)})", "triggered") from None
         if "insufficient" in str(exc).lower():  # e.g. Binance futures -2019, which ccxt leaves unclassified
             raise OrderRejected(f"insufficient funds on the exchange ({short(exc)})", "funds") from None
         # an error we cannot classify: assume it may have landed

@@ -91,7 +91,7 @@ async def test_hedge_mode_sends_the_position_side(fake_binance: tuple[FakeBinanc
         await gateway.close()
 
 
-async def test_stop_orders_are_not_held_on_ccxt(fake_binance: tuple[FakeBinance, str]) -> None:
+async def test_stop_orders_are_not_held_on_spot(fake_binance: tuple[FakeBinance, str]) -> None:
     _, url = fake_binance
     gateway = ccxt_gateway(url)
     try:

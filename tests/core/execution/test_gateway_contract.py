@@ -140,3 +140,55 @@ async def test_fills_report_their_fee_when_placed_and_when_fetched_later(venue: 
     await venue.move("BTC/USDT", 40_900.0)
     done = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT")
     assert done is not None and done.fee == pytest.approx(0.01 * 41_000 * maker)
+
+
+def _holds_stops(venue: Venue) -> None:
+    if not venue.gateway.supports("stop_market"):
+        pytest.skip(f"{venue.name} does not hold stops: the engine emulates them there")
+
+
+@pytest.mark.parametrize(("kind", "through"), [("stop_market", 40_900.0), ("take_profit", 43_100.0)])
+async def test_a_held_stop_or_target_rests_then_fills_after_its_trigger_trades(venue: Venue, kind: str,
+                                                                               through: float) -> None:
+    _holds_stops(venue)
+    entry = await venue.gateway.create_order(await venue.gateway.prepare(order(venue)))
+    assert entry.status is OrderStatus.FILLED
+    trigger = 41_000.0 if kind == "stop_market" else 43_000.0
+    request = await venue.gateway.prepare(order(venue, kind, side=OrderSide.SELL, stop_price=trigger,
+                                                reduce_only=True))
+    placed = await venue.gateway.create_order(request)
+    assert placed.status is OrderStatus.OPEN and placed.filled == 0
+    resting = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT", kind)
+    assert resting is not None and resting.status is OrderStatus.OPEN
+    listed = await venue.gateway.open_orders(venue.account_id, "BTC/USDT")
+    assert request.client_order_id in [o.client_order_id for o in listed]
+
+    venue.later(minutes=3)
+    await venue.move("BTC/USDT", through)
+
+    done = await venue.gateway.fetch_order(request.client_order_id, "BTC/USDT", kind)
+    assert done is not None and done.status is OrderStatus.FILLED and done.filled == pytest.approx(0.01)
+    assert done.client_order_id == request.client_order_id  # reported under our id, whoever placed the fill
+    assert done.average_price is not None  # at the trigger (a bar that traded through it) or past it (a gap)
+    assert min(trigger, through) - 1e-6 <= done.average_price <= max(trigger, through) + 1e-6
+    assert request.client_order_id not in [o.client_order_id for o in
+                                           await venue.gateway.open_orders(venue.account_id, "BTC/USDT")]
+
+
+async def test_a_held_stop_is_cancelled_by_its_client_id_and_a_passed_trigger_is_refused(venue: Venue) -> None:
+    _holds_stops(venue)
+    await venue.gateway.create_order(await venue.gateway.prepare(order(venue)))
+    request = await venue.gateway.prepare(order(venue, "stop_market", side=OrderSide.SELL, stop_price=41_000.0,
+                                                reduce_only=True))
+    await venue.gateway.create_order(request)
+    cancelled = await venue.gateway.cancel_order(request.client_order_id, "BTC/USDT", "stop_market")
+    assert cancelled is not None and cancelled.status is OrderStatus.CANCELLED
+    again = await venue.gateway.cancel_order(request.client_order_id, "BTC/USDT", "stop_market")
+    assert again is not None and again.status is OrderStatus.CANCELLED
+    if venue.name == "paper":
+        return  # the paper exchange fires a passed stop at once (the engine's monitor did the same before)
+    passed = await venue.gateway.prepare(order(venue, "stop_market", side=OrderSide.SELL, stop_price=42_500.0,
+                                               reduce_only=True))
+    with pytest.raises(OrderRejected) as refused:
+        await venue.gateway.create_order(passed)
+    assert refused.value.kind == "triggered"  # the engine exits at market instead
