@@ -59,6 +59,7 @@ class Services:
     monitor: Monitor
     protection: Protection
     gateways: GatewayRouter
+    paper: PaperGateway  # the paper exchange (its store recovers half-written batches at start-up)
     reconciler: Reconciler
     market_list: MarketList
     delivery: Delivery
@@ -68,9 +69,11 @@ class Services:
         return await database_health(self.client, timeout)
 
     async def start_up(self) -> None:
-        """Before taking new work: learn what reached the venues while we were down (reconcile), then finish
-        the messages an earlier run stopped in the middle of. A failing step is logged; the jobs retry it."""
-        steps = (("market list", self.market_list.load), ("reconcile", self.reconciler.run),
+        """Before taking new work: finish the paper exchange's half-written batches, learn what reached the venues
+        while we were down (reconcile), then finish the messages an earlier run stopped in the middle of. A
+        failing step is logged; the jobs retry it."""
+        steps = (("paper exchange", self.paper.store.recover), ("market list", self.market_list.load),
+                 ("reconcile", self.reconciler.run),
                  ("resume", self.pipeline.resume_unfinished))
         for name, step in steps:
             try:
@@ -178,7 +181,8 @@ async def build_services(
                                       secrets=secrets, router=gateways)
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
-                           protection=protection, gateways=gateways, reconciler=reconciler, market_list=market_list,
+                           protection=protection, gateways=gateways, paper=paper, reconciler=reconciler,
+                           market_list=market_list,
                            delivery=delivery, api=api)
         finally:
             if scheduler.running:

@@ -5,7 +5,7 @@ from beanie import Document
 from models.events import AuditEvent, Notification
 from models.market import Candle, MonitorCursor, VenueMarkets
 from models.orders import Fill, OrderIntent, Position, RealizedPnl
-from models.paper import PaperHoldingDoc, PaperOrder
+from models.paper import PaperHoldingDoc, PaperJournal, PaperOrder
 from models.providers import Provider, Subscription
 from models.signals import Decision, Message, Signal
 from models.users import ExchangeAccount, User
@@ -13,12 +13,14 @@ from models.users import ExchangeAccount, User
 ALL_DOCUMENTS: list[type[Document]] = [
     User, ExchangeAccount, Provider, Subscription, Message, Signal, Decision,
     OrderIntent, Fill, Position, RealizedPnl, Notification, AuditEvent, PaperOrder, PaperHoldingDoc,
+    PaperJournal,
     Candle, MonitorCursor, VenueMarkets,
 ]
 
 __all__ = [
     "ALL_DOCUMENTS", "AuditEvent", "Candle", "Decision", "ExchangeAccount", "Fill", "Message", "MonitorCursor",
     "Notification",
-    "OrderIntent", "PaperHoldingDoc", "PaperOrder", "Position", "Provider", "RealizedPnl", "Signal", "Subscription",
+    "OrderIntent", "PaperHoldingDoc", "PaperJournal", "PaperOrder", "Position", "Provider", "RealizedPnl", "Signal",
+    "Subscription",
     "User", "VenueMarkets",
 ]

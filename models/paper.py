@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from beanie import Document, Indexed
 from pydantic import Field
@@ -51,3 +52,19 @@ class PaperHoldingDoc(Document):
     class Settings:
         name = "paper_holdings"
         indexes = [IndexModel([("account_id", ASCENDING), ("symbol", ASCENDING)], unique=True)]
+
+
+class PaperJournal(Document):
+    """One paper-exchange batch written as a whole before any of it is applied, on a server without
+    transactions: its new orders, order changes, holdings and cash moves. Applying it is idempotent (orders by
+    their unique client id, holdings by absolute values, cash guarded by the account's `paper_journal`), so a
+    batch cut off half-way is finished by the next paper call instead of leaving a fill without its holding."""
+
+    orders: list[dict[str, Any]] = Field(default_factory=list)  # new PaperOrder documents as stored
+    changed: list[dict[str, Any]] = Field(default_factory=list)  # {"client_order_id", "set"}
+    new_holdings: list[dict[str, Any]] = Field(default_factory=list)  # new PaperHoldingDoc documents as stored
+    holdings: list[dict[str, Any]] = Field(default_factory=list)  # {"id", "set"}
+    cash: list[dict[str, Any]] = Field(default_factory=list)  # {"account_id", "inc"}
+
+    class Settings:
+        name = "paper_journal"

@@ -63,6 +63,7 @@ class ExchangeAccount(Document):
     is_default: bool = True
     paper_balances: dict[str, float] = Field(default_factory=dict)
     paper_volume: float = 0.0  # traded notional on the paper exchange (tiered fees)
+    paper_journal: str | None = None  # the last paper batch whose cash moves were applied (see PaperJournal)
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

@@ -125,6 +125,10 @@ class PaperStore(Protocol):
 
     async def open_orders(self, account_ids: Sequence[str] | None, symbol: str | None) -> list[PaperOrderState]: ...
 
+    async def recover(self) -> None:
+        """Finish what a process that died left half-written (a batch's orders without their settlement)."""
+        ...
+
     async def book(self, account_ids: Sequence[str], balances: bool = True) -> PaperBook:
         """The accounts' holdings (every symbol), and their balances and traded volume unless `balances` is False
         (no reservations)."""

@@ -140,7 +140,7 @@ async def run(world: World, venue: str, plan: KillPlan) -> tuple[bool, dict[str,
         try:
             async with world.process(plan) as services:
                 if killed:
-                    world.clock.advance(minutes=1)  # the restart takes a while
+                    world.clock.advance(minutes=2)  # the restart takes a while: past the grace before a resume
                     await services.start_up()
                 elif done == 0:
                     await setup(services, venue)

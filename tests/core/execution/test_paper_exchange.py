@@ -3,6 +3,7 @@ reduce-only trimming, fees and slippage, and realised P&L in the balance (real e
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 
@@ -14,7 +15,7 @@ from core.execution.costs import Costs, FixedFee, FixedSlippage, PercentageFee
 from core.execution.gateway import OrderRejected, OrderRequest, OrderResult
 from core.execution.paper import Moves, PaperGateway, PaperHolding, PaperOrderState
 from core.services.orders.paper_store import MongoPaperStore
-from models import PaperHoldingDoc, PaperOrder, bulk
+from models import ExchangeAccount, PaperHoldingDoc, PaperOrder, bulk
 from tests.conftest import FakeClock
 from tests.core.execution.conftest import Venue, paper_venue
 
@@ -212,3 +213,49 @@ async def test_an_order_fills_only_on_what_traded_after_it_was_placed(db: str, c
     clock.advance(seconds=30)
     await gateway.advance(Bar("BTC/USDT", int(clock().timestamp() * 1000), 42_200, 42_250, 40_950, 41_100, 100.0))
     assert await status(venue, limit) == (OrderStatus.FILLED, pytest.approx(0.1), pytest.approx(41_000))
+
+
+class Died(BaseException):
+    """The process died here."""
+
+
+async def test_a_batch_cut_off_after_its_journal_is_finished_once_on_restart(
+        db: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without transactions (the embedded server) a batch is journaled first: a process that dies after storing
+    the filled order but before its holding and cash leaves the journal entry, and the next start-up finishes it
+    — the holding and the fee count once, even if recovery itself runs twice. Before, the order stayed filled
+    with no holding: every reduce-only stop was refused as "no position to reduce"."""
+    from core.services.orders import paper_store
+
+    venue = await paper_venue(clock, Costs(PercentageFee(0.0002, 0.0004), FixedSlippage(0)))
+    store = venue.gateway.store  # type: ignore[attr-defined]
+    real_insert = paper_store._insert_missing
+
+    async def dies_after_the_orders(model: object, docs: list[dict[str, object]]) -> None:
+        await real_insert(model, docs)  # type: ignore[arg-type]
+        if model is PaperOrder:
+            raise Died
+
+    monkeypatch.setattr(paper_store, "_insert_missing", dies_after_the_orders)
+    entry = req(venue, BUY, amount=0.1)
+    with pytest.raises(Died):
+        await venue.gateway.create_order(entry)
+    monkeypatch.setattr(paper_store, "_insert_missing", real_insert)
+    assert await PaperHoldingDoc.count() == 0  # the fill is stored, its holding is not (yet)
+
+    restarted = MongoPaperStore()
+    await restarted.recover()
+    await restarted.recover()
+
+    [holding] = await PaperHoldingDoc.find(PaperHoldingDoc.account_id == venue.account_id).to_list()
+    assert holding.amount == pytest.approx(0.1)
+    other = await ExchangeAccount(user_id="1" * 24, paper_balances={"USDT": 10_000.0}).insert()
+    control = dataclasses.replace(venue, account_id=str(other.id))
+    await control.gateway.create_order(req(control, BUY, amount=0.1))  # the same order, nothing cut off
+    balance = (await venue.gateway.balance(venue.account_id))["USDT"]
+    assert balance == pytest.approx((await control.gateway.balance(control.account_id))["USDT"])
+    cash = {a.id: a.paper_balances["USDT"] for a in await ExchangeAccount.find_all().to_list()}
+    assert len(set(cash.values())) == 1 and next(iter(cash.values())) < 10_000  # the fee left the cash once, each
+    stop = req(venue, SELL, "stop_market", amount=0.1, stop_price=41_000.0, reduce_only=True)
+    assert (await venue.gateway.create_order(stop)).status is OrderStatus.OPEN
+    assert store is not None
