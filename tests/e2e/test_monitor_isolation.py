@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from core.domain import RawMessage, TradeMode
+from core.domain import NotificationKind, RawMessage, TradeMode
 from core.execution.gateway import ExecutionGateway, OrderRejected, RateLimited
 from core.services.decide import risk_settings
-from models import ExchangeAccount, MonitorCursor, OrderIntent, Position, Provider, User
+from models import ExchangeAccount, MonitorCursor, Notification, OrderIntent, Position, Provider, User
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import SIGNAL, KillPlan, World
@@ -121,4 +121,42 @@ async def _two_traders(world: World, error: Exception = REVOKED) -> AsyncIterato
         await wrap_gateway(services, alice, lambda gateway: Revoked(gateway, error))
 
         yield services
+        await services.client.drop_database(world.settings.db_name)
+
+
+class BrokenCancel:
+    """A gateway whose cancel fails with an error nobody classified (a bad record, a bug in a venue's answer)."""
+
+    def __init__(self, inner: ExecutionGateway) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def cancel_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
+        raise RuntimeError("a venue answer nobody expected")
+
+
+async def test_a_provider_update_failing_for_one_holder_still_reaches_the_others(
+        new_world: Callable[[bool], World]) -> None:
+    world = new_world(True)
+    async with world.process(KillPlan(at=None, after=False)) as services:
+        provider = await services.accounts.register_provider("Alpha", CHANNEL)
+        broken = await ccxt_user(services, 1000, CHANNEL, provider)
+        fine = await ccxt_user(services, 1001, CHANNEL, provider)
+        world.market(0)
+        await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=1, author="provider",
+                                                  text=SIGNAL, created_at=POSTED))
+        await services.gateways.close()
+        await wrap_gateway(services, broken, BrokenCancel)
+
+        result = await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=2, author="provider",
+                                                           text="Close #BTCUSDT", created_at=POSTED))
+
+        assert result.status == "processed"
+        closed = await Position.find_one(Position.user_id == ref(fine))
+        assert closed is not None and closed.status == "closed"
+        told = await Notification.find_one(Notification.user_id == ref(broken),
+                                           Notification.kind == NotificationKind.PROVIDER_CLOSE)
+        assert told is not None and "could not be applied now" in told.text
         await services.client.drop_database(world.settings.db_name)

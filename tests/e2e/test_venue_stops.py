@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from tenacity import wait_none
 
 from core.api.views import Caller
-from core.domain import NotificationKind, OrderStatus
+from core.domain import NotificationKind, OrderStatus, RawMessage
 from models import Fill, Notification, OrderIntent, Position
+from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import KillPlan, World, setup, step
 
 CLEAN = KillPlan(at=None, after=False)
@@ -124,4 +126,36 @@ async def test_positions_say_who_holds_their_stop(new_world: Callable[[bool], Wo
         await stop.set({OrderIntent.status: OrderStatus.CANCELLED})
         [bare] = await services.api.positions.open(Caller(discord_id=1000))
         assert bare.protection == "no working stop"
+        await services.client.drop_database(world.settings.db_name)
+
+
+@pytest.mark.parametrize("fault", ["rate_limit", "unavailable"])
+async def test_a_provider_close_goes_on_when_cancelling_the_stop_fails(new_world: Callable[[bool], World],
+                                                                      fault: str) -> None:
+    """Found by the fault campaign: a 429 while cancelling the stop during a provider's close escaped the cancel,
+    ended the whole update (the message stayed unprocessed) and left the position open. A rate-limited cancel is
+    retried like a send; one that still fails is left to the reconciler, and the close goes on (its exit is
+    reduce-only, so a stop that fires too can only close what is open)."""
+    world = new_world(True)
+    fake = world.fake
+    assert fake is not None
+    async with world.process(CLEAN) as services:
+        services.protection.desk.backoff = wait_none()
+        await setup(services, "ccxt")
+        await step(services, world, 0)
+        stop = await _stop()
+        for _ in range(services.protection.desk.attempts if fault == "rate_limit" else 1):
+            fake.inject("/algoOrder", fault)
+
+        result = await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=2, author="provider",
+                                                           text="Close #BTCUSDT", created_at=POSTED))
+
+        assert result.status == "processed"
+        [position] = await Position.find_all().to_list()
+        assert (position.status, position.amount) == ("closed", 0.0)
+        world.clock.advance(minutes=1)
+        await services.reconciler.run()  # the stop that could not be cancelled then is cancelled now
+        assert fake.algo(stop.client_order_id) is not None and fake.algo(stop.client_order_id).status == "CANCELED"
+        refreshed = await OrderIntent.get(stop.id)
+        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
         await services.client.drop_database(world.settings.db_name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -160,6 +161,9 @@ class FakeBinance:
     position_sides: list[str] = field(default_factory=list)
     clock_ms: int = 1_775_044_800_000
     klines: dict[str, list[list[Any]]] = field(default_factory=dict)  # symbol -> [open time, o, h, l, c, v]
+    # a fault for some requests, decided per request (method, path) -> kind or None: a seeded fault campaign
+    chaos: Callable[[str, str], str | None] | None = None
+    chaos_injected: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def inject(self, path_suffix: str, kind: str) -> None:
@@ -252,10 +256,16 @@ class FakeBinance:
             if request.headers.get("X-MBX-APIKEY") != API_KEY or params["signature"] != good:
                 return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
         fault = next((f for f in self.faults if request.path.endswith(f[0])), None)
-        if fault is None:
+        if fault is not None:
+            self.faults.remove(fault)
+            kind = fault[1]
+        elif self.chaos is not None and (picked := self.chaos(request.method, request.path)) is not None:
+            kind = picked
+            self.chaos_injected += 1
+        else:
             return await handler(request)
-        self.faults.remove(fault)
-        kind = fault[1]
+        if kind == "gateway_timeout":
+            return web.Response(status=504, text="Gateway Time-out")
         if kind == "rate_limit":
             return self._error(429, -1003, "Too much request weight used; current limit is 1200 request weight "
                                            "per 1 MINUTE.")

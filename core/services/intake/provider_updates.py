@@ -9,8 +9,10 @@ targets 1..n at market when their orders have not filled. Every holder is told w
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from core.config.logs import RateLimitedLog
 from core.domain import NotificationKind, SignalUpdate, UpdateAction
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
@@ -22,6 +24,9 @@ from models.query import where
 from models.refs import ref
 
 _CLOSING = {UpdateAction.CLOSE: "closed", UpdateAction.SL_HIT: "closed", UpdateAction.CANCEL: "cancelled"}
+
+logger = logging.getLogger(__name__)
+_skipped = RateLimitedLog(logger)
 
 
 async def find_target(update: SignalUpdate, message: Message) -> Signal | None:
@@ -81,7 +86,12 @@ class ProviderUpdates:
         await stored.set({Signal.status: "applied", Signal.reason: reason, Signal.applies_to: ref(target)})
         positions = await Position.active(signal_id=ref(target))
         for position in positions:
-            done = await self._act(position, update, ref(stored))
+            try:
+                done = await self._act(position, update, ref(stored))
+            except Exception as exc:  # one holder's venue never stops the others' update
+                _skipped.warning(f"account {position.account_id}", "provider update on position %s failed: %s",
+                                 position.id, exc, exc_info=True)
+                done = f"it could not be applied now ({exc}); check the position, or close it yourself"
             user = await User.get(position.user_id)
             if user is not None:
                 await self.notifier.notify(user, NotificationKind.provider(update.action.value),

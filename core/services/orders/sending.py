@@ -13,8 +13,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+
 from core.domain import LIVE, NotificationKind, OrderStatus
-from core.execution.gateway import CLASSIFIED, NotSent, OrderOutcomeUnknown, OrderRejected, OrderResult
+from core.execution.gateway import (
+    CLASSIFIED,
+    NotSent,
+    OrderOutcomeUnknown,
+    OrderRejected,
+    OrderResult,
+    RateLimited,
+)
 from core.execution.leg_names import LegName
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
@@ -108,8 +117,11 @@ class OrderSender:
             return
         gateway = await self.desk.gateway(intent)
         try:
-            result = await gateway.cancel_order(intent.client_order_id, intent.symbol, intent.order_type)
-        except OrderOutcomeUnknown as exc:
+            async for attempt in AsyncRetrying(retry=retry_if_exception_type(RateLimited), wait=self.desk.backoff,
+                                               stop=stop_after_attempt(self.desk.attempts), reraise=True):
+                with attempt:  # a rate limit is waited out like a send's; a cancel is safe to repeat
+                    result = await gateway.cancel_order(intent.client_order_id, intent.symbol, intent.order_type)
+        except CLASSIFIED as exc:  # still live, or unknown: what depends on it goes on, the reconciler retries
             logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
             return
         if result is None:
