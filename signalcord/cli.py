@@ -133,6 +133,55 @@ def _cmd_provider_teach(args: argparse.Namespace) -> int:
     return 0
 
 
+def _discord_token() -> str | None:
+    settings = load_settings()
+    return settings.discord_token.get_secret_value() if settings.discord_token else None
+
+
+def _cmd_invite_url(args: argparse.Namespace) -> int:
+    from bot.setup import application_id, invite_text
+
+    try:
+        client_id = args.client_id or application_id(_discord_token() or "")
+    except (ConfigError, ValueError) as exc:
+        return _fail(f"{exc} (or pass --client-id, the Application ID from the Developer Portal)", EXIT_CONFIG)
+    print(invite_text(client_id))
+    return 0
+
+
+def _cmd_sync_commands(args: argparse.Namespace) -> int:
+    import discord
+
+    from bot.client import startup_problem
+    from bot.setup import sync_commands
+
+    try:
+        token = _discord_token()
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", EXIT_CONFIG)
+    if not token:
+        return _fail("DISCORD_TOKEN is not set (put it in .env)", EXIT_CONFIG)
+    try:
+        count = asyncio.run(sync_commands(token, args.guild))
+    except (discord.DiscordException, OSError) as exc:
+        return _fail(startup_problem(exc) or f"Discord could not be reached: {exc}", 1)
+    where = f"guild {args.guild} (available now)" if args.guild else "every server (Discord takes up to an hour)"
+    print(f"registered {count} commands for {where}")
+    return 0
+
+
+def _cmd_commands(args: argparse.Namespace) -> int:
+    from bot.setup import command_tree
+
+    tree = asyncio.run(command_tree())
+    if args.json:
+        print(json.dumps(tree, indent=2, sort_keys=True))
+    else:
+        for command in tree:
+            print(f"/{command['name']} — {command.get('description', '')}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signalcord", description="Copy-trading bot for Discord.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
     calc.add_argument("--preset", default="balanced", help="conservative | balanced | aggressive")
     calc.add_argument("--json", action="store_true", help="print one JSON object")
     calc.set_defaults(handler=_cmd_calc)
+    invite = sub.add_parser("invite-url", help="print the bot's invite URL with the permissions it needs, and why")
+    invite.add_argument("--client-id", type=int, help="the Application ID (default: read from DISCORD_TOKEN)")
+    invite.set_defaults(handler=_cmd_invite_url)
+    sync = sub.add_parser("sync-commands", help="register the slash commands with Discord (once, after updates)")
+    sync.add_argument("--guild", type=int, help="one server's id: its commands appear at once")
+    sync.set_defaults(handler=_cmd_sync_commands)
+    listing = sub.add_parser("commands", help="list the slash commands (--json: as Discord receives them)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_cmd_commands)
     return parser
 
 

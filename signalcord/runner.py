@@ -10,7 +10,7 @@ import signal
 
 from aiohttp import web
 
-from bot.client import SignalcordBot
+from bot.client import SignalcordBot, startup_problem
 from core.app import Services, build_services
 from core.config.settings import Settings
 from dashboard.app import create_app
@@ -45,8 +45,12 @@ async def _start_dashboard(services: Services) -> web.AppRunner:
 async def _run_bot(bot: SignalcordBot, token: str) -> None:
     try:
         await bot.start(token)
-    except Exception:
-        logger.exception("the Discord bot stopped; the engine and dashboard keep running")
+    except Exception as exc:
+        problem = startup_problem(exc)
+        if problem is not None:  # one line a server owner can act on, not a traceback
+            logger.error("the Discord bot cannot start: %s; the engine and dashboard keep running", problem)
+        else:
+            logger.exception("the Discord bot stopped; the engine and dashboard keep running")
 
 
 async def run(settings: Settings) -> None:
@@ -61,7 +65,7 @@ async def run(settings: Settings) -> None:
         if settings.discord_token is None:
             logger.info("Discord is disabled: DISCORD_TOKEN is not set (engine and dashboard run without it)")
         else:
-            bot = SignalcordBot(services.api)
+            bot = SignalcordBot(services.api, dashboard_url=f"http://{settings.host}:{settings.port}/dashboard")
             bot_task = asyncio.create_task(_run_bot(bot, settings.discord_token.get_secret_value()))
         await services.start_up()
         services.scheduler.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 
 from core.api.common import admin_only
 from core.api.errors import Invalid, NotFound
-from core.api.views import Caller, ParseView, ProviderView
+from core.api.views import Caller, ParseView, PreviewView, ProviderView
 from core.parsing import ParseContext, parse
 from core.parsing.explain import explain
 from core.parsing.output import to_record
@@ -96,6 +97,18 @@ class Providers:
                                templates=tuple(provider.format_templates) if provider else ())
         return ParseView(record=to_record(None, parse(text, context)), explanation=explain(text, context))
 
+    async def preview(self, texts: Sequence[str], provider_id: str | None = None, shown: int = 3) -> PreviewView:
+        """How a channel's recent messages read (oldest first): how many are calls, updates and ignored, and the
+        first few calls as the parser sees them — so an admin knows before anyone trades."""
+        calls: list[str] = []
+        counts = {"signal": 0, "update": 0, "noise": 0}
+        for text in texts:
+            record = (await self.test(text, provider_id)).record
+            counts[record["kind"]] = counts.get(record["kind"], 0) + 1
+            if record["kind"] == "signal" and len(calls) < shown:
+                calls.append(_one_line(record))
+        return PreviewView(calls=counts["signal"], updates=counts["update"], ignored=counts["noise"], first=calls)
+
     async def remove(self, caller: Caller, provider_id: str) -> str:
         """The provider and its subscriptions go; its messages, signals and positions stay (history)."""
         admin_only(caller, "removing a provider")
@@ -103,3 +116,12 @@ class Providers:
         await Subscription.find(Subscription.provider_id == ref(provider)).delete()
         await provider.delete()
         return f"removed {provider.name}; its history stays"
+
+
+def _one_line(record: dict[str, Any]) -> str:
+    entries = "-".join(f"{e:g}" for e in record["entries"]) or "market"
+    targets = ", ".join(f"{t:g}" for t in record["take_profits"]) or "none"
+    stop = f"{record['stop_loss']:g}" if record["stop_loss"] is not None else "none"
+    leverage = f", {record['leverage']:g}x" if record["leverage"] else ""
+    text = f"{record['symbol']} {str(record['side']).upper()} entry {entries}, targets {targets}, stop {stop}{leverage}"
+    return text + (f" — {record['reason']}" if record.get("reason") else "")

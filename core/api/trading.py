@@ -126,6 +126,19 @@ class Positions:
         return await self.closer.close(str(position.id), f"closed by you ({caller.name or caller.discord_id})",
                                        fraction=fraction, leg="manual")
 
+    async def close_all(self, caller: Caller) -> list[str]:
+        """Close every open or pending position of the caller at market; what happened to each, in words. One
+        that fails is reported and the others still close."""
+        user = await self.members.user(caller)
+        cause = f"closed by you ({caller.name or caller.discord_id})"
+        done: list[str] = []
+        for position in await Position.active(user_id=ref(user)):
+            try:
+                done.append(await self.closer.close(str(position.id), cause, leg="manual"))
+            except Exception as exc:  # one position's venue never stops the others' close
+                done.append(f"{position.symbol}: could not close now ({exc})")
+        return done
+
 
 EXCHANGES: Final = ("binance", "bybit", "okx")  # the venues Signalcord connects to
 

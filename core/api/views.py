@@ -88,6 +88,15 @@ class ParseView(BaseModel):
     explanation: list[str]
 
 
+class PreviewView(BaseModel):
+    """How a channel's recent messages read: counts by kind, and the first calls in one line each."""
+
+    calls: int
+    updates: int
+    ignored: int
+    first: list[str]
+
+
 class AccountView(BaseModel):
     """An exchange account as its owner sees it: never a key or a secret."""
 

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import discord
 import discord.ext.test as dpytest
-import pytest
 
-from bot.client import SignalcordBot, intents
+from bot.client import SignalcordBot
 from core.app import Services
 from models import Message, Notification, Position
-
-
-@pytest.fixture
-async def bot(services: Services) -> AsyncIterator[SignalcordBot]:
-    wanted = intents()
-    wanted.members = True  # dpytest builds its member list from the member cache
-    instance = SignalcordBot(services.api, gateway_intents=wanted)
-    await instance._async_setup_hook()
-    await instance.setup_hook()
-    dpytest.configure(instance, members=2)
-    yield instance
-    await dpytest.empty_queue()
 
 
 async def test_a_call_in_a_provider_channel_trades_and_dms_the_subscriber(bot: SignalcordBot,

@@ -1,0 +1,141 @@
+"""Slash commands through discord.py's real command tree (options, transformers, checks) with Discord's
+interaction endpoints faked: what each answers, ephemeral or not, and that it went through the API."""
+
+from __future__ import annotations
+
+import discord.ext.test as dpytest
+import pytest
+
+from bot.client import SignalcordBot
+from core.app import Services
+from core.domain import RawMessage
+from models import Provider, Subscription, User
+from tests.bot.conftest import InteractionHttp, invoke
+
+EPHEMERAL = 64
+CALL = "BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x"
+
+
+async def _provider(services: Services) -> Provider:
+    channel = dpytest.get_config().channels[0]
+    await services.accounts.register_provider("Alpha", channel.id, guild_id=dpytest.get_config().guilds[0].id)
+    found = await Provider.find_one(Provider.channel_id == channel.id)
+    assert found is not None
+    return found
+
+
+async def test_subscribe_then_list_subscriptions(bot: SignalcordBot, services: Services,
+                                                  http: InteractionHttp) -> None:
+    provider = await _provider(services)
+    await invoke(bot, "subscribe", [{"name": "provider", "type": 3, "value": str(provider.id)}])
+    await invoke(bot, "subscriptions")
+
+    assert http.responses[0]["type"] == 5 and http.responses[0]["data"]["flags"] == EPHEMERAL  # deferred first
+    assert http.answers[0]["content"].startswith("You now follow **Alpha**")
+    assert http.answers[0]["flags"] == EPHEMERAL
+    assert http.answers[1]["embeds"][0]["title"] == "Your providers"
+    member = dpytest.get_config().members[1]
+    user = await User.find_one(User.discord_id == member.id)
+    assert user is not None and await Subscription.find(Subscription.user_id == str(user.id)).count() == 1
+
+
+async def test_a_refusal_is_a_friendly_ephemeral_answer(bot: SignalcordBot, http: InteractionHttp) -> None:
+    await invoke(bot, "risk set", [{"name": "field", "type": 3, "value": "risk_pct"},
+                                   {"name": "value", "type": 3, "value": "250"}])
+    [answer] = http.answers
+    assert answer["flags"] == EPHEMERAL and "risk_pct" in answer["content"]
+    assert "error id" not in answer["content"]
+
+
+async def test_risk_set_then_show_groups_the_profile(bot: SignalcordBot, http: InteractionHttp) -> None:
+    await invoke(bot, "risk set", [{"name": "field", "type": 3, "value": "risk_pct"},
+                                   {"name": "value", "type": 3, "value": "0.5"}])
+    await invoke(bot, "risk show")
+    assert http.answers[0]["content"] == "`risk_pct` is now 0.5."
+    embed = http.answers[1]["embeds"][0]
+    assert embed["title"] == "Your risk profile"
+    sizing = next(f for f in embed["fields"] if f["name"] == "Sizing")
+    assert "`risk_pct`: 0.5" in sizing["value"]
+
+
+async def test_a_paused_member_gets_a_resume_button(bot: SignalcordBot, http: InteractionHttp) -> None:
+    await invoke(bot, "pause")
+    await invoke(bot, "risk show")
+    shown = http.answers[1]
+    assert shown["embeds"][0]["title"].endswith("trading paused")
+    [row] = shown["components"]
+    assert row["components"][0]["label"] == "Resume trading"
+
+
+async def test_provider_commands_need_manage_server(bot: SignalcordBot, services: Services,
+                                                   http: InteractionHttp) -> None:
+    await _provider(services)
+    provider = await Provider.find_one()
+    assert provider is not None
+    await invoke(bot, "provider disable", [{"name": "provider", "type": 3, "value": str(provider.id)}])
+    await invoke(bot, "provider disable", [{"name": "provider", "type": 3, "value": str(provider.id)},
+                                           {"name": "reason", "type": 3, "value": "on holiday"}], admin=True)
+    refused, done = http.answers
+    assert refused["flags"] == EPHEMERAL and "admin" in refused["content"].lower()
+    assert done["content"] == "Alpha is disabled: on holiday."
+    assert (await Provider.find_one()).enabled is False  # type: ignore[union-attr]
+
+
+async def test_provider_test_shows_how_a_call_is_read(bot: SignalcordBot, http: InteractionHttp) -> None:
+    await invoke(bot, "provider test", [{"name": "message", "type": 3, "value": CALL}], admin=True)
+    [answer] = http.answers
+    assert answer["content"].startswith("Read as **signal**") and "41000" in answer["content"]
+
+
+async def test_why_explains_the_members_decision(bot: SignalcordBot, services: Services,
+                                                 http: InteractionHttp) -> None:
+    provider = await _provider(services)
+    member = dpytest.get_config().members[1]
+    user = await services.accounts.ensure_user(member.id, member.name)
+    await services.accounts.subscribe(user, provider)
+    channel = dpytest.get_config().channels[0]
+    await services.pipeline.ingest(RawMessage(channel_id=channel.id, message_id=4242, author="provider",
+                                              text=CALL, created_at=services.clock()))
+    link = f"https://discord.com/channels/{dpytest.get_config().guilds[0].id}/{channel.id}/4242"
+
+    await invoke(bot, "why", [{"name": "message", "type": 3, "value": link}])
+
+    embed = http.answers[0]["embeds"][0]
+    assert embed["title"].startswith("TRADE")
+    assert any(f["name"] == "Every check" for f in embed["fields"])
+
+
+async def test_close_asks_for_confirmation_first(bot: SignalcordBot, http: InteractionHttp) -> None:
+    await invoke(bot, "close")
+    [answer] = http.answers
+    assert answer["content"] == "Close all your open positions at market?" and answer["flags"] == EPHEMERAL
+    labels = [c["label"] for c in answer["components"][0]["components"]]
+    assert labels == ["Close", "Keep it"]
+
+
+async def test_an_unexpected_failure_apologises_with_an_error_id_that_is_logged(
+        bot: SignalcordBot, services: Services, http: InteractionHttp, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(*args: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(type(services.api.positions), "open", broken)
+    await invoke(bot, "positions")
+    [answer] = http.answers
+    assert answer["flags"] == EPHEMERAL and "error id" in answer["content"]
+    error_id = answer["content"].split("`")[1]
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_notifications_switch_a_topic_off(bot: SignalcordBot, http: InteractionHttp) -> None:
+    await invoke(bot, "notifications", [{"name": "topic", "type": 3, "value": "skipped"},
+                                        {"name": "on", "type": 5, "value": False}])
+    topics = http.answers[0]["embeds"][0]["fields"][0]["value"]
+    assert "⛔ `skipped`" in topics and "✅ `opened`" in topics
+
+
+async def test_help_lists_every_command(bot: SignalcordBot, http: InteractionHttp) -> None:
+    await invoke(bot, "help")
+    content = http.answers[0]["content"]
+    for name in ("/subscribe", "/risk set", "/provider add", "/why", "/close", "/notifications"):
+        assert f"`{name}`" in content
