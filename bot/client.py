@@ -48,7 +48,7 @@ async def add_cogs(bot: commands.Bot, api: SignalcordAPI, dashboard_url: str, *,
     from bot.cogs.trading import Trading
 
     if events:
-        await bot.add_cog(SignalListener(api))
+        await bot.add_cog(SignalListener(bot, api))
         await bot.add_cog(Alerts(bot, api))
     for cog in (Members(api), Risk(api), Trading(api), Providers(api), Settings(api, dashboard_url)):
         await bot.add_cog(cog)

@@ -30,6 +30,8 @@ class Message(Document):
     kind: str | None = None  # signal | update | noise
     reason: str | None = None
     lease_until_ms: int | None = None  # a resumer's claim (epoch ms), so two processes never both resume it
+    edits: list[dict[str, Any]] = Field(default_factory=list)  # {"text", "at_ms"}: recorded, never traded
+    deleted_at_ms: int | None = None  # the provider deleted it (recorded, never traded); epoch ms, set in place
 
     class Settings:
         name = "messages"

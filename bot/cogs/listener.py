@@ -1,4 +1,7 @@
-"""Forwards messages from provider channels to the signal pipeline."""
+"""Provider channels in: new messages (replies keep the id they answer) go to the signal pipeline; edits and
+deletions are recorded and never trade; after a start or a reconnect each provider channel is read from the
+last message seen, oldest first, so nothing is missed and nothing runs twice (a call that is too old by then is
+recorded and skipped as stale by each subscriber's `max_signal_age_s`)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from core.api import SignalcordAPI
 from core.domain import RawMessage
 
 logger = logging.getLogger(__name__)
+BACKFILL_LIMIT = 500  # per channel and start: more than that missed is read from the newest 500 back
 
 
 def raw_message(message: discord.Message) -> RawMessage:
@@ -27,7 +31,8 @@ def raw_message(message: discord.Message) -> RawMessage:
 
 
 class SignalListener(commands.Cog):
-    def __init__(self, api: SignalcordAPI) -> None:
+    def __init__(self, bot: commands.Bot, api: SignalcordAPI) -> None:
+        self.bot = bot
         self.api = api
 
     @commands.Cog.listener()
@@ -41,3 +46,44 @@ class SignalListener(commands.Cog):
         if result.status == "processed":
             logger.info("message %s in channel %s: %s (%d subscriber decision(s))",
                         message.id, message.channel.id, result.kind, result.decisions)
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        content = payload.data.get("content")
+        if content is None:
+            return  # an embed resolving, not the provider's edit
+        edited = payload.data.get("edited_timestamp")
+        at = discord.utils.parse_time(edited) if isinstance(edited, str) else discord.utils.utcnow()
+        outcome = await self.api.intake.edited(payload.channel_id, payload.message_id, content, at)
+        logger.info("edit of message %s in channel %s: %s", payload.message_id, payload.channel_id, outcome)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        outcome = await self.api.intake.deleted(payload.channel_id, payload.message_id, discord.utils.utcnow())
+        logger.info("deletion of message %s in channel %s: %s", payload.message_id, payload.channel_id, outcome)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self.backfill()
+
+    async def backfill(self) -> int:
+        """Read what each provider channel got while the bot was away; returns how many messages were read."""
+        read = 0
+        for channel_id, last in (await self.api.intake.channels()).items():
+            channel = self.bot_channel(channel_id)
+            if channel is None:
+                continue
+            after = discord.Object(id=last) if last else None
+            try:
+                async for message in channel.history(limit=BACKFILL_LIMIT, after=after, oldest_first=True):
+                    await self.on_message(message)
+                    read += 1
+            except discord.HTTPException as exc:  # one unreadable channel never stops the others
+                logger.warning("backfill of channel %s failed: %s", channel_id, exc)
+        if read:
+            logger.info("backfill: read %d message(s) posted while the bot was away", read)
+        return read
+
+    def bot_channel(self, channel_id: int) -> discord.TextChannel | discord.Thread | None:
+        channel = self.bot.get_channel(channel_id)
+        return channel if isinstance(channel, discord.TextChannel | discord.Thread) else None

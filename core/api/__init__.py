@@ -25,6 +25,7 @@ from core.api.views import Caller
 from core.crypto import SecretBox
 from core.services.decide.deciding import Decider
 from core.services.intake.accounts import AccountService
+from core.services.intake.edits import CallEdits
 from core.services.intake.pipeline import Pipeline
 from core.services.notify.notifier import Notifier
 from core.services.orders.routing import GatewayRouter
@@ -49,8 +50,8 @@ class SignalcordAPI:
         members = Members(accounts)
         return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
                    positions=Positions(members, closer), accounts=Accounts(members, decider, secrets, router),
-                   activity=Activity(members), intake=Intake(pipeline), notifications=Notifications(notifier),
-                   status=Status(health))
+                   activity=Activity(members), intake=Intake(pipeline, CallEdits(notifier)),
+                   notifications=Notifications(notifier), status=Status(health))
 
 
 __all__ = ["ApiError", "Caller", "Forbidden", "IngestSummary", "Invalid", "NotFound", "NotificationEvent",

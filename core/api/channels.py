@@ -4,12 +4,15 @@ notification sinks (the Discord DM sink, later the dashboard's live feed), and t
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from pydantic import BaseModel
 
 from core.domain import RawMessage
+from core.services.intake.edits import CallEdits
 from core.services.intake.pipeline import Pipeline
 from core.services.notify.notifier import NotificationEvent, NotificationSink, Notifier, PermanentDeliveryError
+from models import Message, Provider
 
 Health = Callable[[float], Awaitable[tuple[bool, dict[str, str]]]]
 
@@ -22,14 +25,33 @@ class IngestSummary(BaseModel):
 
 
 class Intake:
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, edits: CallEdits) -> None:
         self.pipeline = pipeline
+        self.edits = edits
 
     async def ingest(self, raw: RawMessage) -> IngestSummary:
         """A message from a provider channel: stored at most once, parsed, decided for every subscriber."""
         result = await self.pipeline.ingest(raw)
         return IngestSummary(status=result.status, kind=result.kind, reason=result.reason,
                              decisions=len(result.outcomes))
+
+
+    async def edited(self, channel_id: int, message_id: int, text: str, at: datetime) -> str:
+        """A provider edited a message: recorded, never traded; holders of a position from it are told."""
+        return await self.edits.edited(channel_id, message_id, text, at)
+
+    async def deleted(self, channel_id: int, message_id: int, at: datetime) -> str:
+        """A provider deleted a message: recorded, never traded; holders of a position from it are told."""
+        return await self.edits.deleted(channel_id, message_id, at)
+
+    async def channels(self) -> dict[int, int | None]:
+        """Each enabled provider channel and the newest message id read from it (None: none yet), so a
+        listener that was away reads what came after it, oldest first."""
+        found: dict[int, int | None] = {}
+        for provider in await Provider.find(Provider.enabled == True).to_list():  # noqa: E712
+            newest = await Message.find(Message.channel_id == provider.channel_id).sort("-message_id").first_or_none()
+            found[provider.channel_id] = newest.message_id if newest is not None else None
+        return found
 
 
 class Notifications:

@@ -40,7 +40,7 @@ class IngestResult:
     outcomes: list[TradeOutcome] = field(default_factory=list)
 
 
-def _context(provider: Provider, message: Message, markets: frozenset[str] | None = None) -> ParseContext:
+def reading_context(provider: Provider, message: Message, markets: frozenset[str] | None = None) -> ParseContext:
     hints = provider.format_hints
     return ParseContext(default_quote=hints.default_quote, default_leverage=hints.default_leverage,
                         prices_in_satoshis=hints.prices_in_satoshis, language=hints.language,
@@ -114,7 +114,7 @@ class Pipeline:
         return claimed is not None
 
     async def _process(self, message: Message, provider: Provider) -> IngestResult:
-        parsed: ParseResult = parse(message.text, _context(provider, message, self.markets()))
+        parsed: ParseResult = parse(message.text, reading_context(provider, message, self.markets()))
         outcomes: list[TradeOutcome] = []
         reason: str | None = None
         if isinstance(parsed, Noise):

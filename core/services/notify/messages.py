@@ -73,3 +73,14 @@ def position_unprotected(symbol: str, stop: float) -> str:
 
 def market_alert(text: str, halted: bool) -> str:
     return text + (" Stops and targets Signalcord watches wait until prices agree again." if halted else "")
+
+
+def call_edited(symbol: str, changes: list[str]) -> str:
+    what = "; ".join(changes) if changes else "the wording changed, not the levels"
+    return (f"The provider edited the {symbol} call ({what}). Your position was opened on the original levels; "
+            "nothing was changed for you. Use /stop or /close if you want to follow the edit.")
+
+
+def call_deleted(symbol: str) -> str:
+    return (f"The provider deleted the {symbol} call. Your position stays open with its stop and targets; use "
+            "/close if you want out.")
