@@ -39,9 +39,11 @@ class SignalcordBot(commands.Bot):
 async def add_cogs(bot: commands.Bot, api: SignalcordAPI, dashboard_url: str, *, events: bool = True) -> None:
     """Every cog (`events=False`: the command cogs only, to list or register the tree). Slash commands are
     registered with Discord by `signalcord sync-commands`, never on start."""
+    from bot.cogs.accounts import Accounts
     from bot.cogs.alerts import Alerts
     from bot.cogs.listener import SignalListener
     from bot.cogs.members import Members
+    from bot.cogs.performance import Performance
     from bot.cogs.providers import Providers
     from bot.cogs.risk import Risk
     from bot.cogs.settings import Settings
@@ -50,7 +52,8 @@ async def add_cogs(bot: commands.Bot, api: SignalcordAPI, dashboard_url: str, *,
     if events:
         await bot.add_cog(SignalListener(bot, api))
         await bot.add_cog(Alerts(bot, api))
-    for cog in (Members(api), Risk(api), Trading(api), Providers(api), Settings(api, dashboard_url)):
+    for cog in (Members(api), Risk(api), Trading(api), Performance(api), Accounts(api), Providers(api),
+                Settings(api, dashboard_url)):
         await bot.add_cog(cog)
 
 

@@ -3,7 +3,9 @@ balance, the decision on a call ("why"), and their notifications."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from core.api.common import Members, owned
 from core.api.errors import Invalid, NotFound
@@ -12,11 +14,13 @@ from core.api.views import (
     Caller,
     NotificationView,
     OrderView,
+    PnlView,
     PositionView,
     PreferencesView,
     TopicView,
     WhyView,
 )
+from core.clock import epoch_ms, from_ms
 from core.crypto import SecretBox
 from core.domain import LIVE, NotificationTopic, TradeMode
 from core.risk.calculator import CalcError, CalcResult
@@ -24,7 +28,7 @@ from core.services.decide import risk_settings
 from core.services.decide.deciding import Decider
 from core.services.orders.routing import GatewayRouter
 from core.services.trade.closing import PositionCloser
-from models import ExchangeAccount, Notification, OrderIntent, Position, User
+from models import ExchangeAccount, Notification, OrderIntent, Position, RealizedPnl, User
 from models.orders import ACTIVE, ENDED
 from models.query import where
 from models.refs import ref
@@ -252,6 +256,26 @@ class Activity:
             "-created_at").limit(max(1, min(limit, 200))).to_list()
         return [NotificationView(id=str(n.id), kind=n.kind, text=n.text, delivery=n.delivery,
                                  delivery_error=n.delivery_error) for n in notes]
+
+    async def pnl(self, caller: Caller, period: str = "week") -> PnlView:
+        """Realised P&L per day over `period` (day, week, month or all), counted in the caller's timezone."""
+        days_back = {"day": 1, "week": 7, "month": 30, "all": None}
+        if period not in days_back:
+            raise Invalid([f"period: {period!r} is not one of {', '.join(days_back)}"])
+        user = await self.members.user(caller)
+        zone = ZoneInfo(user.settings.timezone)
+        query: dict[str, Any] = {"user_id": ref(user)}
+        back = days_back[period]
+        if back is not None:
+            today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+            query["at_ms"] = {"$gte": epoch_ms(today - timedelta(days=back - 1))}
+        rows = await RealizedPnl.find(where(query)).sort("at_ms").to_list()
+        by_day: dict[str, float] = {}
+        for row in rows:
+            day = from_ms(row.at_ms).astimezone(zone).date().isoformat()
+            by_day[day] = by_day.get(day, 0.0) + row.pnl
+        trades = len({row.position_id for row in rows})
+        return PnlView(period=period, total=sum(by_day.values()), trades=trades, days=list(by_day.items()))
 
     async def preferences(self, caller: Caller) -> PreferencesView:
         """Whether direct messages are on, and each notification topic with its state."""

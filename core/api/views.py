@@ -117,6 +117,15 @@ class NotificationView(BaseModel):
     delivery_error: str | None
 
 
+class PnlView(BaseModel):
+    """Realised P&L from closed trades over a period, per day (the user's days), in the account's quote."""
+
+    period: str
+    total: float
+    trades: int
+    days: list[tuple[str, float]]  # (YYYY-MM-DD, that day's realised P&L), oldest first
+
+
 class TopicView(BaseModel):
     topic: str
     label: str

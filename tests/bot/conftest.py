@@ -5,6 +5,7 @@ answer is captured as the payload Discord would receive."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +25,7 @@ class InteractionHttp:
     def __init__(self) -> None:
         self.responses: list[dict[str, Any]] = []
         self.followups: list[dict[str, Any]] = []
+        self.attachments: list[bytes] = []
 
     async def create_interaction_response(self, interaction_id: int, token: str, *, session: Any,
                                           proxy: Any = None, proxy_auth: Any = None, params: Any) -> dict[str, Any]:
@@ -35,6 +37,10 @@ class InteractionHttp:
                               multipart: Any = None, files: Any = None, thread_id: Any = None, wait: bool = False,
                               with_components: bool = False) -> dict[str, Any]:
         body = dict(payload or {})
+        if multipart:  # a message with files: the JSON part rides along with them
+            body = json.loads(next(part["value"] for part in multipart if part["name"] == "payload_json"))
+            body["files"] = [f.filename for f in files or []]
+            self.attachments += [f.fp.read() for f in files or []]
         self.followups.append(body)
         return {"id": str(next(_ids)), "channel_id": "1", "type": 0, "content": body.get("content", ""),
                 "author": {"id": str(webhook_id), "username": "Signalcord", "discriminator": "0000",

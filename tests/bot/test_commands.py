@@ -3,13 +3,15 @@ interaction endpoints faked: what each answers, ephemeral or not, and that it we
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import discord.ext.test as dpytest
 import pytest
 
 from bot.client import SignalcordBot
 from core.app import Services
 from core.domain import RawMessage
-from models import Provider, Subscription, User
+from models import ExchangeAccount, Provider, RealizedPnl, Subscription, User
 from tests.bot.conftest import InteractionHttp, invoke
 
 EPHEMERAL = 64
@@ -139,3 +141,39 @@ async def test_help_lists_every_command(bot: SignalcordBot, http: InteractionHtt
     content = http.answers[0]["content"]
     for name in ("/subscribe", "/risk set", "/provider add", "/why", "/close", "/notifications"):
         assert f"`{name}`" in content
+
+
+async def test_pnl_answers_with_a_chart_of_the_realised_days(bot: SignalcordBot, services: Services,
+                                                             http: InteractionHttp) -> None:
+    member = dpytest.get_config().members[1]
+    user = await services.accounts.ensure_user(member.id, member.name)
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    for n, pnl in enumerate((25.0, -10.0)):
+        await RealizedPnl(trade_id=f"t{n}", position_id="a" * 24, user_id=str(user.id), account_id="b" * 24,
+                          exchange="binance", symbol="BTC/USDT", pnl=pnl, at_ms=now_ms - n).insert()
+
+    await invoke(bot, "pnl", [{"name": "period", "type": 3, "value": "week"}])
+
+    [answer] = http.answers
+    assert answer["embeds"][0]["title"] == "Realised P&L (week): +15.00"
+    assert answer["embeds"][0]["image"]["url"] == "attachment://pnl.png" and answer["files"] == ["pnl.png"]
+    assert http.attachments[0].startswith(b"\x89PNG")
+
+
+async def test_mode_live_asks_to_confirm_naming_the_account(bot: SignalcordBot, services: Services,
+                                                            http: InteractionHttp) -> None:
+    member = dpytest.get_config().members[1]
+    user = await services.accounts.ensure_user(member.id, member.name)
+    account = await ExchangeAccount.find_one(ExchangeAccount.user_id == str(user.id))
+    assert account is not None
+
+    await invoke(bot, "mode", [{"name": "mode", "type": 3, "value": "live"},
+                               {"name": "account", "type": 3, "value": str(account.id)}])
+    await invoke(bot, "mode", [{"name": "mode", "type": 3, "value": "testnet"},
+                               {"name": "account", "type": 3, "value": str(account.id)}])
+
+    confirm, refused = http.answers
+    assert f"**{account.label} on {account.exchange}**" in confirm["content"]
+    assert confirm["components"][0]["components"][0]["label"] == "Go live"
+    assert "add this account's exchange keys on the dashboard first" in refused["content"]
+    assert (await ExchangeAccount.get(account.id)).mode.value == "paper"  # type: ignore[union-attr]
