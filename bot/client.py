@@ -40,6 +40,7 @@ async def add_cogs(bot: commands.Bot, api: SignalcordAPI, dashboard_url: str, *,
     """Every cog (`events=False`: the command cogs only, to list or register the tree). Slash commands are
     registered with Discord by `signalcord sync-commands`, never on start."""
     from bot.cogs.accounts import Accounts
+    from bot.cogs.admin import Admin
     from bot.cogs.alerts import Alerts
     from bot.cogs.listener import SignalListener
     from bot.cogs.members import Members
@@ -53,7 +54,7 @@ async def add_cogs(bot: commands.Bot, api: SignalcordAPI, dashboard_url: str, *,
         await bot.add_cog(SignalListener(bot, api))
         await bot.add_cog(Alerts(bot, api))
     for cog in (Members(api), Risk(api), Trading(api), Performance(api), Accounts(api), Providers(api),
-                Settings(api, dashboard_url)):
+                Admin(api), Settings(api, dashboard_url)):
         await bot.add_cog(cog)
 
 

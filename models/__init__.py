@@ -7,6 +7,7 @@ from models.market import Candle, MonitorCursor, VenueMarkets
 from models.orders import Fill, OrderIntent, Position, RealizedPnl
 from models.paper import PaperHoldingDoc, PaperJournal, PaperOrder
 from models.providers import Provider, Subscription
+from models.servers import ServerAccess
 from models.signals import Decision, Message, Signal
 from models.users import ExchangeAccount, User
 
@@ -14,13 +15,13 @@ ALL_DOCUMENTS: list[type[Document]] = [
     User, ExchangeAccount, Provider, Subscription, Message, Signal, Decision,
     OrderIntent, Fill, Position, RealizedPnl, Notification, AuditEvent, PaperOrder, PaperHoldingDoc,
     PaperJournal,
-    Candle, MonitorCursor, VenueMarkets,
+    Candle, MonitorCursor, VenueMarkets, ServerAccess,
 ]
 
 __all__ = [
     "ALL_DOCUMENTS", "AuditEvent", "Candle", "Decision", "ExchangeAccount", "Fill", "Message", "MonitorCursor",
     "Notification",
-    "OrderIntent", "PaperHoldingDoc", "PaperJournal", "PaperOrder", "Position", "Provider", "RealizedPnl", "Signal",
-    "Subscription",
+    "OrderIntent", "PaperHoldingDoc", "PaperJournal", "PaperOrder", "Position", "Provider", "RealizedPnl",
+    "ServerAccess", "Signal", "Subscription",
     "User", "VenueMarkets",
 ]

@@ -20,6 +20,7 @@ from core.api.common import Members
 from core.api.errors import ApiError, Forbidden, Invalid, NotFound
 from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
+from core.api.servers import Servers
 from core.api.trading import Accounts, Activity, Positions
 from core.api.views import Caller
 from core.crypto import SecretBox
@@ -43,6 +44,7 @@ class SignalcordAPI:
     intake: Intake
     notifications: Notifications
     status: Status
+    servers: Servers
 
     @classmethod
     def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
@@ -51,7 +53,7 @@ class SignalcordAPI:
         return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
                    positions=Positions(members, closer), accounts=Accounts(members, decider, secrets, router),
                    activity=Activity(members), intake=Intake(pipeline, CallEdits(notifier)),
-                   notifications=Notifications(notifier), status=Status(health))
+                   notifications=Notifications(notifier), status=Status(health), servers=Servers())
 
 
 __all__ = ["ApiError", "Caller", "Forbidden", "IngestSummary", "Invalid", "NotFound", "NotificationEvent",

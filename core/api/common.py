@@ -7,7 +7,7 @@ from typing import TypeVar
 from beanie import Document, PydanticObjectId
 from bson import ObjectId
 
-from core.api.errors import Forbidden, NotFound
+from core.api.errors import NotFound
 from core.api.views import Caller
 from core.services.intake.accounts import AccountService
 from models import User
@@ -32,8 +32,3 @@ async def owned(model: type[D], object_id: str, user: User, what: str) -> D:
     if found is None or getattr(found, "user_id", None) != ref(user):
         raise NotFound(f"you have no {what} with id {object_id}")
     return found
-
-
-def admin_only(caller: Caller, what: str) -> None:
-    if not caller.admin:
-        raise Forbidden(f"{what} needs a server admin (Manage Server, or the role an admin set)")

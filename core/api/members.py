@@ -10,6 +10,7 @@ from typing import Any
 from core.api.common import Members
 from core.api.errors import Invalid, NotFound
 from core.api.providers import get as get_provider
+from core.api.servers import check_subscribe
 from core.api.views import Caller, ProfileView, SubscriptionView
 from core.domain import RiskProfile
 from core.risk.profiles import BUILTIN_PRESETS, ProfileError
@@ -51,6 +52,9 @@ class Subscriptions:
         if not provider.enabled:
             raise Invalid([f"{provider.name} is disabled: {provider.disabled_reason}"])
         user = await self.members.user(caller)
+        following = await Subscription.find(where(Subscription.user_id == ref(user), Subscription.enabled == True,  # noqa: E712
+                                                  {"provider_id": {"$ne": ref(provider)}})).count()
+        await check_subscribe(caller, following)
         sub = await self.members.accounts.subscribe(user, provider)
         return _view(sub, provider)
 

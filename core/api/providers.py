@@ -9,8 +9,8 @@ from beanie import PydanticObjectId
 from bson import ObjectId
 from pydantic import ValidationError
 
-from core.api.common import admin_only
 from core.api.errors import Invalid, NotFound
+from core.api.servers import require_admin
 from core.api.views import Caller, ParseView, PreviewView, ProviderView
 from core.parsing import ParseContext, parse
 from core.parsing.explain import explain
@@ -51,7 +51,7 @@ def _hints(base: FormatHints, changes: dict[str, Any]) -> FormatHints:
 class Providers:
     async def register(self, caller: Caller, name: str, channel_id: int, guild_id: int | None = None,
                        **hints: Any) -> ProviderView:
-        admin_only(caller, "registering a provider channel")
+        await require_admin(caller, "registering a provider channel")
         if not name.strip():
             raise Invalid(["name: give the provider a name"])
         provider = await Provider.find_one(Provider.channel_id == channel_id)
@@ -65,7 +65,7 @@ class Providers:
         return [view(p) for p in await Provider.find_all().sort("+name").to_list()]
 
     async def set_enabled(self, caller: Caller, provider_id: str, enabled: bool, reason: str = "") -> ProviderView:
-        admin_only(caller, "enabling or disabling a provider")
+        await require_admin(caller, "enabling or disabling a provider")
         provider = await get(provider_id)
         provider.enabled = enabled
         provider.disabled_reason = None if enabled else (reason.strip() or f"disabled by {caller.name or 'an admin'}")
@@ -73,7 +73,7 @@ class Providers:
         return view(provider)
 
     async def set_hints(self, caller: Caller, provider_id: str, **changes: Any) -> ProviderView:
-        admin_only(caller, "changing a provider's format hints")
+        await require_admin(caller, "changing a provider's format hints")
         provider = await get(provider_id)
         provider.format_hints = _hints(provider.format_hints, changes)
         await provider.save()
@@ -81,7 +81,7 @@ class Providers:
 
     async def teach(self, caller: Caller, provider_id: str, text: str, reading: dict[str, Any]) -> int:
         """Store a corrected reading of one message as the provider's format; returns how many it has now."""
-        admin_only(caller, "teaching a provider's format")
+        await require_admin(caller, "teaching a provider's format")
         try:
             await teach_provider(str((await get(provider_id)).id), text, reading)
         except TemplateError as exc:
@@ -111,7 +111,7 @@ class Providers:
 
     async def remove(self, caller: Caller, provider_id: str) -> str:
         """The provider and its subscriptions go; its messages, signals and positions stay (history)."""
-        admin_only(caller, "removing a provider")
+        await require_admin(caller, "removing a provider")
         provider = await get(provider_id)
         await Subscription.find(Subscription.provider_id == ref(provider)).delete()
         await provider.delete()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from core.api.common import Members, owned
 from core.api.errors import Invalid, NotFound
+from core.api.servers import check_trading
 from core.api.views import (
     AccountView,
     Caller,
@@ -217,6 +218,7 @@ class Accounts:
             wanted = TradeMode(mode)
         except ValueError:
             raise Invalid([f"mode: {mode!r} is not one of paper, testnet, live"]) from None
+        await check_trading(caller, wanted.value)
         if wanted is not TradeMode.PAPER and account.api_key is None:
             raise Invalid([f"{account.label}: add this account's exchange keys on the dashboard first"])
         if wanted is TradeMode.LIVE and not account.live_opt_in:

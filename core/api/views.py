@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Caller(BaseModel):
@@ -14,7 +14,19 @@ class Caller(BaseModel):
 
     discord_id: int
     name: str = ""
-    admin: bool = False
+    admin: bool = False  # Manage Server (the role an admin set is checked here, from `role_ids`)
+    guild_id: int | None = None  # the server the request comes from (None: a DM or the dashboard)
+    role_ids: list[int] = Field(default_factory=list)  # the caller's roles in that server
+
+
+class AccessView(BaseModel):
+    """A server's access rules (role ids; an empty list means everyone)."""
+
+    guild_id: int
+    admin_role_id: int | None
+    subscriber_roles: list[int]
+    provider_limits: dict[str, int]
+    trading_roles: list[int]
 
 
 class ProviderView(BaseModel):

@@ -9,6 +9,7 @@ import discord.ext.test as dpytest
 import pytest
 
 from bot.client import SignalcordBot
+from core.api.views import Caller
 from core.app import Services
 from core.domain import RawMessage
 from models import ExchangeAccount, Provider, RealizedPnl, Subscription, User
@@ -177,3 +178,17 @@ async def test_mode_live_asks_to_confirm_naming_the_account(bot: SignalcordBot, 
     assert confirm["components"][0]["components"][0]["label"] == "Go live"
     assert "add this account's exchange keys on the dashboard first" in refused["content"]
     assert (await ExchangeAccount.get(account.id)).mode.value == "paper"  # type: ignore[union-attr]
+
+
+async def test_a_member_without_the_role_is_refused_naming_it(bot: SignalcordBot, services: Services,
+                                                             http: InteractionHttp) -> None:
+    provider = await _provider(services)
+    guild_id = dpytest.get_config().guilds[0].id
+    owner = Caller(discord_id=1, admin=True, guild_id=guild_id)
+    await services.api.servers.allow(owner, "subscribe", 4242, True)
+
+    await invoke(bot, "subscribe", [{"name": "provider", "type": 3, "value": str(provider.id)}])
+
+    [answer] = http.answers
+    assert answer["flags"] == EPHEMERAL and "needs one of these roles: <@&4242>" in answer["content"]
+    assert await Subscription.count() == 0

@@ -13,7 +13,7 @@ from core.domain import NewSignal, RejectedSignal
 from core.market.live import CcxtMarketData
 from core.parsing import parse
 from core.services.intake.market_list import MarketList
-from core.services.intake.pipeline import _context
+from core.services.intake.pipeline import reading_context
 from models.market import VenueMarkets
 from models.providers import Provider
 from models.signals import Message
@@ -71,6 +71,6 @@ async def test_the_pipeline_hands_the_list_to_the_parser(db: str) -> None:
     message = Message(provider_id=str(provider.id), channel_id=7, message_id=1, author="a", text="",
                       posted_at=datetime(2026, 12, 1, tzinfo=UTC))
     text = "ZZZ long entry 1.5 stop 1.4 target 1.7"
-    assert isinstance(parse(text, _context(provider, message)), RejectedSignal)  # not in the snapshot
-    listed = parse(text, _context(provider, message, frozenset({"ZZZ"})))
+    assert isinstance(parse(text, reading_context(provider, message)), RejectedSignal)  # not in the snapshot
+    listed = parse(text, reading_context(provider, message, frozenset({"ZZZ"})))
     assert isinstance(listed, NewSignal) and listed.symbol == "ZZZ/USDT"

@@ -8,7 +8,7 @@ import pytest
 
 from core.domain import NewSignal
 from core.parsing import parse
-from core.services.intake.pipeline import _context
+from core.services.intake.pipeline import reading_context
 from core.services.intake.provider_formats import MAX_TEMPLATES, ProviderNotFound, TemplateError, teach_provider
 from models.providers import Provider
 from models.signals import Message
@@ -24,10 +24,10 @@ async def test_a_taught_format_is_stored_and_read_for_that_providers_later_messa
     assert stored is not None and stored.format_templates == [template]
     message = Message(provider_id=str(provider.id), channel_id=42, message_id=1, author="p", text=LATER,
                       posted_at=datetime(2026, 12, 1, tzinfo=UTC))
-    result = parse(LATER, _context(stored, message))
+    result = parse(LATER, reading_context(stored, message))
     assert isinstance(result, NewSignal) and result.take_profits == (0.53, 0.56, 0.60) and result.leverage == 3
     other = await Provider(name="plain", channel_id=43).insert()
-    general = parse(LATER, _context(other, message))  # another provider: the general rules, without the targets
+    general = parse(LATER, reading_context(other, message))  # another provider: the general rules, without the targets
     assert isinstance(general, NewSignal) and general.take_profits == () and "read_by" not in general.extras
 
 
