@@ -89,8 +89,9 @@ def providers(views: list[ProviderView]) -> discord.Embed:
 
 
 def preferences(view: PreferencesView) -> discord.Embed:
+    summary = f"; daily summary at {view.summary_at}" if view.summary_at else "; no daily summary"
     embed = discord.Embed(title="Your notifications", colour=BLUE,
-                          description="Direct messages are " + ("on" if view.dm_enabled else "off"))
+                          description="Direct messages are " + ("on" if view.dm_enabled else "off") + summary)
     embed.add_field(name="Topics", value=_clip("\n".join(
         f"{'✅' if t.on else '⛔'} `{t.topic}` — {t.label}" for t in view.topics)), inline=False)
     return embed

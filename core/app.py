@@ -31,6 +31,7 @@ from core.services.jobs.reconcile import Reconciler
 from core.services.notify.delivery import Delivery
 from core.services.notify.market_alerts import MarketAlerts
 from core.services.notify.notifier import Notifier
+from core.services.notify.summary import DailySummary
 from core.services.orders.desk import OrderDesk
 from core.services.orders.paper_store import MongoPaperStore
 from core.services.orders.positions import PositionKeeper
@@ -175,6 +176,8 @@ async def build_services(
                               coalesce=True)
             delivery = Delivery(notifier, clock)
             scheduler.add_job(delivery.run, "interval", seconds=DELIVERY_INTERVAL_S, id="deliver_notifications",
+                              max_instances=1, coalesce=True)
+            scheduler.add_job(DailySummary(notifier, clock).run, "interval", minutes=5, id="daily_summary",
                               max_instances=1, coalesce=True)
             api = SignalcordAPI.build(accounts=accounts, decider=trader.decider, closer=closer, pipeline=pipeline,
                                       notifier=notifier, health=lambda timeout: database_health(client, timeout),

@@ -19,6 +19,8 @@ def utcnow() -> datetime:
 class NotificationPrefs(BaseModel):
     dm_enabled: bool = True
     muted: list[NotificationTopic] = Field(default_factory=list)  # topics not sent as direct messages
+    summary_at: str | None = None  # "HH:MM" in the user's timezone: a daily summary then (None: off)
+    summary_sent_on: str | None = None  # the local date (YYYY-MM-DD) of the last summary sent
 
 
 class UserSettings(BaseModel):

@@ -11,7 +11,7 @@ from bot.cogs.base import ApiCog
 from core.api import SignalcordAPI
 
 TOPICS = [app_commands.Choice(name=t, value=t) for t in
-          ("opened", "targets", "stops", "closed", "skipped", "paused", "provider")]
+          ("opened", "targets", "stops", "closed", "skipped", "paused", "provider", "summary")]
 
 
 class Settings(ApiCog):
@@ -21,13 +21,17 @@ class Settings(ApiCog):
 
     @app_commands.command(name="notifications", description="Which direct messages you get")
     @app_commands.describe(topic="A kind of message to switch on or off", on="On or off",
-                           direct_messages="All direct messages on or off")
+                           direct_messages="All direct messages on or off",
+                           summary="Daily summary time in your timezone, e.g. 21:00 (off: no summary)")
     @app_commands.choices(topic=TOPICS)
     async def notifications(self, interaction: discord.Interaction, topic: app_commands.Choice[str] | None = None,
-                            on: bool | None = None, direct_messages: bool | None = None) -> None:
+                            on: bool | None = None, direct_messages: bool | None = None,
+                            summary: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True)
         who = caller(interaction)
-        if direct_messages is not None:
+        if summary is not None:
+            view = await self.api.activity.set_summary(who, None if summary.lower() == "off" else summary)
+        elif direct_messages is not None:
             view = await self.api.activity.set_dm(who, direct_messages)
         elif topic is not None and on is not None:
             view = await self.api.activity.set_topic(who, topic.value, on)

@@ -303,10 +303,23 @@ class Activity:
         await user.set({"settings.notifications.muted": sorted(muted)})
         return _preferences(user)
 
+    async def set_summary(self, caller: Caller, at: str | None) -> PreferencesView:
+        """The daily summary's time, "HH:MM" in the caller's timezone (None: no summary)."""
+        if at is not None:
+            try:
+                parsed = datetime.strptime(at.strip(), "%H:%M")
+            except ValueError:
+                raise Invalid([f"summary: {at!r} is not a time like 21:00"]) from None
+            at = parsed.strftime("%H:%M")
+        user = await self.members.user(caller)
+        await user.set({"settings.notifications.summary_at": at})
+        user.settings.notifications.summary_at = at
+        return _preferences(user)
+
 
 def _preferences(user: User) -> PreferencesView:
     prefs = user.settings.notifications
-    return PreferencesView(dm_enabled=prefs.dm_enabled, topics=[
+    return PreferencesView(dm_enabled=prefs.dm_enabled, summary_at=prefs.summary_at, topics=[
         TopicView(topic=t.value, label=t.label, on=t not in prefs.muted, locked=t is NotificationTopic.SAFETY)
         for t in NotificationTopic])
 

@@ -147,6 +147,7 @@ class TopicView(BaseModel):
 
 class PreferencesView(BaseModel):
     dm_enabled: bool
+    summary_at: str | None = None  # the daily summary's local time
     topics: list[TopicView]
 
 

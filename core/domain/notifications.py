@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     PROVIDER_OTHER = "provider_other"
     CALL_EDITED = "call_edited"
     CALL_DELETED = "call_deleted"
+    DAILY_SUMMARY = "daily_summary"
     MARKET_HALTED = "market_halted"
     MARKET_RESUMED = "market_resumed"
 
@@ -54,6 +55,7 @@ class NotificationTopic(StrEnum):
     SKIPPED = "skipped"
     PAUSED = "paused"
     PROVIDER = "provider"
+    SUMMARY = "summary"
     SAFETY = "safety"
 
     @classmethod
@@ -74,7 +76,7 @@ _TOPICS = {
     _K.TRADE_BLOCKED: _T.SKIPPED, _K.SIGNAL_REJECTED: _T.SKIPPED,
     _K.TRADING_PAUSED: _T.PAUSED,
     _K.PROVIDER_CANCEL: _T.PROVIDER, _K.PROVIDER_OTHER: _T.PROVIDER, _K.CALL_EDITED: _T.PROVIDER,
-    _K.CALL_DELETED: _T.PROVIDER,
+    _K.CALL_DELETED: _T.PROVIDER, _K.DAILY_SUMMARY: _T.SUMMARY,
     _K.ORDER_REJECTED: _T.SAFETY, _K.ORDER_RECONCILED: _T.SAFETY, _K.POSITION_UNPROTECTED: _T.SAFETY,
     _K.FILL_STRAY: _T.SAFETY, _K.MARKET_HALTED: _T.SAFETY, _K.MARKET_RESUMED: _T.SAFETY,
 }
@@ -85,6 +87,7 @@ _LABELS = {
     NotificationTopic.CLOSED: "positions closed",
     NotificationTopic.SKIPPED: "calls skipped or rejected, with the reason",
     NotificationTopic.PAUSED: "trading paused (daily loss limit)",
-    NotificationTopic.PROVIDER: "provider updates (cancelled calls, other news)",
+    NotificationTopic.PROVIDER: "provider updates (cancelled calls, edits, other news)",
+    NotificationTopic.SUMMARY: "the daily summary (set its time with /notifications summary)",
     NotificationTopic.SAFETY: "order refused, position without a working stop, market halted (always on)",
 }

@@ -84,3 +84,9 @@ def call_edited(symbol: str, changes: list[str]) -> str:
 def call_deleted(symbol: str) -> str:
     return (f"The provider deleted the {symbol} call. Your position stays open with its stop and targets; use "
             "/close if you want out.")
+
+
+def daily_summary(day: str, realized: float, closed: int, open_positions: int, paused: str | None) -> str:
+    text = (f"Your day ({day}): realised P&L {realized:+,.2f} from {closed} closed trade(s); "
+            f"{open_positions} position(s) open.")
+    return text + (f" Trading is paused: {paused}." if paused else "")
