@@ -32,3 +32,19 @@ class Performance(ApiCog):
         await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(png), "pnl.png"),
                                         ephemeral=True)
 
+
+    @app_commands.command(name="leaderboard", description="Your providers ranked by your closed trades' results")
+    @app_commands.describe(period="How far back")
+    async def leaderboard(self, interaction: discord.Interaction,
+                          period: Literal["day", "week", "month", "all"] = "month") -> None:
+        await interaction.response.defer(ephemeral=True)
+        rows = await self.api.activity.leaderboard(caller(interaction), period)
+        embed = discord.Embed(title=f"Providers by your results ({period})", colour=embeds.BLUE)
+        for n, row in enumerate(rows[:embeds.FIELDS_MAX], 1):
+            factor = f"{row.profit_factor:.2f}" if row.profit_factor is not None else "no losses"
+            embed.add_field(name=f"{n}. {row.provider}", inline=False,
+                            value=f"{row.trades} trade(s), win rate {row.win_rate:.0%}, profit factor {factor}, "
+                                  f"net {row.net_pnl:+,.2f}")
+        if not rows:
+            embed.description = "No closed trades in this period."
+        await interaction.followup.send(embed=embed, ephemeral=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.api.activity import Activity
 from core.api.channels import (
     Health,
     IngestSummary,
@@ -21,7 +22,7 @@ from core.api.errors import ApiError, Forbidden, Invalid, NotFound
 from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
 from core.api.servers import Servers
-from core.api.trading import Accounts, Activity, Positions
+from core.api.trading import Accounts, Positions
 from core.api.views import Caller
 from core.crypto import SecretBox
 from core.services.decide.deciding import Decider

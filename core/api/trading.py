@@ -3,9 +3,7 @@ balance, the decision on a call ("why"), and their notifications."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from core.api.common import Members, owned
 from core.api.errors import Invalid, NotFound
@@ -13,23 +11,16 @@ from core.api.servers import check_trading
 from core.api.views import (
     AccountView,
     Caller,
-    NotificationView,
     OrderView,
-    PnlView,
     PositionView,
-    PreferencesView,
-    TopicView,
-    WhyView,
 )
-from core.clock import epoch_ms, from_ms
 from core.crypto import SecretBox
-from core.domain import LIVE, NotificationTopic, TradeMode
+from core.domain import LIVE, TradeMode
 from core.risk.calculator import CalcError, CalcResult
-from core.services.decide import risk_settings
 from core.services.decide.deciding import Decider
 from core.services.orders.routing import GatewayRouter
 from core.services.trade.closing import PositionCloser
-from models import ExchangeAccount, Notification, OrderIntent, Position, RealizedPnl, User
+from models import ExchangeAccount, OrderIntent, Position
 from models.orders import ACTIVE, ENDED
 from models.query import where
 from models.refs import ref
@@ -241,87 +232,4 @@ class Accounts:
             raise Invalid([str(exc)]) from None
 
 
-class Activity:
-    def __init__(self, members: Members) -> None:
-        self.members = members
-
-    async def why(self, caller: Caller, channel_id: int, message_id: int) -> WhyView:
-        """What was decided for the caller on the call in that Discord message, with every check's verdict."""
-        found = await risk_settings.why(await self.members.user(caller), channel_id, message_id)
-        if found is None:
-            raise NotFound("Signalcord has no record of that message (not a provider channel, or before it joined)")
-        return WhyView(found.signal, found.outcome, found.rule, found.reason, list(found.checks))
-
-    async def notifications(self, caller: Caller, limit: int = 20) -> list[NotificationView]:
-        user = await self.members.user(caller)
-        notes = await Notification.find(where(Notification.user_id == ref(user))).sort(
-            "-created_at").limit(max(1, min(limit, 200))).to_list()
-        return [NotificationView(id=str(n.id), kind=n.kind, text=n.text, delivery=n.delivery,
-                                 delivery_error=n.delivery_error) for n in notes]
-
-    async def pnl(self, caller: Caller, period: str = "week") -> PnlView:
-        """Realised P&L per day over `period` (day, week, month or all), counted in the caller's timezone."""
-        days_back = {"day": 1, "week": 7, "month": 30, "all": None}
-        if period not in days_back:
-            raise Invalid([f"period: {period!r} is not one of {', '.join(days_back)}"])
-        user = await self.members.user(caller)
-        zone = ZoneInfo(user.settings.timezone)
-        query: dict[str, Any] = {"user_id": ref(user)}
-        back = days_back[period]
-        if back is not None:
-            today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-            query["at_ms"] = {"$gte": epoch_ms(today - timedelta(days=back - 1))}
-        rows = await RealizedPnl.find(where(query)).sort("at_ms").to_list()
-        by_day: dict[str, float] = {}
-        for row in rows:
-            day = from_ms(row.at_ms).astimezone(zone).date().isoformat()
-            by_day[day] = by_day.get(day, 0.0) + row.pnl
-        trades = len({row.position_id for row in rows})
-        return PnlView(period=period, total=sum(by_day.values()), trades=trades, days=list(by_day.items()))
-
-    async def preferences(self, caller: Caller) -> PreferencesView:
-        """Whether direct messages are on, and each notification topic with its state."""
-        return _preferences(await self.members.user(caller))
-
-    async def set_dm(self, caller: Caller, enabled: bool) -> PreferencesView:
-        user = await self.members.user(caller)
-        await user.set({"settings.notifications.dm_enabled": enabled})
-        return _preferences(user)
-
-    async def set_topic(self, caller: Caller, topic: str, on: bool) -> PreferencesView:
-        """Switch one topic's direct messages on or off (they are still stored for the dashboard)."""
-        try:
-            chosen = NotificationTopic(topic)
-        except ValueError:
-            raise Invalid([f"no notification topic {topic!r}; choose one of: "
-                           + ", ".join(t.value for t in NotificationTopic)]) from None
-        if chosen is NotificationTopic.SAFETY and not on:
-            raise Invalid(["safety notices (a refused order, a position without a working stop, a halted market) "
-                           "cannot be switched off"])
-        user = await self.members.user(caller)
-        muted = set(user.settings.notifications.muted) - {chosen} | (set() if on else {chosen})
-        await user.set({"settings.notifications.muted": sorted(muted)})
-        return _preferences(user)
-
-    async def set_summary(self, caller: Caller, at: str | None) -> PreferencesView:
-        """The daily summary's time, "HH:MM" in the caller's timezone (None: no summary)."""
-        if at is not None:
-            try:
-                parsed = datetime.strptime(at.strip(), "%H:%M")
-            except ValueError:
-                raise Invalid([f"summary: {at!r} is not a time like 21:00"]) from None
-            at = parsed.strftime("%H:%M")
-        user = await self.members.user(caller)
-        await user.set({"settings.notifications.summary_at": at})
-        user.settings.notifications.summary_at = at
-        return _preferences(user)
-
-
-def _preferences(user: User) -> PreferencesView:
-    prefs = user.settings.notifications
-    return PreferencesView(dm_enabled=prefs.dm_enabled, summary_at=prefs.summary_at, topics=[
-        TopicView(topic=t.value, label=t.label, on=t not in prefs.muted, locked=t is NotificationTopic.SAFETY)
-        for t in NotificationTopic])
-
-
-__all__: list[Any] = ["Accounts", "Activity", "Positions"]
+__all__: list[Any] = ["Accounts", "Positions"]

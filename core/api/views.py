@@ -138,6 +138,16 @@ class PnlView(BaseModel):
     days: list[tuple[str, float]]  # (YYYY-MM-DD, that day's realised P&L), oldest first
 
 
+class ProviderResultView(BaseModel):
+    """One provider's closed trades for the caller over a period."""
+
+    provider: str
+    trades: int
+    win_rate: float  # 0..1
+    profit_factor: float | None  # gross profit / gross loss (None: no losing trade)
+    net_pnl: float
+
+
 class TopicView(BaseModel):
     topic: str
     label: str

@@ -11,8 +11,8 @@ import pytest
 from bot.client import SignalcordBot
 from core.api.views import Caller
 from core.app import Services
-from core.domain import RawMessage
-from models import ExchangeAccount, Provider, RealizedPnl, Subscription, User
+from core.domain import RawMessage, Side, TradeMode
+from models import ExchangeAccount, Position, Provider, RealizedPnl, Subscription, User
 from tests.bot.conftest import InteractionHttp, invoke
 
 EPHEMERAL = 64
@@ -192,3 +192,23 @@ async def test_a_member_without_the_role_is_refused_naming_it(bot: SignalcordBot
     [answer] = http.answers
     assert answer["flags"] == EPHEMERAL and "needs one of these roles: <@&4242>" in answer["content"]
     assert await Subscription.count() == 0
+
+
+async def test_leaderboard_ranks_providers_by_the_members_closed_trades(bot: SignalcordBot, services: Services,
+                                                                       http: InteractionHttp) -> None:
+    provider = await _provider(services)
+    other = await services.accounts.register_provider("Beta", 99)
+    member = dpytest.get_config().members[1]
+    user = await services.accounts.ensure_user(member.id, member.name)
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    results = [(provider, 30.0), (provider, -10.0), (other, -5.0)]
+    for n, (source, pnl) in enumerate(results):
+        await Position(user_id=str(user.id), account_id="b" * 24, signal_id=f"{n:024d}", provider_id=str(source.id),
+                       mode=TradeMode.PAPER, symbol="BTC/USDT", side=Side.LONG, leverage=1.0, status="closed",
+                       realized_pnl=pnl, closed_at_ms=now_ms).insert()
+
+    await invoke(bot, "leaderboard")
+
+    fields = http.answers[0]["embeds"][0]["fields"]
+    assert [f["name"] for f in fields] == ["1. Alpha", "2. Beta"]
+    assert fields[0]["value"] == "2 trade(s), win rate 50%, profit factor 3.00, net +20.00"
