@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from core.api.views import PositionView, PreferencesView, ProfileView, ProviderView, SubscriptionView
+from core.api.views import PositionView, PreferencesView, ProfileView, ProviderView, SubscriptionView, WhyView
 
 GREEN, RED, GREY, BLUE = discord.Colour.green(), discord.Colour.red(), discord.Colour.light_grey(), \
     discord.Colour.blurple()
@@ -94,4 +94,17 @@ def preferences(view: PreferencesView) -> discord.Embed:
                           description="Direct messages are " + ("on" if view.dm_enabled else "off") + summary)
     embed.add_field(name="Topics", value=_clip("\n".join(
         f"{'✅' if t.on else '⛔'} `{t.topic}` — {t.label}" for t in view.topics)), inline=False)
+    return embed
+
+
+def why_embed(found: WhyView, lead: str = "") -> discord.Embed:
+    """A decision: the outcome and deciding rule, the reason, every check with its verdict."""
+    colour = GREEN if found.outcome == "trade" else GREY
+    title = f"{lead + ' ' if lead else ''}{found.outcome.upper()} — {found.rule}"
+    embed = discord.Embed(title=title[:256], description=_clip(found.reason, 4096), colour=colour)
+    embed.set_footer(text=found.signal[:2048])
+    marks = {"allow": "✅", "adjust": "⚠️"}
+    lines = [f"{marks.get(str(c.get('verdict')), '⛔')} `{c.get('rule')}` {c.get('reason', '')}" for c in found.checks]
+    if lines:
+        embed.add_field(name="Every check", value=_clip("\n".join(lines)), inline=False)
     return embed

@@ -9,6 +9,7 @@ from bot import embeds
 from bot.access import caller
 from bot.cogs.base import ApiCog, provider_choices
 from bot.cogs.trading import LINK
+from bot.embeds import why_embed
 from core.api import Invalid
 
 READABLE = (discord.TextChannel, discord.Thread)  # announcement channels followed in are text channels too
@@ -78,15 +79,16 @@ class Providers(ApiCog):
         found = await self.api.providers.set_hints(caller(interaction), provider, **changes)
         await interaction.followup.send(embed=embeds.providers([found]), ephemeral=True)
 
-    @provider.command(name="test", description="How a message is read, word by word")
-    @app_commands.describe(message="A message link, or the text of a call", provider="Read it with these hints")
-    async def test(self, interaction: discord.Interaction, message: str, provider: str | None = None) -> None:
+    @provider.command(name="test", description="How a message is read, and what your own profile would do with it")
+    @app_commands.describe(message="A message link, or the text of a call", provider="The provider it comes from")
+    async def test(self, interaction: discord.Interaction, message: str, provider: str) -> None:
         await interaction.response.defer(ephemeral=True)
         text = await self._text(interaction, message)
-        parsed = await self.api.providers.test(text, provider)
-        body = "\n".join(parsed.explanation)
-        await interaction.followup.send(f"Read as **{parsed.record['kind']}**\n```\n{body[:1800]}\n```",
-                                        ephemeral=True)
+        tried = await self.api.activity.try_call(caller(interaction), text, provider)
+        body = "\n".join(tried.reading.explanation)
+        embeds_out = [] if tried.decision is None else [why_embed(tried.decision, "Your profile would")]
+        await interaction.followup.send(f"Read as **{tried.reading.record['kind']}**\n```\n{body[:1800]}\n```",
+                                        embeds=embeds_out, ephemeral=True)
 
     @staticmethod
     async def _text(interaction: discord.Interaction, message: str) -> str:

@@ -108,14 +108,7 @@ class Trading(ApiCog):
         channel_id, message_id = message_ref(message, interaction.channel_id or 0)
         await interaction.response.defer(ephemeral=True)
         found = await self.api.activity.why(caller(interaction), channel_id, message_id)
-        colour = embeds.GREEN if found.outcome == "trade" else embeds.GREY
-        embed = discord.Embed(title=f"{found.outcome.upper()} — {found.rule}", description=found.reason,
-                              colour=colour)
-        embed.set_footer(text=found.signal[:2048])
-        lines = [f"{'✅' if c.get('verdict') == 'allow' else '⚠️' if c.get('verdict') == 'adjust' else '⛔'} "
-                 f"`{c.get('rule')}` {c.get('reason', '')}" for c in found.checks]
-        if lines:
-            embed.add_field(name="Every check", value="\n".join(lines)[:1024], inline=False)
+        embed = embeds.why_embed(found)
         await interaction.followup.send(embed=embed, ephemeral=True)
 
     close.autocomplete("position")(_positions)

@@ -53,7 +53,7 @@ class SignalcordAPI:
         members = Members(accounts)
         return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
                    positions=Positions(members, closer), accounts=Accounts(members, decider, secrets, router),
-                   activity=Activity(members), intake=Intake(pipeline, CallEdits(notifier)),
+                   activity=Activity(members, decider), intake=Intake(pipeline, CallEdits(notifier)),
                    notifications=Notifications(notifier), status=Status(health), servers=Servers())
 
 

@@ -9,8 +9,11 @@ from zoneinfo import ZoneInfo
 
 from core.api.common import Members
 from core.api.errors import Invalid, NotFound
+from core.api.providers import Providers
+from core.api.providers import get as get_provider
 from core.api.views import (
     Caller,
+    CallTestView,
     NotificationView,
     PnlView,
     PreferencesView,
@@ -19,16 +22,35 @@ from core.api.views import (
     WhyView,
 )
 from core.clock import epoch_ms, from_ms
-from core.domain import NotificationTopic
+from core.domain import NewSignal, NotificationTopic
+from core.parsing import parse
 from core.services.decide import risk_settings
+from core.services.decide.deciding import Decider
+from core.services.decide.dry_run import dry_run
+from core.services.intake.pipeline import reading_context
 from models import Notification, Position, Provider, RealizedPnl, User
 from models.query import where
 from models.refs import ref
 
 
 class Activity:
-    def __init__(self, members: Members) -> None:
+    def __init__(self, members: Members, decider: Decider) -> None:
         self.members = members
+        self.decider = decider
+
+    async def try_call(self, caller: Caller, text: str, provider_id: str) -> CallTestView:
+        """How a message reads for that provider, and — when it is a call — what the caller's own profile would
+        do with it now: the decision and every check's verdict. Nothing is traded or stored."""
+        reading = await Providers().test(text, provider_id)
+        provider = await get_provider(provider_id)
+        parsed = parse(text, reading_context(provider))
+        if not isinstance(parsed, NewSignal):
+            return CallTestView(reading=reading, decision=None)
+        decision = await dry_run(self.decider, await self.members.user(caller), provider, parsed, text,
+                                 self.decider.clock())
+        checks = [c.model_dump() for c in decision.details.checks]
+        return CallTestView(reading=reading, decision=WhyView(text, decision.outcome.value, decision.rule,
+                                                              decision.reason, checks))
 
     async def why(self, caller: Caller, channel_id: int, message_id: int) -> WhyView:
         """What was decided for the caller on the call in that Discord message, with every check's verdict."""

@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from core.api.errors import Invalid, NotFound
 from core.api.servers import require_admin
 from core.api.views import Caller, ParseView, PreviewView, ProviderView
-from core.parsing import ParseContext, parse
+from core.parsing import parse
 from core.parsing.explain import explain
 from core.parsing.output import to_record
 from core.parsing.templates import TemplateError
+from core.services.intake.pipeline import reading_context
 from core.services.intake.provider_formats import teach_provider
 from models import Provider, Subscription
 from models.providers import FormatHints
@@ -91,10 +92,7 @@ class Providers:
     async def test(self, text: str, provider_id: str | None = None) -> ParseView:
         """How a message would be read (for that provider's hints and taught formats): the fields and why."""
         provider = await get(provider_id) if provider_id else None
-        hints = provider.format_hints if provider else FormatHints()
-        context = ParseContext(default_quote=hints.default_quote, default_leverage=hints.default_leverage,
-                               prices_in_satoshis=hints.prices_in_satoshis, language=hints.language,
-                               templates=tuple(provider.format_templates) if provider else ())
+        context = reading_context(provider)
         return ParseView(record=to_record(None, parse(text, context)), explanation=explain(text, context))
 
     async def preview(self, texts: Sequence[str], provider_id: str | None = None, shown: int = 3) -> PreviewView:

@@ -168,3 +168,12 @@ class WhyView:
     rule: str
     reason: str
     checks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CallTestView:
+    """A message as read for a provider, and what the caller's own profile would decide on it (None: not a
+    call)."""
+
+    reading: ParseView
+    decision: WhyView | None

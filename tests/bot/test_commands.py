@@ -84,10 +84,18 @@ async def test_provider_commands_need_manage_server(bot: SignalcordBot, services
     assert (await Provider.find_one()).enabled is False  # type: ignore[union-attr]
 
 
-async def test_provider_test_shows_how_a_call_is_read(bot: SignalcordBot, http: InteractionHttp) -> None:
-    await invoke(bot, "provider test", [{"name": "message", "type": 3, "value": CALL}], admin=True)
+async def test_provider_test_shows_the_reading_and_a_dry_run_of_the_callers_profile(
+        bot: SignalcordBot, services: Services, http: InteractionHttp) -> None:
+    provider = await _provider(services)
+    orders_before = await services.api.positions.orders(Caller(discord_id=dpytest.get_config().members[1].id))
+    await invoke(bot, "provider test", [{"name": "message", "type": 3, "value": CALL},
+                                        {"name": "provider", "type": 3, "value": str(provider.id)}], admin=True)
     [answer] = http.answers
     assert answer["content"].startswith("Read as **signal**") and "41000" in answer["content"]
+    [decision] = answer["embeds"]
+    assert decision["title"].startswith("Your profile would TRADE")
+    assert any(f["name"] == "Every check" and "`" in f["value"] for f in decision["fields"])
+    assert orders_before == [] and await Position.count() == 0  # a dry run: nothing traded, nothing stored
 
 
 async def test_why_explains_the_members_decision(bot: SignalcordBot, services: Services,

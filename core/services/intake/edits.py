@@ -52,7 +52,7 @@ class CallEdits:
         if signal is None or not holders:
             return "recorded; no position was opened from it"
         provider = await Provider.get(message.provider_id)
-        reread = parse(text, reading_context(provider, message)) if provider is not None else None
+        reread = parse(text, reading_context(provider, message.reply_to)) if provider is not None else None
         changes = level_changes(signal, reread) if isinstance(reread, NewSignal) else ["it no longer reads as a call"]
         symbol = signal.symbol or "the"
         await self._tell(holders, NotificationKind.CALL_EDITED, messages.call_edited(symbol, changes), signal,

@@ -23,6 +23,7 @@ from core.parsing import ParseContext, parse
 from core.services.intake.provider_updates import ProviderUpdates
 from core.services.trade.trading import TradeOutcome, Trader
 from models import Message, Provider, Signal, Subscription
+from models.providers import FormatHints
 from models.query import where
 from models.refs import ref
 
@@ -40,11 +41,13 @@ class IngestResult:
     outcomes: list[TradeOutcome] = field(default_factory=list)
 
 
-def reading_context(provider: Provider, message: Message, markets: frozenset[str] | None = None) -> ParseContext:
-    hints = provider.format_hints
+def reading_context(provider: Provider | None, reply_to: int | None = None,
+                    markets: frozenset[str] | None = None) -> ParseContext:
+    """How a provider's messages are read: its format hints and taught formats (none given: the defaults)."""
+    hints = provider.format_hints if provider is not None else FormatHints()
     return ParseContext(default_quote=hints.default_quote, default_leverage=hints.default_leverage,
-                        prices_in_satoshis=hints.prices_in_satoshis, language=hints.language,
-                        reply_to=message.reply_to, templates=tuple(provider.format_templates), markets=markets)
+                        prices_in_satoshis=hints.prices_in_satoshis, language=hints.language, reply_to=reply_to,
+                        templates=tuple(provider.format_templates) if provider is not None else (), markets=markets)
 
 
 def _signal_doc(message: Message, parsed: NewSignal | RejectedSignal | SignalUpdate) -> Signal:
@@ -114,7 +117,7 @@ class Pipeline:
         return claimed is not None
 
     async def _process(self, message: Message, provider: Provider) -> IngestResult:
-        parsed: ParseResult = parse(message.text, reading_context(provider, message, self.markets()))
+        parsed: ParseResult = parse(message.text, reading_context(provider, message.reply_to, self.markets()))
         outcomes: list[TradeOutcome] = []
         reason: str | None = None
         if isinstance(parsed, Noise):

@@ -71,6 +71,6 @@ async def test_the_pipeline_hands_the_list_to_the_parser(db: str) -> None:
     message = Message(provider_id=str(provider.id), channel_id=7, message_id=1, author="a", text="",
                       posted_at=datetime(2026, 12, 1, tzinfo=UTC))
     text = "ZZZ long entry 1.5 stop 1.4 target 1.7"
-    assert isinstance(parse(text, reading_context(provider, message)), RejectedSignal)  # not in the snapshot
-    listed = parse(text, reading_context(provider, message, frozenset({"ZZZ"})))
+    assert isinstance(parse(text, reading_context(provider, message.reply_to)), RejectedSignal)  # not in the snapshot
+    listed = parse(text, reading_context(provider, message.reply_to, frozenset({"ZZZ"})))
     assert isinstance(listed, NewSignal) and listed.symbol == "ZZZ/USDT"

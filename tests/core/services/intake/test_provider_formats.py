@@ -24,10 +24,11 @@ async def test_a_taught_format_is_stored_and_read_for_that_providers_later_messa
     assert stored is not None and stored.format_templates == [template]
     message = Message(provider_id=str(provider.id), channel_id=42, message_id=1, author="p", text=LATER,
                       posted_at=datetime(2026, 12, 1, tzinfo=UTC))
-    result = parse(LATER, reading_context(stored, message))
+    result = parse(LATER, reading_context(stored, message.reply_to))
     assert isinstance(result, NewSignal) and result.take_profits == (0.53, 0.56, 0.60) and result.leverage == 3
     other = await Provider(name="plain", channel_id=43).insert()
-    general = parse(LATER, reading_context(other, message))  # another provider: the general rules, without the targets
+    # another provider: the general rules, without the targets
+    general = parse(LATER, reading_context(other, message.reply_to))
     assert isinstance(general, NewSignal) and general.take_profits == () and "read_by" not in general.extras
 
 
