@@ -46,14 +46,16 @@ from pymongo.asynchronous.collection import AsyncCollection  # noqa: E402
 
 from core.app import Services, build_services  # noqa: E402
 from core.config.settings import load_settings  # noqa: E402
-from core.domain import LIVE, ON_VENUE, OrderStatus, RawMessage, TradeMode  # noqa: E402
+from core.domain import LIVE, ON_VENUE, OrderStatus, RawMessage  # noqa: E402
 from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderResult, RateLimited  # noqa: E402
 from core.execution.ids import PREFIX  # noqa: E402
 from core.market.prices import StaticPriceSource  # noqa: E402
 from models import ExchangeAccount, Fill, Message, OrderIntent, PaperOrder, Position  # noqa: E402
 from models.embedded import EmbeddedMongo  # noqa: E402
 from models.refs import ref  # noqa: E402
-from tests.fakes.binance import API_KEY, SECRET, FakeBinance  # noqa: E402
+from tests.fakes.accounts import add_testnet_account  # noqa: E402
+from tests.fakes.binance import FakeBinance  # noqa: E402
+from tests.fakes.wrapped import GatewayWrapper  # noqa: E402
 
 CHANNEL = 955_000_001
 CALL = "BTC/USDT LONG entry 42000-42500 TP1 43000 TP2 44000 SL 41000 10x"
@@ -102,15 +104,13 @@ class Campaign:
             raise Killed
 
 
-class FaultyPaper:
+class FaultyPaper(GatewayWrapper):
     """A venue with the campaign's faults around its calls (paper), or only its kill points (ccxt: the fake
     Binance answers the faults itself)."""
 
     def __init__(self, inner: ExecutionGateway, campaign: Campaign, inject: bool = True) -> None:
-        self._inner, self._campaign, self._inject = inner, campaign, inject  # ccxt: the fake injects, we count
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        super().__init__(inner)
+        self._campaign, self._inject = campaign, inject  # ccxt: the fake injects the faults, this counts kills
 
     def _fault(self) -> str | None:
         return self._campaign.fault() if self._inject else None
@@ -203,13 +203,7 @@ async def set_up(services: Services, venue: Venue, users: int) -> None:
         user = await services.accounts.ensure_user(700_000 + n, f"user{n}")
         await services.accounts.subscribe(user, provider)
         if venue.fake is not None:
-            owner = ref(user)
-            await ExchangeAccount.find_one(ExchangeAccount.user_id == owner).update({"$set": {"is_default": False}})
-            seal = services.secrets.seal
-            await ExchangeAccount(user_id=owner, label="binance-testnet", mode=TradeMode.TESTNET, is_default=True,
-                                  api_key=seal(API_KEY, owner=owner, field="api_key").__dict__,
-                                  api_secret=seal(SECRET, owner=owner, field="api_secret").__dict__,
-                                  paper_balances={"USDT": 10_000.0}).insert()
+            await add_testnet_account(services, user)
 
 
 async def trade(services: Services, venue: Venue, prices: StaticPriceSource, clock: Clock, n: int,

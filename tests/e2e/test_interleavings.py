@@ -18,6 +18,7 @@ from models.refs import ref
 from tests.e2e.test_monitor_isolation import wrap_gateway
 from tests.e2e.test_overlapping_syncs import WatchedLock
 from tests.e2e.test_restart import KillPlan, World, setup, step
+from tests.fakes.wrapped import GatewayWrapper
 
 CLEAN = KillPlan(at=None, after=False)
 
@@ -35,14 +36,12 @@ class Barrier:
         await self.all_in.wait()
 
 
-class SharedLookups:
+class SharedLookups(GatewayWrapper):
     """The account's gateway, whose look-ups of the stop answer every caller the same report at once."""
 
     def __init__(self, inner: ExecutionGateway, cid: str, barrier: Barrier) -> None:
-        self._inner, self._cid, self._barrier = inner, cid, barrier
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        super().__init__(inner)
+        self._cid, self._barrier = cid, barrier
 
     async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
         found = await self._inner.fetch_order(client_order_id, symbol, order_type)

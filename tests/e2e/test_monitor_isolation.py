@@ -11,29 +11,27 @@ from typing import Any
 
 import pytest
 
-from core.domain import NotificationKind, RawMessage, TradeMode
+from core.domain import NotificationKind, RawMessage
 from core.execution.gateway import ExecutionGateway, OrderRejected, RateLimited
 from core.services.decide import risk_settings
 from models import ExchangeAccount, MonitorCursor, Notification, OrderIntent, Position, Provider, User
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import SIGNAL, KillPlan, World
-from tests.fakes.binance import API_KEY, SECRET
+from tests.fakes.accounts import add_testnet_account
+from tests.fakes.wrapped import GatewayWrapper
 
 BETA = 555_000_999
 REVOKED = OrderRejected("the exchange refused the API key (binance -2015)", "auth")
 RESTING = "BTC/USDT LONG entry 41900 TP1 43000 SL 40000 5x"  # within the chase limit: a resting limit buy
 
 
-class Revoked:
+class Revoked(GatewayWrapper):
     """The account's gateway after its owner revoked the API key: every status poll is refused."""
 
     def __init__(self, inner: ExecutionGateway, error: Exception) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.error = error
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
     async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
         raise self.error
@@ -47,11 +45,7 @@ async def ccxt_user(services: Any, discord_id: int, channel: int, provider: Prov
     provider = provider or await services.accounts.register_provider(f"provider {channel}", channel)
     user = await services.accounts.ensure_user(discord_id, f"trader{discord_id}")
     await services.accounts.subscribe(user, provider)
-    await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(user)).update({"$set": {"is_default": False}})
-    owner, seal = ref(user), services.secrets.seal
-    await ExchangeAccount(user_id=owner, label="binance-testnet", mode=TradeMode.TESTNET, is_default=True,
-                          api_key=seal(API_KEY, owner=owner, field="api_key").__dict__,
-                          api_secret=seal(SECRET, owner=owner, field="api_secret").__dict__).insert()
+    await add_testnet_account(services, user)
     return user
 
 
@@ -124,14 +118,8 @@ async def _two_traders(world: World, error: Exception = REVOKED) -> AsyncIterato
         await services.client.drop_database(world.settings.db_name)
 
 
-class BrokenCancel:
+class BrokenCancel(GatewayWrapper):
     """A gateway whose cancel fails with an error nobody classified (a bad record, a bug in a venue's answer)."""
-
-    def __init__(self, inner: ExecutionGateway) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
     async def cancel_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
         raise RuntimeError("a venue answer nobody expected")

@@ -17,6 +17,7 @@ from models import ExchangeAccount, OrderIntent, Position, User
 from models.refs import ref
 from tests.e2e.test_monitor_isolation import wrap_gateway
 from tests.e2e.test_restart import KillPlan, World, setup, step
+from tests.fakes.wrapped import GatewayWrapper
 
 
 async def _stored_exit(services: Any, world: World) -> tuple[Position, OrderIntent]:
@@ -58,15 +59,12 @@ class Crossing:
         self.both = asyncio.Event()
 
 
-class LookBothFirst:
+class LookBothFirst(GatewayWrapper):
     """The exchange as two processes see it when their look-ups cross (both hear 'no such order')."""
 
     def __init__(self, inner: ExecutionGateway, crossing: Crossing) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.crossing = crossing
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
     async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
         crossing = self.crossing

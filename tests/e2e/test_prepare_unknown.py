@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 from core.domain import OrderStatus, RawMessage
-from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderRequest
+from core.execution.gateway import OrderOutcomeUnknown, OrderRequest
 from models import Notification, OrderIntent, Position, User
 from models.refs import ref
 from tests.e2e.test_monitor_isolation import ccxt_user, wrap_gateway
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import SIGNAL, KillPlan, World, setup, step
+from tests.fakes.wrapped import GatewayWrapper
 
 
 async def test_a_market_load_failing_as_a_stop_fires_leaves_it_armed_and_it_fires_next_tick(
@@ -45,15 +46,9 @@ async def test_a_market_load_failing_as_a_stop_fires_leaves_it_armed_and_it_fire
         await services.client.drop_database(world.settings.db_name)
 
 
-class PlainOnly:
+class PlainOnly(GatewayWrapper):
     """A venue that holds market and limit orders only (as Binance spot does for Signalcord today): stops and
     targets are armed here and fired by the monitor."""
-
-    def __init__(self, inner: ExecutionGateway) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
     def supports(self, order_type: str) -> bool:
         return order_type in ("market", "limit")
@@ -65,14 +60,8 @@ async def _holding_no_stops(services: Any) -> None:
     await wrap_gateway(services, user, PlainOnly)
 
 
-class MarketsDown:
+class MarketsDown(GatewayWrapper):
     """One account's gateway whose market list cannot be loaded (the exchange answers 503 to it)."""
-
-    def __init__(self, inner: ExecutionGateway) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
     async def prepare(self, request: OrderRequest) -> OrderRequest:
         raise OrderOutcomeUnknown("load markets: ExchangeNotAvailable (503 Service Unavailable)")

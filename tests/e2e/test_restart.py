@@ -27,7 +27,9 @@ from models import ExchangeAccount, Fill, Notification, OrderIntent, PaperHoldin
 from models.refs import ref
 from tests.conftest import FakeClock, make_settings
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
-from tests.fakes.binance import API_KEY, SECRET, FakeBinance
+from tests.fakes.accounts import add_testnet_account
+from tests.fakes.binance import FakeBinance
+from tests.fakes.wrapped import GatewayWrapper
 
 SIGNAL = "BTC/USDT LONG entry 42000-42500 TP1 43000 TP2 44000 SL 41000 10x"
 STEPS = (42_250.0, 43_100.0, 40_900.0)  # the market at each tick: entry, target 1, then the stop
@@ -53,15 +55,12 @@ class KillPlan:
         return result
 
 
-class Killing:
+class Killing(GatewayWrapper):
     """An ExecutionGateway that dies where the plan says; everything else is the real gateway."""
 
     def __init__(self, inner: ExecutionGateway, plan: KillPlan) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._plan = plan
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
     async def create_order(self, request: Any) -> Any:
         return await self._plan.around(lambda: self._inner.create_order(request))
@@ -104,14 +103,7 @@ async def setup(services: Services, venue: str) -> None:
     user = await services.accounts.ensure_user(1000, "trader")
     await services.accounts.subscribe(user, provider)
     if venue == "ccxt":
-        await ExchangeAccount.find_one(ExchangeAccount.user_id == ref(user)).update(
-            {"$set": {"is_default": False}})
-        seal = services.secrets.seal
-        owner = ref(user)
-        await ExchangeAccount(user_id=owner, label="binance-testnet", mode=TradeMode.TESTNET, is_default=True,
-                              api_key=seal(API_KEY, owner=owner, field="api_key").__dict__,
-                              api_secret=seal(SECRET, owner=owner, field="api_secret").__dict__,
-                              paper_balances={"USDT": 10_000.0}).insert()
+        await add_testnet_account(services, user)
 
 
 async def step(services: Services, world: World, index: int) -> None:

@@ -17,7 +17,8 @@ from core.market.prices import StaticPriceSource
 from models import ExchangeAccount, OrderIntent, Position, User
 from models.refs import ref
 from tests.conftest import FakeClock, make_settings
-from tests.fakes.binance import API_KEY, MARKETS, SECRET, FakeBinance
+from tests.fakes.accounts import add_testnet_account
+from tests.fakes.binance import MARKETS, FakeBinance
 
 CHANNEL = 777_000_001
 POSTED = datetime(2026, 4, 1, 11, 59, tzinfo=UTC)
@@ -42,13 +43,7 @@ async def subscribe_testnet_user(services: Services) -> User:
     provider = await services.accounts.register_provider("Alpha", CHANNEL)
     user = await services.accounts.ensure_user(2000, "trader")
     await services.accounts.subscribe(user, provider)
-    owner = ref(user)
-    await ExchangeAccount.find_one(ExchangeAccount.user_id == owner).update({"$set": {"is_default": False}})
-    seal = services.secrets.seal
-    await ExchangeAccount(user_id=owner, label="binance-testnet", mode=TradeMode.TESTNET, is_default=True,
-                          api_key=seal(API_KEY, owner=owner, field="api_key").__dict__,
-                          api_secret=seal(SECRET, owner=owner, field="api_secret").__dict__,
-                          paper_balances={"USDT": 10_000.0}).insert()
+    await add_testnet_account(services, user)
     return user
 
 

@@ -6,18 +6,31 @@ which triggers conditional orders on the price the test drives."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from tenacity import wait_none
 
 from core.api.views import Caller
+from core.app import Services
 from core.domain import NotificationKind, OrderStatus, RawMessage
 from models import Fill, Notification, OrderIntent, Position
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import KillPlan, World, setup, step
 
 CLEAN = KillPlan(at=None, after=False)
+
+
+@asynccontextmanager
+async def in_at_market(world: World) -> AsyncIterator[Services]:
+    """One user in at market on the venue: 0.08 BTC, the stop at 41,000 and two targets placed. The database is
+    dropped at the end."""
+    async with world.process(CLEAN) as services:
+        await setup(services, "ccxt" if world.fake is not None else "paper")
+        await step(services, world, 0)
+        yield services
+        await services.client.drop_database(world.settings.db_name)
 
 
 async def _stop(role: str = "sl") -> OrderIntent:
@@ -67,9 +80,7 @@ async def test_a_moved_stop_is_placed_before_the_old_one_is_cancelled(new_world:
     world = new_world(True)
     fake = world.fake
     assert fake is not None
-    async with world.process(CLEAN) as services:
-        await setup(services, "ccxt")
-        await step(services, world, 0)
+    async with in_at_market(world) as services:
         old = await _stop()
         [position] = await Position.find_all().to_list()
         fake.calls.clear()
@@ -84,16 +95,13 @@ async def test_a_moved_stop_is_placed_before_the_old_one_is_cancelled(new_world:
                 ] == [(new.client_order_id, 41_500.0)]
         refreshed = await OrderIntent.get(old.id)
         assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
-        await services.client.drop_database(world.settings.db_name)
 
 
 async def test_a_refused_replacement_leaves_the_old_stop_working(new_world: Callable[[bool], World]) -> None:
     world = new_world(True)
     fake = world.fake
     assert fake is not None
-    async with world.process(CLEAN) as services:
-        await setup(services, "ccxt")
-        await step(services, world, 0)
+    async with in_at_market(world) as services:
         old = await _stop()
         [position] = await Position.find_all().to_list()
         fake.inject("/algoOrder", "insufficient")  # the exchange refuses the replacement
@@ -108,15 +116,11 @@ async def test_a_refused_replacement_leaves_the_old_stop_working(new_world: Call
         assert refreshed is not None and refreshed.status is OrderStatus.OPEN
         [told] = await Notification.find(Notification.kind == NotificationKind.ORDER_REJECTED).to_list()
         assert "Your earlier stop at 41000 stays in place" in told.text
-        await services.client.drop_database(world.settings.db_name)
 
 
 @pytest.mark.parametrize(("venue", "held"), [("ccxt", "on the exchange"), ("paper", "on the exchange")])
 async def test_positions_say_who_holds_their_stop(new_world: Callable[[bool], World], venue: str, held: str) -> None:
-    world = new_world(venue == "ccxt")
-    async with world.process(CLEAN) as services:
-        await setup(services, venue)
-        await step(services, world, 0)
+    async with in_at_market(new_world(venue == "ccxt")) as services:
         [shown] = await services.api.positions.open(Caller(discord_id=1000))
         assert shown.protection == held
         stop = await _stop()
@@ -126,7 +130,6 @@ async def test_positions_say_who_holds_their_stop(new_world: Callable[[bool], Wo
         await stop.set({OrderIntent.status: OrderStatus.CANCELLED})
         [bare] = await services.api.positions.open(Caller(discord_id=1000))
         assert bare.protection == "no working stop"
-        await services.client.drop_database(world.settings.db_name)
 
 
 @pytest.mark.parametrize("fault", ["rate_limit", "unavailable"])
@@ -139,10 +142,8 @@ async def test_a_provider_close_goes_on_when_cancelling_the_stop_fails(new_world
     world = new_world(True)
     fake = world.fake
     assert fake is not None
-    async with world.process(CLEAN) as services:
-        services.protection.desk.backoff = wait_none()
-        await setup(services, "ccxt")
-        await step(services, world, 0)
+    async with in_at_market(world) as services:
+        services.protection.desk.backoff = wait_none()  # a rate limit is waited out at once here
         stop = await _stop()
         for _ in range(services.protection.desk.attempts if fault == "rate_limit" else 1):
             fake.inject("/algoOrder", fault)
@@ -158,4 +159,3 @@ async def test_a_provider_close_goes_on_when_cancelling_the_stop_fails(new_world
         assert fake.algo(stop.client_order_id) is not None and fake.algo(stop.client_order_id).status == "CANCELED"
         refreshed = await OrderIntent.get(stop.id)
         assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
-        await services.client.drop_database(world.settings.db_name)

@@ -1,0 +1,20 @@
+"""A user's testnet account on the fake Binance: keys sealed as the app seals them, made the default account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.domain import TradeMode
+from models import ExchangeAccount, User
+from models.refs import ref
+from tests.fakes.binance import API_KEY, SECRET
+
+
+async def add_testnet_account(services: Any, user: User) -> ExchangeAccount:
+    owner, seal = ref(user), services.secrets.seal
+    await ExchangeAccount.find_one(ExchangeAccount.user_id == owner).update({"$set": {"is_default": False}})
+    account = ExchangeAccount(user_id=owner, label="binance-testnet", mode=TradeMode.TESTNET, is_default=True,
+                              api_key=seal(API_KEY, owner=owner, field="api_key").__dict__,
+                              api_secret=seal(SECRET, owner=owner, field="api_secret").__dict__,
+                              paper_balances={"USDT": 10_000.0})
+    return await account.insert()
