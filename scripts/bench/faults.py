@@ -306,10 +306,12 @@ async def check(services: Services, venue: Venue) -> dict[str, Any]:
                    and by_cid[f.client_order_id].role != "entry")
         if sold > bought + 1e-9:
             problems["duplicate_orders"].append(f"position {position.id} sold {sold:g} of {bought:g}")
+            explain(position, [i for i in intents if i.position_id == ref(position)], fills)
         if position.status == "open":
             stops = [i for i in intents if i.position_id == ref(position) and i.role == "sl" and i.status in LIVE]
             if len(stops) != 1:
                 problems["unprotected_positions"].append(f"position {position.id}: {len(stops)} working stops")
+                explain(position, [i for i in intents if i.position_id == ref(position)], fills)
     unprocessed = await Message.find(Message.status != "processed").count()
     if unprocessed:
         problems["lost_records"].append(f"{unprocessed} messages never processed")
@@ -317,6 +319,22 @@ async def check(services: Services, venue: Venue) -> dict[str, Any]:
         for line in found[:5]:
             print(f"{venue.name} {name}: {line}", file=sys.stderr)
     return {"orders": len(intents), **{name: len(found) for name, found in problems.items()}}
+
+
+EXPLAIN: dict[str, bool] = {"on": False}
+
+
+def explain(position: Position, intents: list[OrderIntent], fills: list[Fill]) -> None:
+    """With --explain: a flagged position's story (its orders' histories and fills), to stderr."""
+    if not EXPLAIN["on"]:
+        return
+    print(f"-- position {position.id} user {position.user_id} signal {position.signal_id}: {position.status}, "
+          f"amount {position.amount:g}, opened {position.opened_at_ms}, closed {position.closed_at_ms} "
+          f"({position.close_reason})", file=sys.stderr)
+    for intent in sorted(intents, key=lambda i: i.history[0].at_ms):
+        steps = "; ".join(f"{t.status.value}@{t.at_ms % 10_000_000}: {t.cause}" for t in intent.history)
+        got = sum(f.amount for f in fills if f.client_order_id == intent.client_order_id)
+        print(f"   {intent.leg} {intent.side.value} {intent.amount:g} filled {got:g}: {steps}", file=sys.stderr)
 
 
 async def _venue_orders(venue: Venue) -> list[tuple[str, OrderStatus, float]]:
@@ -344,7 +362,9 @@ async def main() -> None:
     parser.add_argument("--fault-rate", type=float, default=0.05)
     parser.add_argument("--kill-every", type=int, default=5)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--explain", action="store_true", help="print each flagged position's orders and fills")
     args = parser.parse_args()
+    EXPLAIN["on"] = args.explain
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     print(f"seed {args.seed}", file=sys.stderr)
     logging.basicConfig(level=logging.CRITICAL)

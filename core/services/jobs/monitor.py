@@ -15,6 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from beanie import PydanticObjectId
+
 from core.clock import Clock, epoch_ms
 from core.config.logs import RateLimitedLog
 from core.domain import Bar, OrderStatus, Side
@@ -27,7 +29,8 @@ from core.services.orders.fold import book, profile_of
 from core.services.orders.protection import Protection
 from core.services.orders.sending import live_legs
 from models import MonitorCursor, OrderIntent, Position
-from models.query import where
+from models.orders import ENDED
+from models.query import one_of, where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -100,6 +103,7 @@ class Monitor:
             {"symbol": bar.symbol}, {"$set": {"last_bar_ms": bar.ts_ms}}, upsert=True)
 
     async def _on_bar(self, bar: Bar, report: TickReport) -> None:
+        await self._cancel_orphans(bar.symbol)
         changed = {r.client_order_id: r for r in await self.paper.advance(bar)}
         intents = await OrderIntent.live(symbol=bar.symbol)
         for intent in intents:
@@ -109,6 +113,21 @@ class Monitor:
                                  self._follow(intent, changed, report))
         await self._fire_armed(bar, report)
         await self._manage_positions(bar, report)
+
+    async def _cancel_orphans(self, symbol: str) -> None:
+        """Stops and targets still working for a position that has ended (their cancel failed when it closed)
+        are cancelled before the bar can fill them: on a venue that nets one account's positions per symbol, a
+        reduce-only order left behind would sell the coins of the user's next position on that symbol."""
+        protective = await OrderIntent.live(symbol=symbol, role=one_of(["sl", "tp"]))
+        if not protective:
+            return
+        ids = sorted({i.position_id for i in protective if i.position_id})
+        ended = {ref(p) for p in await Position.find({"_id": {"$in": [PydanticObjectId(i) for i in ids]},
+                                                      "status": {"$in": list(ENDED)}}).to_list()}
+        for intent in protective:
+            if intent.position_id in ended:
+                await self._isolated(f"account {intent.account_id}", f"order {intent.client_order_id}",
+                                     self.sender.cancel(intent, "its position has ended"))
 
     async def _follow(self, intent: OrderIntent, changed: dict[str, OrderResult], report: TickReport) -> None:
         """The order's state: from the paper exchange's bar, else polled from its venue by client id."""
