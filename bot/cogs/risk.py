@@ -75,7 +75,12 @@ class Risk(ApiCog):
     async def _providers(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await provider_choices(self.api, current)
 
+    async def _presets(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = await self.api.risk.presets(caller(interaction))
+        return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n.lower()][:25]
+
     set_.autocomplete("field")(_fields)
+    preset.autocomplete("name")(_presets)
     override.autocomplete("field")(_fields)
     override.autocomplete("provider")(_providers)
     preset.autocomplete("provider")(_providers)

@@ -220,3 +220,13 @@ async def test_leaderboard_ranks_providers_by_the_members_closed_trades(bot: Sig
     fields = http.answers[0]["embeds"][0]["fields"]
     assert [f["name"] for f in fields] == ["1. Alpha", "2. Beta"]
     assert fields[0]["value"] == "2 trade(s), win rate 50%, profit factor 3.00, net +20.00"
+
+
+async def test_provider_names_are_autocompleted(bot: SignalcordBot, services: Services,
+                                                http: InteractionHttp) -> None:
+    provider = await _provider(services)
+    await services.accounts.register_provider("Beta signals", 98)
+    await invoke(bot, "subscribe", [{"name": "provider", "type": 3, "value": "alp", "focused": True}], kind=4)
+    [response] = http.responses
+    assert response["type"] == 8  # autocomplete result
+    assert response["data"]["choices"] == [{"name": "Alpha", "value": str(provider.id)}]
