@@ -12,7 +12,7 @@ from core.execution.ids import client_order_id
 from core.market.prices import StaticPriceSource
 from core.risk.profiles import ProfileError
 from core.services.decide import risk_settings
-from core.services.decide.deciding import provider_records
+from core.services.decide.provider_records import provider_records
 from models import Decision, OrderIntent, Position, Provider, RealizedPnl, User
 from models.refs import ref
 from models.signals import DecisionDetails, PlanRecord

@@ -26,6 +26,8 @@ from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
 from core.services.decide.day_loss import RealizedToday, day_loss, realized_today
+from core.services.decide.leftovers import leftover_orders
+from core.services.decide.provider_records import provider_records
 from models import Decision, ExchangeAccount, Message, Position, Provider, Signal, Subscription, User
 from models.query import one_of, where
 from models.refs import ref
@@ -74,35 +76,6 @@ def exposure(position: Position) -> Exposure:
     else:
         risk = position.margin
     return Exposure(position.symbol, position.side, position.exchange, risk)
-
-
-def _record_pipeline(provider_ids: list[str]) -> list[dict[str, Any]]:
-    """Per provider: closed trades, wins, and the sums of winning and losing returns (% of the notional that
-    entered; `amount` for a position that never recorded what entered)."""
-    entered = {"$cond": [{"$gt": ["$entered", 0]}, "$entered", "$amount"]}
-    won = {"$gt": ["$pct", 0]}
-    return [
-        {"$match": {"provider_id": {"$in": provider_ids}, "status": "closed"}},
-        {"$project": {"provider_id": 1, "realized_pnl": 1, "notional": {"$multiply": ["$entry_price", entered]}}},
-        {"$match": {"notional": {"$gt": 0}}},
-        {"$project": {"provider_id": 1, "pct": {"$multiply": [{"$divide": ["$realized_pnl", "$notional"]}, 100]}}},
-        {"$group": {"_id": "$provider_id", "trades": {"$sum": 1}, "wins": {"$sum": {"$cond": [won, 1, 0]}},
-                    "won": {"$sum": {"$cond": [won, "$pct", 0]}}, "lost": {"$sum": {"$cond": [won, 0, "$pct"]}}}},
-    ]
-
-
-async def provider_records(provider_ids: set[str]) -> dict[str, ProviderRecord]:
-    """Closed-trade records of these providers, from the positions that followed their calls (summed by the
-    database: one row per provider comes back)."""
-    rows = {row["_id"]: row for row in await Position.aggregate(_record_pipeline(sorted(provider_ids))).to_list()}
-    records = {}
-    for pid in provider_ids:
-        row = rows.get(pid, {"trades": 0, "wins": 0, "won": 0.0, "lost": 0.0})
-        wins, losses = row["wins"], row["trades"] - row["wins"]
-        records[pid] = ProviderRecord(closed_trades=row["trades"], wins=wins,
-                                      avg_win_pct=row["won"] / wins if wins else 0.0,
-                                      avg_loss_pct=-row["lost"] / losses if losses else 0.0)
-    return records
 
 
 class Decider:
@@ -225,6 +198,14 @@ class Decider:
                            None)
             if problem is not None:
                 early[n] = self.blocked(scope, seat.sub.user_id, "account", problem)
+        leftover = await leftover_orders(symbol)
+        for n, seat in enumerate(seats):
+            legs = leftover.get(ref(seat.account)) if n not in early and seat.account is not None else None
+            if legs:
+                early[n] = self.blocked(scope, seat.sub.user_id, "leftover_order",
+                                        f"an order left from your previous {symbol} position ({', '.join(legs)}) "
+                                        f"could not be cancelled yet, and it would act on a new {symbol} position: "
+                                        "Signalcord keeps cancelling it and opens nothing on this symbol until then")
         users = [s.user for n, s in enumerate(seats) if n not in early and s.user is not None]
         ids = sorted({ref(u) for u in users})
         held: dict[str, list[Position]] = {}
