@@ -108,3 +108,18 @@ def why_embed(found: WhyView, lead: str = "") -> discord.Embed:
     if lines:
         embed.add_field(name="Every check", value=_clip("\n".join(lines)), inline=False)
     return embed
+
+
+_GOOD = {"trade_opened", "entry_placed", "fill_entry", "fill_tp", "provider_tp_hit", "market_resumed"}
+_BAD = {"fill_sl", "provider_sl_hit", "order_rejected", "position_unprotected", "trading_paused", "market_halted"}
+_SKIPPED = {"trade_blocked", "signal_rejected"}
+
+
+def notification(kind: str, text: str, pnl: float | None = None) -> discord.Embed:
+    """A direct message: green for opened and profit, red for stops, losses and problems, grey for skipped calls,
+    blue for the rest (a close is coloured by its P&L)."""
+    if pnl is not None:
+        colour = GREEN if pnl >= 0 else RED
+    else:
+        colour = GREEN if kind in _GOOD else RED if kind in _BAD else GREY if kind in _SKIPPED else BLUE
+    return discord.Embed(description=_clip(text, 4096), colour=colour)

@@ -1,17 +1,13 @@
-"""The Discord DM sink: delivers notifications to users by direct message."""
+"""The Discord DM sink: delivers notifications to users by direct message, as an embed coloured by what happened
+(within Discord's limits: a description of at most 4,096 characters)."""
 
 from __future__ import annotations
 
 import discord
 from discord.ext import commands
 
+from bot import embeds
 from core.api import NotificationEvent, PermanentDeliveryError, SignalcordAPI
-
-DISCORD_MESSAGE_LIMIT = 2000
-
-
-def clip(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Alerts(commands.Cog):
@@ -31,7 +27,9 @@ class Alerts(commands.Cog):
         """Called by the delivery job; a closed DM (Discord error 50007) or an unknown user is permanent."""
         try:
             user = self.bot.get_user(event.discord_id) or await self.bot.fetch_user(event.discord_id)
-            await user.send(clip(event.text))
+            pnl = event.payload.get("pnl")
+            embed = embeds.notification(event.kind, event.text, pnl if isinstance(pnl, int | float) else None)
+            await user.send(embed=embed)
         except discord.Forbidden:
             raise PermanentDeliveryError("the user does not accept direct messages from the bot") from None
         except discord.NotFound:

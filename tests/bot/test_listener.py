@@ -26,7 +26,9 @@ async def test_a_call_in_a_provider_channel_trades_and_dms_the_subscriber(bot: S
     assert (await services.delivery.run()).delivered == 1
     dm = dpytest.get_message()
     assert isinstance(dm.channel, discord.DMChannel)
-    assert dm.content.startswith("Opened LONG 0.08 BTC/USDT @ 42250 (paper, 10x")
+    [embed] = dm.embeds
+    assert (embed.description or "").startswith("Opened LONG 0.08 BTC/USDT @ 42250 (paper, 10x")
+    assert embed.colour == discord.Colour.green()  # opened: green
     note = await Notification.find_one()
     assert note is not None and note.delivered_at_ms is not None and note.delivery == "delivered"
 

@@ -83,3 +83,13 @@ async def test_adding_a_provider_reads_its_last_messages_first(bot: SignalcordBo
     assert "2 call(s), 1 update(s), 1 ignored" in text
     assert "BTC/USDT LONG entry 42000-42500, targets 43000, stop 41000, 10x" in text
     assert await Provider.find_one(Provider.channel_id == channel.id) is not None
+
+
+def test_direct_messages_are_coloured_by_what_happened_and_kept_within_discord_limits() -> None:
+    from bot.embeds import GREEN, GREY, RED, notification
+
+    assert notification("trade_opened", "Opened").colour == GREEN
+    assert notification("fill_sl", "Stop hit").colour == RED
+    assert notification("trade_blocked", "Did not trade").colour == GREY
+    assert notification("fill_exit", "Closed", pnl=-3.0).colour == RED
+    assert len(notification("trade_opened", "x" * 5000).description or "") == 4096
