@@ -111,5 +111,9 @@ class Trading(ApiCog):
         embed = embeds.why_embed(found)
         await interaction.followup.send(embed=embed, ephemeral=True)
 
+    async def _symbols(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=s, value=s) for s in self.api.intake.symbols(current)]
+
+    calc.autocomplete("symbol")(_symbols)
     close.autocomplete("position")(_positions)
     stop.autocomplete("position")(_positions)

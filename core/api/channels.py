@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from core.domain import RawMessage
+from core.parsing.symbols import BUNDLED_MARKETS
 from core.services.intake.edits import CallEdits
 from core.services.intake.pipeline import Pipeline
 from core.services.notify.notifier import NotificationEvent, NotificationSink, Notifier, PermanentDeliveryError
@@ -43,6 +44,13 @@ class Intake:
     async def deleted(self, channel_id: int, message_id: int, at: datetime) -> str:
         """A provider deleted a message: recorded, never traded; holders of a position from it are told."""
         return await self.edits.deleted(channel_id, message_id, at)
+
+    def symbols(self, typed: str, quote: str = "USDT", limit: int = 25) -> list[str]:
+        """Pairs whose base starts with what was typed (the venues' markets, else the bundled list)."""
+        bases = self.pipeline.markets() or BUNDLED_MARKETS
+        wanted = typed.upper().split("/")[0].strip()
+        found = sorted(b for b in bases if b.startswith(wanted))
+        return [f"{base}/{quote}" for base in sorted(found, key=lambda b: (len(b), b))[:limit]]
 
     async def channels(self) -> dict[int, int | None]:
         """Each enabled provider channel and the newest message id read from it (None: none yet), so a

@@ -230,3 +230,12 @@ async def test_provider_names_are_autocompleted(bot: SignalcordBot, services: Se
     [response] = http.responses
     assert response["type"] == 8  # autocomplete result
     assert response["data"]["choices"] == [{"name": "Alpha", "value": str(provider.id)}]
+
+
+async def test_calc_symbols_are_autocompleted(bot: SignalcordBot, http: InteractionHttp) -> None:
+    await invoke(bot, "calc", [{"name": "entry", "type": 10, "value": 100},
+                               {"name": "stop", "type": 10, "value": 90},
+                               {"name": "symbol", "type": 3, "value": "et", "focused": True}], kind=4)
+    [response] = http.responses
+    names = [c["name"] for c in response["data"]["choices"]]
+    assert "ETH/USDT" in names[:5] and all(n.startswith("ET") for n in names) and len(names) <= 25
