@@ -13,6 +13,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from core.config.logs import register_secret
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 
@@ -62,7 +64,9 @@ class SecretBox:
             data = aead.decrypt(_unb64(sealed.nonce), _unb64(sealed.ciphertext), f"{owner}|{field}".encode())
         except InvalidTag:
             raise DecryptionError("ciphertext does not match its owner/field or was altered") from None
-        return data.decode()
+        plaintext = data.decode()
+        register_secret(plaintext)  # from now on the log filter masks it wherever it appears
+        return plaintext
 
 
 def _b64(raw: bytes) -> str:

@@ -31,8 +31,21 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
+_KNOWN: set[str] = set()  # secret values this process holds (configured, or decrypted to connect)
+MIN_SECRET = 6  # shorter values are not registered: they would mask ordinary words
+
+
+def register_secret(value: str | None) -> None:
+    """Mask this value wherever it appears in a log line, with or without a label next to it."""
+    if value and len(value) >= MIN_SECRET:
+        _KNOWN.add(value)
+
+
 def redact(text: str) -> str:
-    """Mask anything in `text` that looks like a token, secret, password or API key."""
+    """Mask every known secret by its value, then anything that looks like a token, secret, password or key."""
+    for value in sorted(_KNOWN, key=len, reverse=True):  # longest first: one secret may contain another
+        if value in text:
+            text = text.replace(value, _MASK)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + _MASK, text)
     return text

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.config.logs import register_secret
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -109,6 +112,11 @@ def _describe(error: dict[str, Any]) -> str:
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings; raise ConfigError with one line per bad variable."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError("; ".join(_describe(dict(err)) for err in exc.errors())) from None
+    for secret in (settings.discord_token, settings.secret_key):  # masked by value in every log line from now on
+        register_secret(secret.get_secret_value() if secret else None)
+    if settings.mongodb_uri is not None:
+        register_secret(urlsplit(settings.mongodb_uri.get_secret_value()).password)
+    return settings

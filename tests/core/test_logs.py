@@ -68,3 +68,41 @@ def test_setup_logging_installs_one_redacting_handler() -> None:
         for handler in root.handlers[:]:
             if handler not in before:
                 root.removeHandler(handler)
+
+
+def test_known_secrets_are_masked_by_value_even_without_a_label() -> None:
+    """The dashboard issue's probe: a passphrase after the bare word "passphrase" and an 18-character key after
+    "key=" came out in clear (the patterns want a label with a separator, or 32+ characters). A secret Signalcord
+    knows (configured, or decrypted to connect) is masked by its value wherever it appears."""
+    from core.config.logs import register_secret
+
+    passphrase, key = "Tr0ub4dor&3-canary", "AbCdEf0123456789Xy"
+    register_secret(passphrase)
+    register_secret(key)
+    text = redact(f"connecting with passphrase {passphrase} and key={key}; retrying {key[:6]}")
+    assert passphrase not in text and key not in text
+    assert "retrying AbCdEf" in text  # a short fragment is not a secret
+
+
+def test_a_decrypted_credential_is_registered_with_the_filter(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from core.config.logs import RedactingFilter
+    from core.crypto import SecretBox
+
+    box = SecretBox([b"k" * 32])
+    sealed = box.seal("canary-secret-1234567", owner="u1", field="api_secret")
+    opened = box.open(sealed, owner="u1", field="api_secret")
+    record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "ccxt said %s", (f"bad sig for {opened}",), None)
+    RedactingFilter().filter(record)
+    assert opened not in record.getMessage()
+
+
+def test_configured_secrets_are_masked_by_value(tmp_path: object) -> None:
+    from core.config.settings import load_settings
+
+    token = "MTIzNDU2.short-canary-token"
+    load_settings(_env_file=None, SIGNALCORD_DATA_DIR=str(tmp_path), DISCORD_TOKEN=token,
+                  MONGODB_URI="mongodb://admin:pw-canary-77@db.example:27017/")
+    line = redact(f"token {token}; connecting as admin with pw-canary-77")
+    assert token not in line and "pw-canary-77" not in line
