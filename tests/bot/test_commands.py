@@ -239,3 +239,12 @@ async def test_calc_symbols_are_autocompleted(bot: SignalcordBot, http: Interact
     [response] = http.responses
     names = [c["name"] for c in response["data"]["choices"]]
     assert "ETH/USDT" in names[:5] and all(n.startswith("ET") for n in names) and len(names) <= 25
+
+
+async def test_admin_show_lists_the_servers_access_rules(bot: SignalcordBot, services: Services,
+                                                         http: InteractionHttp) -> None:
+    guild_id = dpytest.get_config().guilds[0].id
+    await services.api.servers.allow(Caller(discord_id=1, admin=True, guild_id=guild_id), "trade", 4343, True)
+    await invoke(bot, "admin show", admin=True)
+    fields = {f["name"]: f["value"] for f in http.answers[0]["embeds"][0]["fields"]}
+    assert fields["Trade on testnet or live"] == "<@&4343>" and fields["Subscribe"] == "everyone"
