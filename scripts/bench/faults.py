@@ -18,7 +18,8 @@ stop, the provider's close. At the end the faults stop, the app restarts once mo
 - unprotected_positions: open positions without exactly one working stop.
 
 The last line is JSON: {"venue", "seed", "signals", "users", "orders", "faults_injected", "restarts",
-"duplicate_orders", "lost_records", "unreconciled", "unprotected_positions", "seconds"} (one line per venue).
+"duplicate_orders", "lost_records", "unreconciled", "unprotected_positions", "decisions" (trades and blocks by
+rule), "seconds"} (one line per venue).
 Target: 0 in each of the four counts, every run; the seed is printed so a failure can be replayed.
 """
 
@@ -44,13 +45,14 @@ sys.path.insert(0, str(ROOT))
 from aiohttp.test_utils import TestServer  # noqa: E402
 from pymongo.asynchronous.collection import AsyncCollection  # noqa: E402
 
+from core.api.views import Caller  # noqa: E402
 from core.app import Services, build_services  # noqa: E402
 from core.config.settings import load_settings  # noqa: E402
 from core.domain import LIVE, ON_VENUE, OrderStatus, RawMessage  # noqa: E402
 from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderResult, RateLimited  # noqa: E402
 from core.execution.ids import PREFIX  # noqa: E402
 from core.market.prices import StaticPriceSource  # noqa: E402
-from models import ExchangeAccount, Fill, Message, OrderIntent, PaperOrder, Position  # noqa: E402
+from models import Decision, ExchangeAccount, Fill, Message, OrderIntent, PaperOrder, Position  # noqa: E402
 from models.embedded import EmbeddedMongo  # noqa: E402
 from models.refs import ref  # noqa: E402
 from tests.fakes.accounts import add_testnet_account  # noqa: E402
@@ -202,6 +204,9 @@ async def set_up(services: Services, venue: Venue, users: int) -> None:
     for n in range(users):
         user = await services.accounts.ensure_user(700_000 + n, f"user{n}")
         await services.accounts.subscribe(user, provider)
+        # half the trades are stop-outs: with the default 5 % daily limit most users would be paused for the day
+        # after a few, and the campaign would exercise pauses instead of orders
+        await services.api.risk.patch(Caller(discord_id=700_000 + n), {"daily_loss_pct": 100})
         if venue.fake is not None:
             await add_testnet_account(services, user)
 
@@ -318,7 +323,12 @@ async def check(services: Services, venue: Venue) -> dict[str, Any]:
     for name, found in problems.items():
         for line in found[:5]:
             print(f"{venue.name} {name}: {line}", file=sys.stderr)
-    return {"orders": len(intents), **{name: len(found) for name, found in problems.items()}}
+    outcomes: dict[str, int] = {}
+    for decision in await Decision.find_all().to_list():
+        key = "trade" if decision.outcome.value == "trade" else f"block:{decision.rule}"
+        outcomes[key] = outcomes.get(key, 0) + 1
+    return {"orders": len(intents), **{name: len(found) for name, found in problems.items()},
+            "decisions": dict(sorted(outcomes.items(), key=lambda kv: -kv[1]))}
 
 
 EXPLAIN: dict[str, bool] = {"on": False}
