@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from beanie import Document, Indexed
+from beanie import Document, Indexed, PydanticObjectId
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, IndexModel
 
 from core.domain import LIVE, OrderSide, OrderStatus, Side, TradeMode
-from models.query import find_in
+from models.query import find_in, one_of
 from models.refs import Ref
 from models.users import utcnow
 
@@ -62,6 +62,18 @@ class OrderIntent(Document):
     async def live(cls, **match: Any) -> list[OrderIntent]:
         """Live intents (resting here or on the venue) matching `match`, in stored order: the one query for them."""
         return await find_in(cls, match, "status", LIVE_VALUES)
+
+    @classmethod
+    async def leftovers(cls, symbol: str) -> list[OrderIntent]:
+        """Stops and targets on `symbol` still working for a position that has ended (their cancel failed when it
+        closed): the one query for them (the monitor cancels them; no new position opens over them)."""
+        protective = await cls.live(symbol=symbol, role=one_of(["sl", "tp"]))
+        ids = sorted({i.position_id for i in protective if i.position_id})
+        if not ids:
+            return []
+        ended = {str(p.id) for p in await Position.find({"_id": {"$in": [PydanticObjectId(i) for i in ids]},
+                                                         "status": {"$in": list(ENDED)}}).to_list()}
+        return [i for i in protective if i.position_id in ended]
 
     class Settings:
         name = "order_intents"

@@ -11,11 +11,12 @@ from discord import app_commands
 from bot import embeds
 from bot.access import caller
 from bot.cogs.base import ApiCog
+from core.api.servers import mentions
 from core.api.views import AccessView
 
 
 def _roles(ids: list[int]) -> str:
-    return ", ".join(f"<@&{r}>" for r in ids) or "everyone"
+    return mentions(ids) or "everyone"
 
 
 def access_embed(view: AccessView) -> discord.Embed:

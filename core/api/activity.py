@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 from core.api.common import Members
 from core.api.errors import Invalid, NotFound
-from core.api.providers import Providers
 from core.api.providers import get as get_provider
 from core.api.views import (
     Caller,
     CallTestView,
     NotificationView,
+    ParseView,
     PnlView,
     PreferencesView,
     ProviderResultView,
@@ -24,6 +24,8 @@ from core.api.views import (
 from core.clock import epoch_ms, from_ms
 from core.domain import NewSignal, NotificationTopic
 from core.parsing import parse
+from core.parsing.explain import explain
+from core.parsing.output import to_record
 from core.services.decide import risk_settings
 from core.services.decide.deciding import Decider
 from core.services.decide.dry_run import dry_run
@@ -41,9 +43,10 @@ class Activity:
     async def try_call(self, caller: Caller, text: str, provider_id: str) -> CallTestView:
         """How a message reads for that provider, and — when it is a call — what the caller's own profile would
         do with it now: the decision and every check's verdict. Nothing is traded or stored."""
-        reading = await Providers().test(text, provider_id)
         provider = await get_provider(provider_id)
-        parsed = parse(text, reading_context(provider))
+        context = reading_context(provider)
+        parsed = parse(text, context)  # read once: shown, and decided on
+        reading = ParseView(record=to_record(None, parsed), explanation=explain(text, context))
         if not isinstance(parsed, NewSignal):
             return CallTestView(reading=reading, decision=None)
         decision = await dry_run(self.decider, await self.members.user(caller), provider, parsed, text,
@@ -71,7 +74,7 @@ class Activity:
         user = await self.members.user(caller)
         zone = ZoneInfo(user.settings.timezone)
         query: dict[str, Any] = {"user_id": ref(user)}
-        since = _period_start(period, user)
+        since = _period_start(period, user, self.decider.clock())
         if since is not None:
             query["at_ms"] = {"$gte": since}
         rows = await RealizedPnl.find(where(query)).sort("at_ms").to_list()
@@ -85,7 +88,7 @@ class Activity:
     async def leaderboard(self, caller: Caller, period: str = "month") -> list[ProviderResultView]:
         """The providers the caller traded, ranked by the net result of the caller's closed trades."""
         user = await self.members.user(caller)
-        since = _period_start(period, user)
+        since = _period_start(period, user, self.decider.clock())
         query: dict[str, Any] = {"user_id": ref(user), "status": "closed"}
         if since is not None:
             query["closed_at_ms"] = {"$gte": since}
@@ -152,12 +155,12 @@ def _preferences(user: User) -> PreferencesView:
 PERIODS: Final = {"day": 1, "week": 7, "month": 30, "all": None}  # days back, today included
 
 
-def _period_start(period: str, user: User) -> int | None:
+def _period_start(period: str, user: User, now: datetime) -> int | None:
     """Epoch ms of the first local midnight of `period` for this user (None: all time)."""
     if period not in PERIODS:
         raise Invalid([f"period: {period!r} is not one of {', '.join(PERIODS)}"])
     back = PERIODS[period]
     if back is None:
         return None
-    today = datetime.now(ZoneInfo(user.settings.timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = now.astimezone(ZoneInfo(user.settings.timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
     return epoch_ms(today - timedelta(days=back - 1))

@@ -98,10 +98,11 @@ class Providers:
     async def preview(self, texts: Sequence[str], provider_id: str | None = None, shown: int = 3) -> PreviewView:
         """How a channel's recent messages read (oldest first): how many are calls, updates and ignored, and the
         first few calls as the parser sees them — so an admin knows before anyone trades."""
+        context = reading_context(await get(provider_id) if provider_id else None)  # read once for all of them
         calls: list[str] = []
         counts = {"signal": 0, "update": 0, "noise": 0}
         for text in texts:
-            record = (await self.test(text, provider_id)).record
+            record = to_record(None, parse(text, context))
             counts[record["kind"]] = counts.get(record["kind"], 0) + 1
             if record["kind"] == "signal" and len(calls) < shown:
                 calls.append(_one_line(record))

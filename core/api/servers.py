@@ -9,7 +9,8 @@ from core.api.views import AccessView, Caller
 from models import ServerAccess
 
 
-def _roles(role_ids: list[int]) -> str:
+def mentions(role_ids: list[int]) -> str:
+    """Roles as Discord mentions (Discord shows each as the role's name)."""
     return ", ".join(f"<@&{r}>" for r in role_ids)
 
 
@@ -35,7 +36,7 @@ async def check_subscribe(caller: Caller, following: int) -> None:
     if rules is None:
         return
     if rules.subscriber_roles and not set(rules.subscriber_roles) & set(caller.role_ids):
-        raise Forbidden(f"subscribing here needs one of these roles: {_roles(rules.subscriber_roles)}")
+        raise Forbidden(f"subscribing here needs one of these roles: {mentions(rules.subscriber_roles)}")
     limits = [limit for role, limit in rules.provider_limits.items() if int(role) in caller.role_ids]
     if limits and following >= max(limits):
         raise Forbidden(f"your roles let you follow {max(limits)} provider(s) here, and you follow {following}; "
@@ -48,7 +49,7 @@ async def check_trading(caller: Caller, mode: str) -> None:
         return
     rules = await access(caller.guild_id)
     if rules is not None and rules.trading_roles and not set(rules.trading_roles) & set(caller.role_ids):
-        raise Forbidden(f"{mode} trading here needs one of these roles: {_roles(rules.trading_roles)}")
+        raise Forbidden(f"{mode} trading here needs one of these roles: {mentions(rules.trading_roles)}")
 
 
 def _view(rules: ServerAccess) -> AccessView:

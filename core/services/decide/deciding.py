@@ -26,9 +26,8 @@ from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
 from core.services.decide.day_loss import RealizedToday, day_loss, realized_today
-from core.services.decide.leftovers import leftover_orders
 from core.services.decide.provider_records import provider_records
-from models import Decision, ExchangeAccount, Message, Position, Provider, Signal, Subscription, User
+from models import Decision, ExchangeAccount, Message, OrderIntent, Position, Provider, Signal, Subscription, User
 from models.query import one_of, where
 from models.refs import ref
 from models.signals import CheckRecord, ConflictRecord, DecisionDetails, PlanRecord
@@ -198,7 +197,9 @@ class Decider:
                            None)
             if problem is not None:
                 early[n] = self.blocked(scope, seat.sub.user_id, "account", problem)
-        leftover = await leftover_orders(symbol)
+        leftover: dict[str, list[str]] = {}  # per account: the legs left working from its ended positions
+        for intent in await OrderIntent.leftovers(symbol):
+            leftover.setdefault(intent.account_id, []).append(intent.leg)
         for n, seat in enumerate(seats):
             legs = leftover.get(ref(seat.account)) if n not in early and seat.account is not None else None
             if legs:

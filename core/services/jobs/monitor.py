@@ -15,8 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from beanie import PydanticObjectId
-
 from core.clock import Clock, epoch_ms
 from core.config.logs import RateLimitedLog
 from core.domain import Bar, OrderStatus, Side
@@ -29,8 +27,7 @@ from core.services.orders.fold import book, profile_of
 from core.services.orders.protection import Protection
 from core.services.orders.sending import live_legs
 from models import MonitorCursor, OrderIntent, Position
-from models.orders import ENDED
-from models.query import one_of, where
+from models.query import where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -118,16 +115,9 @@ class Monitor:
         """Stops and targets still working for a position that has ended (their cancel failed when it closed)
         are cancelled before the bar can fill them: on a venue that nets one account's positions per symbol, a
         reduce-only order left behind would sell the coins of the user's next position on that symbol."""
-        protective = await OrderIntent.live(symbol=symbol, role=one_of(["sl", "tp"]))
-        if not protective:
-            return
-        ids = sorted({i.position_id for i in protective if i.position_id})
-        ended = {ref(p) for p in await Position.find({"_id": {"$in": [PydanticObjectId(i) for i in ids]},
-                                                      "status": {"$in": list(ENDED)}}).to_list()}
-        for intent in protective:
-            if intent.position_id in ended:
-                await self._isolated(f"account {intent.account_id}", f"order {intent.client_order_id}",
-                                     self.sender.cancel(intent, "its position has ended"))
+        for intent in await OrderIntent.leftovers(symbol):
+            await self._isolated(f"account {intent.account_id}", f"order {intent.client_order_id}",
+                                 self.sender.cancel(intent, "its position has ended"))
 
     async def _follow(self, intent: OrderIntent, changed: dict[str, OrderResult], report: TickReport) -> None:
         """The order's state: from the paper exchange's bar, else polled from its venue by client id."""
