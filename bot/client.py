@@ -25,7 +25,7 @@ class SignalcordTree(app_commands.CommandTree[discord.Client]):
 
 class SignalcordBot(commands.Bot):
     def __init__(self, api: SignalcordAPI, *, gateway_intents: discord.Intents | None = None,
-                 dashboard_url: str = "http://localhost:8080/dashboard", events: bool = True) -> None:
+                 dashboard_url: str = "http://localhost:8080", events: bool = True) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=gateway_intents or intents(),
                          tree_cls=SignalcordTree)
         self.api = api

@@ -7,24 +7,12 @@ from typing import Any
 
 import discord
 
+from core.api.risk_fields import RISK_GROUPS
 from core.api.views import PositionView, PreferencesView, ProfileView, ProviderView, SubscriptionView, WhyView
 
 GREEN, RED, GREY, BLUE = discord.Colour.green(), discord.Colour.red(), discord.Colour.light_grey(), \
     discord.Colour.blurple()
 FIELD_LIMIT, FIELDS_MAX = 1024, 25
-RISK_GROUPS: dict[str, tuple[str, ...]] = {  # the risk profile by topic (a field not listed goes to "Other")
-    "Sizing": ("sizing_mode", "risk_pct", "position_pct", "fixed_amount", "kelly_fraction", "max_position_size",
-               "max_risk_pct"),
-    "Leverage": ("max_leverage", "over_max_leverage", "margin_mode"),
-    "Daily loss": ("daily_loss_pct", "daily_loss_amount", "daily_loss_resume", "exchange_daily_loss"),
-    "Exposure": ("max_open_positions", "max_open_per_exchange", "max_portfolio_heat_pct"),
-    "Entries": ("entry_style", "ladder_steps", "entry_expiry_h", "cancel_if_missed", "max_signal_age_s",
-                "chase_scale_pct", "chase_max_pct"),
-    "Stops and targets": ("missing_stop", "default_stop_pct", "stop_pct_per_leverage", "trailing_stop",
-                          "break_even", "tp_split", "tp_custom", "tp_remainder", "min_reward_risk"),
-    "Filters": ("min_confidence", "allowed_symbols", "blocked_symbols", "allowed_exchanges", "blocked_exchanges",
-                "conflicts"),
-}
 
 
 def _clip(text: str, limit: int = FIELD_LIMIT) -> str:

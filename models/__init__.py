@@ -10,18 +10,20 @@ from models.providers import Provider, Subscription
 from models.servers import ServerAccess
 from models.signals import Decision, Message, Signal
 from models.users import ExchangeAccount, User
+from models.web import LoginLink, WebSession
 
 ALL_DOCUMENTS: list[type[Document]] = [
     User, ExchangeAccount, Provider, Subscription, Message, Signal, Decision,
     OrderIntent, Fill, Position, RealizedPnl, Notification, AuditEvent, PaperOrder, PaperHoldingDoc,
     PaperJournal,
-    Candle, MonitorCursor, VenueMarkets, ServerAccess,
+    Candle, MonitorCursor, VenueMarkets, ServerAccess, WebSession, LoginLink,
 ]
 
 __all__ = [
-    "ALL_DOCUMENTS", "AuditEvent", "Candle", "Decision", "ExchangeAccount", "Fill", "Message", "MonitorCursor",
+    "ALL_DOCUMENTS", "AuditEvent", "Candle", "Decision", "ExchangeAccount", "Fill", "LoginLink", "Message",
+    "MonitorCursor",
     "Notification",
     "OrderIntent", "PaperHoldingDoc", "PaperJournal", "PaperOrder", "Position", "Provider", "RealizedPnl",
     "ServerAccess", "Signal", "Subscription",
-    "User", "VenueMarkets",
+    "User", "VenueMarkets", "WebSession",
 ]

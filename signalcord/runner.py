@@ -14,6 +14,7 @@ from bot.client import SignalcordBot, startup_problem
 from core.app import Services, build_services
 from core.config.settings import Settings
 from dashboard.app import create_app
+from dashboard.config import WebConfig
 
 logger = logging.getLogger("signalcord")
 
@@ -27,7 +28,8 @@ class StartupError(Exception):
 
 
 async def _start_dashboard(services: Services) -> web.AppRunner:
-    runner = web.AppRunner(create_app(services.api), access_log=None)
+    config = WebConfig.from_settings(services.settings)
+    runner = web.AppRunner(create_app(services.api, config), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, services.settings.host, services.settings.port)
     try:
@@ -38,7 +40,8 @@ async def _start_dashboard(services: Services) -> web.AppRunner:
             f"the dashboard cannot listen on {services.settings.host}:{services.settings.port}: {_why(exc)} "
             "(set SIGNALCORD_PORT / SIGNALCORD_HOST)"
         ) from None
-    logger.info("dashboard on http://%s:%s", services.settings.host, services.settings.port)
+    logger.info("dashboard on %s%s", config.public_url,
+                " (local login: open it in a browser on this machine)" if config.local_login else "")
     return runner
 
 
@@ -65,7 +68,7 @@ async def run(settings: Settings) -> None:
         if settings.discord_token is None:
             logger.info("Discord is disabled: DISCORD_TOKEN is not set (engine and dashboard run without it)")
         else:
-            bot = SignalcordBot(services.api, dashboard_url=f"http://{settings.host}:{settings.port}/dashboard")
+            bot = SignalcordBot(services.api, dashboard_url=WebConfig.from_settings(settings).public_url)
             bot_task = asyncio.create_task(_run_bot(bot, settings.discord_token.get_secret_value()))
         await services.start_up()
         services.scheduler.start()

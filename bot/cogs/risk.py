@@ -10,8 +10,8 @@ from discord import app_commands
 from bot import embeds
 from bot.access import caller
 from bot.cogs.base import ApiCog, provider_choices
-from bot.values import setting_value
 from bot.views import Resume
+from core.api.risk_fields import setting_value
 
 
 class Risk(ApiCog):

@@ -39,10 +39,13 @@ class Settings(ApiCog):
             view = await self.api.activity.preferences(who)
         await interaction.followup.send(embed=embeds.preferences(view), ephemeral=True)
 
-    @app_commands.command(name="dashboard", description="The web dashboard's address")
+    @app_commands.command(name="dashboard", description="A one-time link that logs you in to the web dashboard")
     async def dashboard(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(f"Your dashboard: {self.dashboard_url} (exchange keys are entered "
-                                                "there, never in chat).", ephemeral=True)
+        await interaction.response.defer(ephemeral=True)
+        token = await self.api.login_links.issue(caller(interaction))
+        await interaction.followup.send(
+            f"Your dashboard: {self.dashboard_url}/auth/link/{token}\nThis link logs you in once and expires in 5 "
+            "minutes; do not share it. Exchange keys are entered there, never in chat.", ephemeral=True)
 
     @app_commands.command(name="help", description="Every command, one line each")
     async def help(self, interaction: discord.Interaction) -> None:

@@ -22,8 +22,10 @@ from core.api.errors import ApiError, Forbidden, Invalid, NotFound
 from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
 from core.api.servers import Servers
+from core.api.standing import Standing
 from core.api.trading import Accounts, Positions
 from core.api.views import Caller
+from core.api.web import LoginLinks, WebSessions
 from core.crypto import SecretBox
 from core.services.decide.deciding import Decider
 from core.services.intake.accounts import AccountService
@@ -46,6 +48,9 @@ class SignalcordAPI:
     notifications: Notifications
     status: Status
     servers: Servers
+    standing: Standing
+    web_sessions: WebSessions
+    login_links: LoginLinks
 
     @classmethod
     def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
@@ -54,7 +59,8 @@ class SignalcordAPI:
         return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
                    positions=Positions(members, closer), accounts=Accounts(members, decider, secrets, router),
                    activity=Activity(members, decider), intake=Intake(pipeline, CallEdits(notifier)),
-                   notifications=Notifications(notifier), status=Status(health), servers=Servers())
+                   notifications=Notifications(notifier), status=Status(health), servers=Servers(),
+                   standing=Standing(members, decider), web_sessions=WebSessions(), login_links=LoginLinks())
 
 
 __all__ = ["ApiError", "Caller", "Forbidden", "IngestSummary", "Invalid", "NotFound", "NotificationEvent",

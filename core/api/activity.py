@@ -144,9 +144,22 @@ class Activity:
         return _preferences(user)
 
 
+    async def set_theme(self, caller: Caller, theme: str) -> PreferencesView:
+        """The dashboard's colours, saved on the user (light or dark)."""
+        if theme not in THEMES:
+            raise Invalid([f"theme: {theme!r} is not one of {', '.join(THEMES)}"])
+        user = await self.members.user(caller)
+        await user.set({"settings.theme": theme})
+        return _preferences(user)
+
+
+THEMES: Final = ("light", "dark")
+
+
 def _preferences(user: User) -> PreferencesView:
     prefs = user.settings.notifications
-    return PreferencesView(dm_enabled=prefs.dm_enabled, summary_at=prefs.summary_at, topics=[
+    return PreferencesView(dm_enabled=prefs.dm_enabled, summary_at=prefs.summary_at, theme=user.settings.theme,
+                           topics=[
         TopicView(topic=t.value, label=t.label, on=t not in prefs.muted, locked=t is NotificationTopic.SAFETY)
         for t in NotificationTopic])
 

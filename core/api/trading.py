@@ -219,7 +219,7 @@ class Accounts:
         return account_view(account)
 
     async def calculate(self, caller: Caller, *, entry: float, stop: float, targets: tuple[float, ...] = (),
-                        leverage: float = 1.0, symbol: str | None = None) -> CalcResult:
+                        leverage: float = 1.0, symbol: str | None = None, balance: float | None = None) -> CalcResult:
         """The position calculator on the caller's default account balance, profile, open positions and losses."""
         user = await self.members.user(caller)
         account = await self.members.accounts.default_account(ref(user))
@@ -227,7 +227,7 @@ class Accounts:
             raise NotFound("you have no exchange account")
         try:
             return await self.decider.calculate_for(user, account, entry=entry, stop=stop, targets=targets,
-                                                    leverage=leverage, symbol=symbol)
+                                                    leverage=leverage, symbol=symbol, balance=balance)
         except CalcError as exc:
             raise Invalid([str(exc)]) from None
 

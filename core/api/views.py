@@ -158,6 +158,7 @@ class TopicView(BaseModel):
 class PreferencesView(BaseModel):
     dm_enabled: bool
     summary_at: str | None = None  # the daily summary's local time
+    theme: str = "dark"  # the dashboard's colours
     topics: list[TopicView]
 
 

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(default=None, validation_alias="SIGNALCORD_SECRET_KEY")
     secret_key_file: Path | None = Field(default=None, validation_alias="SIGNALCORD_SECRET_KEY_FILE")
     log_level: str = Field(default="INFO", validation_alias="SIGNALCORD_LOG_LEVEL")
+    public_url: str | None = Field(default=None, validation_alias="SIGNALCORD_PUBLIC_URL")  # as browsers reach it
+    discord_client_id: str | None = Field(default=None, validation_alias="DISCORD_CLIENT_ID")
+    discord_client_secret: SecretStr | None = Field(default=None, validation_alias="DISCORD_CLIENT_SECRET")
+    discord_oauth_url: str = Field(default="https://discord.com", validation_alias="SIGNALCORD_DISCORD_OAUTH_URL")
+    demo: bool = Field(default=True, validation_alias="SIGNALCORD_DEMO")  # only without DISCORD_TOKEN
     paper_start_balance: float = Field(
         default=10_000.0, validation_alias="SIGNALCORD_PAPER_START_BALANCE", gt=0
     )
@@ -84,7 +89,17 @@ class Settings(BaseSettings):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
         return value
 
-    @field_validator("discord_token", "secret_key")
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("the dashboard's public address, e.g. https://signals.example.com")
+        return value.strip().rstrip("/")
+
+    @field_validator("discord_token", "secret_key", "discord_client_secret")
     @classmethod
     def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -115,7 +130,8 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError("; ".join(_describe(dict(err)) for err in exc.errors())) from None
-    for secret in (settings.discord_token, settings.secret_key):  # masked by value in every log line from now on
+    # masked by value in every log line from now on
+    for secret in (settings.discord_token, settings.secret_key, settings.discord_client_secret):
         register_secret(secret.get_secret_value() if secret else None)
     if settings.mongodb_uri is not None:
         register_secret(urlsplit(settings.mongodb_uri.get_secret_value()).password)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Protocol
 
-from core.domain import EntryType, Side
+from core.domain import EntryType, RiskProfile, Side
 from core.market.rules import price_to_tick
 from core.risk.inputs import Check, Plan, TradeRequest
 
@@ -206,13 +206,18 @@ class OpenPositions:
         return _allow(self.name, plan)
 
 
-def daily_limit(req: TradeRequest) -> float | None:
-    """Today's loss limit in the quote currency (the tighter of % and amount), or None."""
-    profile = req.profile
+def loss_limit(profile: RiskProfile, equity: float | None) -> float | None:
+    """A day's loss limit in the quote currency: the tighter of % of `equity` and the amount, or None (no limit;
+    an unknown equity leaves only the amount)."""
     limits = [limit for limit in (
-        profile.daily_loss_pct * req.equity / 100 if profile.daily_loss_pct is not None else None,
+        profile.daily_loss_pct * equity / 100 if profile.daily_loss_pct is not None and equity is not None else None,
         profile.daily_loss_amount) if limit is not None]
     return min(limits) if limits else None
+
+
+def daily_limit(req: TradeRequest) -> float | None:
+    """Today's loss limit for this request's equity, or None."""
+    return loss_limit(req.profile, req.equity)
 
 
 def daily_room(req: TradeRequest) -> float | None:

@@ -6,6 +6,7 @@ from pytest_aiohttp import AiohttpClient
 
 from core.app import Services, build_services
 from dashboard.app import create_app
+from dashboard.config import WebConfig
 from models.embedded import EmbeddedMongo
 from tests.conftest import make_settings
 
@@ -25,7 +26,8 @@ async def test_healthz_reports_a_dead_database_with_503(tmp_path: Path, aiohttp_
     try:
         settings = make_settings(tmp_path, MONGODB_URI=server.uri)
         async with build_services(settings) as services:
-            client = await aiohttp_client(create_app(services.api, health_timeout=0.5))
+            config = WebConfig(public_url="http://127.0.0.1", health_timeout=0.5)
+            client = await aiohttp_client(create_app(services.api, config))
             assert (await client.get("/healthz")).status == 200
             server.stop()  # the database goes away under a running app
             response = await client.get("/healthz")

@@ -21,7 +21,7 @@ from core.market.prices import PriceSource, PriceUnavailable
 from core.market.rules import paper_rules
 from core.resolve.conflicts import Call, Holding, Resolution, resolve
 from core.risk.calculator import FREE_MARKET, CalcResult, calculate
-from core.risk.checks import confidence_of
+from core.risk.checks import confidence_of, loss_limit
 from core.risk.engine import evaluate
 from core.risk.inputs import Exposure, ProviderRecord, RiskDecision, TradeRequest
 from core.risk.profiles import effective_profile
@@ -300,12 +300,14 @@ class Decider:
 
     async def calculate_for(self, user: User, account: ExchangeAccount, *, entry: float, stop: float,
                             targets: tuple[float, ...] = (), leverage: float = 1.0,
-                            symbol: str | None = None) -> CalcResult:
-        """The calculator on the user's own balance, profile, open positions and today's losses."""
-        positions, loss = await self._held_and_lost(user)
-        balances = await self.balances(account)
-        quote = symbol.split("/")[-1] if symbol else max(balances, key=lambda q: balances[q], default="")
-        balance = balances.get(quote, 0.0)
+                            symbol: str | None = None, balance: float | None = None) -> CalcResult:
+        """The calculator on the user's own balance (or `balance`, to try another), profile, open positions and
+        today's losses."""
+        positions, loss = await self.held_and_lost(user)
+        if balance is None:
+            balances = await self.balances(account)
+            quote = symbol.split("/")[-1] if symbol else max(balances, key=lambda q: balances[q], default="")
+            balance = balances.get(quote, 0.0)
         return calculate(balance=balance, entry=entry, stop=stop, targets=targets, leverage=leverage,
                          profile=user.settings.risk, rules=await self.rules(account, symbol) if symbol else FREE_MARKET,
                          open_positions=tuple(exposure(p) for p in positions), day_loss=loss)
@@ -315,16 +317,15 @@ class Decider:
         """Why today's losses now stop trading (the daily limit is reached), or None. `quote`: the currency the
         closed position was margined in (its equity is the % limit's base)."""
         rules = RiskProfile.model_validate(profile) if profile else user.settings.risk
-        _, loss = await self._held_and_lost(user)
+        _, loss = await self.held_and_lost(user)
         try:
             equity: float | None = (await self.balances(account)).get(quote, 0.0) + loss
         except Exception as exc:  # the next call's decision blocks on an unreadable balance anyway
             logger.warning("daily limit of %s: the %% limit is skipped, balance unreadable: %s", ref(user), exc)
             equity = None
-        limits = [v for v in (rules.daily_loss_pct * equity / 100 if rules.daily_loss_pct and equity is not None
-                              else None, rules.daily_loss_amount) if v is not None]
-        if limits and loss >= min(limits):
-            return f"today's loss {loss:,.2f} reached your daily limit {min(limits):,.2f}"
+        limit = loss_limit(rules, equity)
+        if limit is not None and loss >= limit:
+            return f"today's loss {loss:,.2f} reached your daily limit {limit:,.2f}"
         return None
 
     def paused_reason(self, user: User) -> str | None:
@@ -353,7 +354,7 @@ class Decider:
         return Call(ref(signal), signal.provider_id, scope.names.get(signal.provider_id, "a provider"), signal.symbol,
                     signal.side, entries, signal.created_at, confidence_of(signal.extras), traded)
 
-    async def _held_and_lost(self, user: User) -> tuple[list[Position], float]:
+    async def held_and_lost(self, user: User) -> tuple[list[Position], float]:
         """One user's open positions and today's loss (read together, as `decide_many` does for many)."""
         now = self.clock()
         positions, realized = await asyncio.gather(self._open_positions([ref(user)]), realized_today([user], now))

@@ -1,0 +1,27 @@
+"""Form handling shared by the pages: the posted fields as text, and the answer to a form post (a redirect back
+with a toast for a browser, JSON for a script)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from dashboard.security import wants_json
+
+TOAST = "toast"
+
+
+async def form_of(request: web.Request) -> dict[str, str]:
+    if request.content_type == "application/json":
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise web.HTTPBadRequest(text="send a JSON object")
+        return {str(k): "" if v is None else str(v) for k, v in body.items()}
+    return {k: str(v) for k, v in (await request.post()).items() if k != "csrf_token"}
+
+
+def back_to(request: web.Request, route: str, message: str) -> web.StreamResponse:
+    """After a successful post: JSON `{"message"}` for a script, else back to the page with the message shown as
+    a toast (passed in the address, so it survives the redirect without a session write)."""
+    if wants_json(request):
+        return web.json_response({"message": message})
+    raise web.HTTPSeeOther(request.app.router[route].url_for().with_query({TOAST: message[:200]}))
