@@ -51,11 +51,11 @@ async def identify(config: OAuthConfig, code: str, verifier: str) -> Caller:
     """Exchange the code for a token and read the Discord user it belongs to."""
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": config.redirect_uri,
             "code_verifier": verifier}
-    auth = aiohttp.BasicAuth(config.client_id, config.client_secret)
+    auth = {"Authorization": aiohttp.encode_basic_auth(config.client_id, config.client_secret)}
     timeout = aiohttp.ClientTimeout(total=15)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as http:
-            async with http.post(config.token_url, data=form, auth=auth) as answer:
+            async with http.post(config.token_url, data=form, headers=auth) as answer:
                 token = await answer.json(content_type=None)
                 if answer.status != 200 or "access_token" not in token:
                     raise OAuthRefused(f"Discord refused the login ({token.get('error', answer.status)}): start again")

@@ -51,7 +51,8 @@ class RiskProfile(_Strict):
     """Everything that decides whether and how much one user trades on a signal."""
 
     # sizing
-    sizing_mode: SizingMode = "risk"
+    sizing_mode: SizingMode = Field(
+        default="risk", description="how a position is sized: risk to the stop, % of equity, fixed margin or Kelly")
     position_pct: float = Field(default=2.0, gt=0, le=100, description="percentage mode: margin, % of equity")
     fixed_amount: float = Field(default=100.0, gt=0, description="fixed mode: margin in the quote currency")
     risk_pct: float = Field(default=1.0, gt=0, le=100, description="risk mode: loss at the stop, % of equity")
@@ -65,39 +66,46 @@ class RiskProfile(_Strict):
     entry_expiry_h: float = Field(default=24.0, gt=0, le=720, description="unfilled limit entries expire after, h")
     cancel_if_missed: bool = Field(default=True, description="cancel entries if TP1 or the stop trades first")
     # stop-loss
-    missing_stop: Literal["default", "skip"] = "default"
+    missing_stop: Literal["default", "skip"] = Field(
+        default="default", description="a call without a stop: use the default stop, or skip the call")
     default_stop_pct: float = Field(default=5.0, gt=0, le=100, description="stop distance when a call has none")
     stop_pct_per_leverage: bool = Field(default=False, description="divide the default stop % by the leverage")
-    trailing_stop: TrailingStop | None = None
-    break_even: BreakEven | None = None
+    trailing_stop: TrailingStop | None = Field(default=None, description="activation_pct and distance_pct")
+    break_even: BreakEven | None = Field(default=None, description="move the stop to entry: after_target or "
+                                                                     "after_profit_pct")
     # take-profits
-    tp_split: Literal["even", "front", "custom"] = "even"
+    tp_split: Literal["even", "front", "custom"] = Field(
+        default="even", description="how the position is shared among the targets (front: more on the first)")
     tp_custom: list[float] = Field(default_factory=list, description="custom split: % of the position per target")
-    tp_remainder: Literal["last_target", "keep_open"] = "last_target"
+    tp_remainder: Literal["last_target", "keep_open"] = Field(
+        default="last_target", description="what is left after the split: close at the last target or keep open")
     # leverage
-    max_leverage: float = Field(default=10.0, ge=1, le=125)
-    over_max_leverage: Literal["clamp", "skip"] = "clamp"
-    margin_mode: Literal["isolated", "cross"] = "isolated"
+    max_leverage: float = Field(default=10.0, ge=1, le=125, description="the most leverage a trade uses")
+    over_max_leverage: Literal["clamp", "skip"] = Field(
+        default="clamp", description="a call above max leverage: trade it at the max, or skip it")
+    margin_mode: Literal["isolated", "cross"] = Field(default="isolated", description="futures margin mode")
     # daily loss and exposure
     daily_loss_pct: float | None = Field(default=5.0, gt=0, le=100, description="daily loss limit, % of equity")
     daily_loss_amount: float | None = Field(default=None, gt=0, description="daily loss limit, quote currency")
-    daily_loss_resume: Literal["next_day", "manual"] = "next_day"
+    daily_loss_resume: Literal["next_day", "manual"] = Field(
+        default="next_day", description="after the daily limit pauses trading: resume the next day or by hand")
     exchange_daily_loss: dict[str, float] = Field(default_factory=dict, description="exchange -> max daily loss")
-    max_open_positions: int | None = Field(default=10, ge=1, le=1000)
-    max_open_per_exchange: int | None = Field(default=None, ge=1, le=1000)
+    max_open_positions: int | None = Field(default=10, ge=1, le=1000, description="open positions at most")
+    max_open_per_exchange: int | None = Field(default=None, ge=1, le=1000, description="... on one exchange")
     max_portfolio_heat_pct: float | None = Field(
         default=6.0, gt=0, le=100, description="sum of risk to the stops of open positions, % of equity")
     # signal filters
     min_confidence: float | None = Field(default=None, ge=0, le=100, description="when the call states one, %")
     allowed_symbols: list[str] = Field(default_factory=list, description="empty: every symbol")
-    blocked_symbols: list[str] = Field(default_factory=list)
+    blocked_symbols: list[str] = Field(default_factory=list, description="never traded")
     allowed_exchanges: list[str] = Field(default_factory=list, description="empty: every exchange")
-    blocked_exchanges: list[str] = Field(default_factory=list)
+    blocked_exchanges: list[str] = Field(default_factory=list, description="never traded on")
     min_reward_risk: float | None = Field(default=None, gt=0, le=100, description="reward:risk to the first target")
     max_signal_age_s: int | None = Field(default=600, ge=1, description="older calls are stale and skipped")
     chase_scale_pct: float = Field(default=0.5, ge=0, le=50, description="past the entry zone: scale down from here")
     chase_max_pct: float = Field(default=1.5, ge=0, le=50, description="... and skip beyond this")
-    conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
+    conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy, description="calls on the same symbol: "
+                                      "window_s, same_side, opposite, held_position")
 
     @field_validator("allowed_symbols", "blocked_symbols")
     @classmethod

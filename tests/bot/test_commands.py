@@ -248,3 +248,13 @@ async def test_admin_show_lists_the_servers_access_rules(bot: SignalcordBot, ser
     await invoke(bot, "admin show", admin=True)
     fields = {f["name"]: f["value"] for f in http.answers[0]["embeds"][0]["fields"]}
     assert fields["Trade on testnet or live"] == "<@&4343>" and fields["Subscribe"] == "everyone"
+
+
+async def test_dashboard_gives_a_one_time_login_link(bot: SignalcordBot, services: Services,
+                                                     http: InteractionHttp) -> None:
+    await invoke(bot, "dashboard")
+    [answer] = http.answers
+    assert answer["flags"] == EPHEMERAL and "expires in 5 minutes" in answer["content"]
+    token = answer["content"].split("/auth/link/", 1)[1].split()[0]
+    who = await services.api.login_links.redeem(token)
+    assert who.discord_id == dpytest.get_config().members[1].id

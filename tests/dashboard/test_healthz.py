@@ -16,7 +16,7 @@ async def test_healthz_ok(services: Services, aiohttp_client: AiohttpClient) -> 
     response = await client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"status": "ok", "db": "ok"}
-    page = await client.get("/")
+    page = await client.get("/status")
     assert page.status == 200 and "Running: engine, scheduler and database are up." in await page.text()
 
 
@@ -34,7 +34,7 @@ async def test_healthz_reports_a_dead_database_with_503(tmp_path: Path, aiohttp_
             assert response.status == 503
             body = await response.json()
             assert body["status"] == "degraded" and body["db"].startswith("error: ")
-            page = await client.get("/")
+            page = await client.get("/status")
             assert "Degraded: error: " in await page.text()
     finally:
         server.stop()

@@ -1,0 +1,112 @@
+"""The pages do what they say, through the API: risk settings with inline errors from the API's validation, the
+calculator, exchange accounts whose keys never come back, positions closed with a confirmation, settings and
+theme."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from aiohttp.test_utils import TestClient
+
+from core.api import Caller
+from core.app import Services
+from core.domain import RawMessage
+from models import ExchangeAccount
+from tests.dashboard.conftest import csrf_of, post_form
+
+LOCAL = Caller(discord_id=0, name="Local user")
+ADMIN = Caller(discord_id=1, name="admin", admin=True)
+KEY, SECRET = "CANARYKEY-1234567890abcdef", "CANARYSECRET-0987654321fedcba"
+
+
+async def _open_a_position(services: Services) -> None:
+    alpha = await services.api.providers.register(ADMIN, "Alpha", 777)
+    await services.api.subscriptions.subscribe(LOCAL, alpha.id)
+    await services.pipeline.ingest(RawMessage(
+        channel_id=777, message_id=1, author="p", text="BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x",
+        created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
+
+
+async def test_a_risk_setting_is_saved_and_a_refused_one_is_shown_inline(member: TestClient,  # type: ignore[type-arg]
+                                                                          services: Services) -> None:
+    saved = await post_form(member, "/dashboard/risk", {"risk_pct": "0.5", "max_leverage": "10"},
+                            page="/dashboard/risk")
+    assert saved.status == 303 and "Saved" in saved.headers["Location"]
+    assert (await services.api.risk.show(LOCAL)).profile["risk_pct"] == 0.5
+    refused = await post_form(member, "/dashboard/risk", {"risk_pct": "250", "max_leverage": "5"},
+                              page="/dashboard/risk")
+    page = await refused.text()
+    assert refused.status == 422
+    assert 'class="field invalid"' in page and "risk_pct" in page and 'value="250"' in page, "what was typed stays"
+    profile = (await services.api.risk.show(LOCAL)).profile
+    assert (profile["risk_pct"], profile["max_leverage"]) == (0.5, 10), "nothing of a refused form is saved"
+
+
+async def test_the_calculator_answers_on_the_callers_balance_or_a_typed_one(member: TestClient) -> None:  # type: ignore[type-arg]
+    own = await (await member.get("/api/v1/calc", params={"entry": "100", "stop": "95", "targets": "110,120"})).json()
+    assert (own["side"], own["risk_amount"], own["rr"]) == ("long", 100.0, [2.0, 4.0])
+    typed = await (await member.get("/api/v1/calc", params={"entry": "100", "stop": "95", "balance": "2000"})).json()
+    assert typed["risk_amount"] == 20.0
+    wrong = await member.get("/api/v1/calc", params={"entry": "100", "stop": "100"})
+    assert wrong.status == 422 and "stop equals the entry" in (await wrong.json())["detail"]
+    garbage = await member.get("/api/v1/calc", params={"entry": "lots", "stop": "95"})
+    assert garbage.status == 422 and "entry: 'lots' is not a number" in (await garbage.json())["detail"]
+    page = await member.get("/dashboard/risk", params={"entry": "100", "stop": "95"})
+    assert 'id="calc-size"' in await page.text(), "the calculator works without JavaScript too"
+
+
+async def test_an_exchange_account_is_added_with_sealed_keys_and_removed(member: TestClient,  # type: ignore[type-arg]
+                                                                       services: Services) -> None:
+    added = await post_form(member, "/dashboard/exchanges", {"exchange": "binance", "label": "main", "api_key": KEY,
+                                                             "api_secret": SECRET}, page="/dashboard/exchanges")
+    assert added.status == 303
+    page = await (await member.get("/dashboard/exchanges")).text()
+    listed = await (await member.get("/api/v1/exchanges")).text()
+    stored = await ExchangeAccount.find_one(ExchangeAccount.label == "main")
+    assert stored is not None
+    for shown in (page, listed, json.dumps(stored.model_dump(mode="json"))):
+        assert KEY not in shown and SECRET not in shown
+    assert "sealed" in page
+    refused = await post_form(member, "/dashboard/exchanges", {"exchange": "kraken", "label": "x", "api_key": "k",
+                                                               "api_secret": "s"}, page="/dashboard/exchanges")
+    assert refused.status == 422 and "exchange: &#39;kraken&#39; is not one of" in await refused.text()
+    removed = await post_form(member, f"/dashboard/exchanges/{stored.id}/remove", page="/dashboard/exchanges")
+    assert removed.status == 303 and await ExchangeAccount.find_one(ExchangeAccount.label == "main") is None
+
+
+async def test_positions_are_listed_with_protection_and_closed(member: TestClient, services: Services) -> None:  # type: ignore[type-arg]
+    await _open_a_position(services)
+    overview = await (await member.get("/dashboard")).text()
+    assert "BTC/USDT" in overview and "stop on the exchange" in overview
+    page = await (await member.get("/dashboard/positions")).text()
+    [position] = await services.api.positions.open(LOCAL)
+    assert f"/dashboard/positions/{position.id}/close" in page and "Yes, close" in page
+    moved = await post_form(member, f"/dashboard/positions/{position.id}/stop", {"price": "41500"},
+                            page="/dashboard/positions")
+    assert moved.status == 303 and (await services.api.positions.open(LOCAL))[0].stop_loss == 41_500
+    closed = await post_form(member, f"/dashboard/positions/{position.id}/close", page="/dashboard/positions")
+    assert closed.status == 303 and "closed BTC/USDT" in closed.headers["Location"].replace("+", " ").replace(
+        "%2F", "/")
+    assert await services.api.positions.open(LOCAL) == []
+
+
+async def test_pause_resume_settings_and_theme(member: TestClient, services: Services) -> None:  # type: ignore[type-arg]
+    await post_form(member, "/dashboard/pause")
+    overview = await (await member.get("/dashboard")).text()
+    assert 'id="paused"' in overview and "/dashboard/resume" in overview
+    await post_form(member, "/dashboard/resume")
+    assert not (await services.api.risk.show(LOCAL)).paused
+    saved = await post_form(member, "/dashboard/settings", {"timezone": "Europe/Berlin", "summary_at": "21:00",
+                                                            "dm_enabled": "on", "topic_skipped": "off"},
+                            page="/dashboard/settings")
+    assert saved.status == 303
+    prefs = await services.api.activity.preferences(LOCAL)
+    assert prefs.summary_at == "21:00" and not next(t for t in prefs.topics if t.topic == "skipped").on
+    assert (await services.api.risk.show(LOCAL)).timezone == "Europe/Berlin"
+    assert 'data-theme="dark"' in await (await member.get("/dashboard")).text()
+    await post_form(member, "/dashboard/theme")
+    assert 'data-theme="light"' in await (await member.get("/dashboard")).text()
+    refused = await member.post("/dashboard/theme", data={"csrf_token": await csrf_of(member, "/dashboard"),
+                                                          "theme": "neon"}, allow_redirects=False)
+    assert refused.status == 422 and "theme: &#39;neon&#39;" in await refused.text()
