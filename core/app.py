@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,8 +17,9 @@ from pymongo import AsyncMongoClient
 from core.api import SignalcordAPI
 from core.clock import Clock, system_clock
 from core.config.settings import Settings
-from core.crypto import SecretBox, decode_key, load_or_create_key_file
+from core.crypto import SecretBox, decode_keys, load_or_create_key_file
 from core.execution.costs import Costs, CostSettings
+from core.execution.key_check import check_key
 from core.execution.paper import PaperGateway
 from core.market.failover import MarketData, MarketSource
 from core.market.live import CcxtMarketData
@@ -97,8 +99,8 @@ async def database_health(client: AsyncMongoClient[dict[str, Any]], timeout: flo
 
 def load_secret_box(settings: Settings) -> SecretBox:
     if settings.secret_key is not None:
-        return SecretBox([decode_key(settings.secret_key.get_secret_value(), "SIGNALCORD_SECRET_KEY")])
-    return SecretBox([load_or_create_key_file(settings.key_file)])
+        return SecretBox(decode_keys(settings.secret_key.get_secret_value(), "SIGNALCORD_SECRET_KEY"))
+    return SecretBox(load_or_create_key_file(settings.key_file))
 
 
 def paper_costs(settings: Settings) -> CostSettings:
@@ -181,7 +183,9 @@ async def build_services(
                               max_instances=1, coalesce=True)
             api = SignalcordAPI.build(accounts=accounts, decider=trader.decider, closer=closer, pipeline=pipeline,
                                       notifier=notifier, health=lambda timeout: database_health(client, timeout),
-                                      secrets=secrets, router=gateways)
+                                      secrets=secrets, router=gateways,
+                                      check_key=partial(check_key, base_url=settings.exchange_base_url,
+                                                        rate_limit_ms=settings.exchange_rate_limit_ms))
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
                            protection=protection, gateways=gateways, paper=paper, reconciler=reconciler,

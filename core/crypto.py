@@ -48,7 +48,8 @@ class SecretBox:
             if len(key) != KEY_BYTES:
                 raise KeyMaterialError(f"encryption keys must be {KEY_BYTES} bytes, got {len(key)}")
         self._keys = {key_id_of(k): AESGCM(k) for k in keys}
-        self.current_key_id = key_id_of(keys[0])
+        self.key_ids = [key_id_of(k) for k in keys]  # newest first
+        self.current_key_id = self.key_ids[0]
 
     def seal(self, plaintext: str, *, owner: str, field: str) -> Sealed:
         nonce = os.urandom(NONCE_BYTES)
@@ -89,14 +90,37 @@ def decode_key(text: str, origin: str) -> bytes:
     return key
 
 
-def load_or_create_key_file(path: Path) -> bytes:
-    """Read the key file, creating it (mode 0600) with a fresh random key when absent."""
+def decode_keys(text: str, origin: str) -> list[bytes]:
+    """Several keys, newest first (one per line in a key file, comma-separated in the environment): records are
+    sealed with the first and opened with whichever one they name (key rotation)."""
+    parts = [p.strip() for p in text.replace(",", "\n").splitlines() if p.strip() and not p.startswith("#")]
+    if not parts:
+        raise KeyMaterialError(f"{origin}: holds no key")
+    return [decode_key(p, origin if len(parts) == 1 else f"{origin} (key {n})") for n, p in enumerate(parts, 1)]
+
+
+def new_key_text() -> str:
+    return _b64(os.urandom(KEY_BYTES))
+
+
+def write_key_file(path: Path, keys: list[bytes]) -> None:
+    """Replace the key file (mode 0600) atomically: a crash leaves the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(path.name + ".new")
+    draft.unlink(missing_ok=True)
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("".join(_b64(k) + "\n" for k in keys))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(draft, path)
+
+
+def load_or_create_key_file(path: Path) -> list[bytes]:
+    """Read the key file (newest key first), creating it (mode 0600) with a fresh random key when absent."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(_b64(os.urandom(KEY_BYTES)) + "\n")
+        write_key_file(path, [os.urandom(KEY_BYTES)])
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise KeyMaterialError(f"{path}: readable by other users (mode {mode:04o}); run: chmod 600 {path}")
-    return decode_key(path.read_text(), str(path))
+    return decode_keys(path.read_text(), str(path))

@@ -24,4 +24,4 @@ def back_to(request: web.Request, route: str, message: str) -> web.StreamRespons
     a toast (passed in the address, so it survives the redirect without a session write)."""
     if wants_json(request):
         return web.json_response({"message": message})
-    raise web.HTTPSeeOther(request.app.router[route].url_for().with_query({TOAST: message[:200]}))
+    raise web.HTTPSeeOther(request.app.router[route].url_for().with_query({TOAST: message[:500]}))

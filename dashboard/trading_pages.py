@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from core.api.trading import EXCHANGES
+from core.api.accounts import EXCHANGES
 from dashboard.context import API, caller, page_context
 from dashboard.forms import back_to, form_of
 
@@ -66,8 +66,17 @@ async def add_exchange(request: web.Request) -> web.StreamResponse:
     added = await request.app[API].accounts.add(
         await caller(request), exchange=form.get("exchange", ""), label=form.get("label", ""),
         api_key=form.get("api_key", ""), api_secret=form.get("api_secret", ""),
-        passphrase=form.get("passphrase") or None)
-    return back_to(request, "exchanges", f"{added.label} added; it trades on paper until you switch its mode")
+        passphrase=form.get("passphrase") or None, mode=form.get("mode", "paper"), confirm=form.get("confirm", ""))
+    return back_to(request, "exchanges", f"{added.label} added in {added.mode} mode: " + "; ".join(added.key_check))
+
+
+@routes.post("/dashboard/exchanges/{account_id}/check", name="check_exchange")
+async def check_exchange(request: web.Request) -> web.StreamResponse:
+    form = await form_of(request)
+    account = await request.app[API].accounts.check(await caller(request), request.match_info["account_id"],
+                                                    form.get("mode", ""), form.get("confirm", ""))
+    return back_to(request, "exchanges", f"{account.label} now trades in {account.mode} mode: "
+                   + "; ".join(account.key_check))
 
 
 @routes.post("/dashboard/exchanges/{account_id}/remove", name="remove_exchange")

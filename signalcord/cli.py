@@ -182,6 +182,18 @@ def _cmd_commands(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from signalcord.admin import rotate_keys
+
+    try:
+        settings = load_settings()
+        lines = asyncio.run(rotate_keys(settings, retire=args.retire))
+    except (ConfigError, KeyMaterialError) as exc:
+        return _fail(f"configuration error: {exc}", EXIT_CONFIG)
+    print("\n".join(lines))
+    return 1 if any(line.startswith(("not ", "SIGNALCORD_SECRET_KEY is set")) for line in lines) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="signalcord", description="Copy-trading bot for Discord.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("commands", help="list the slash commands (--json: as Discord receives them)")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_cmd_commands)
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt every stored exchange key under a new encryption key "
+                                                "(run again to resume; --retire then drops the old key)")
+    rotate.add_argument("--retire", action="store_true", help="drop encryption keys no stored secret uses any more")
+    rotate.set_defaults(handler=_cmd_rotate_keys)
     return parser
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.api.accounts import Accounts
 from core.api.activity import Activity
 from core.api.channels import (
     Health,
@@ -23,10 +24,11 @@ from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
 from core.api.servers import Servers
 from core.api.standing import Standing
-from core.api.trading import Accounts, Positions
+from core.api.trading import Positions
 from core.api.views import Caller
 from core.api.web import LoginLinks, WebSessions
 from core.crypto import SecretBox
+from core.execution.key_check import KeyChecker
 from core.services.decide.deciding import Decider
 from core.services.intake.accounts import AccountService
 from core.services.intake.edits import CallEdits
@@ -54,10 +56,12 @@ class SignalcordAPI:
 
     @classmethod
     def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
-              notifier: Notifier, health: Health, secrets: SecretBox, router: GatewayRouter) -> SignalcordAPI:
+              notifier: Notifier, health: Health, secrets: SecretBox, router: GatewayRouter,
+              check_key: KeyChecker | None = None) -> SignalcordAPI:
         members = Members(accounts)
         return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
-                   positions=Positions(members, closer), accounts=Accounts(members, decider, secrets, router),
+                   positions=Positions(members, closer),
+                   accounts=Accounts(members, decider, secrets, router, check_key),
                    activity=Activity(members, decider), intake=Intake(pipeline, CallEdits(notifier)),
                    notifications=Notifications(notifier), status=Status(health), servers=Servers(),
                    standing=Standing(members, decider), web_sessions=WebSessions(), login_links=LoginLinks())

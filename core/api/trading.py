@@ -3,24 +3,18 @@ balance, the decision on a call ("why"), and their notifications."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from core.api.common import Members, owned
-from core.api.errors import Invalid, NotFound
-from core.api.servers import check_trading
+from core.api.errors import Invalid
 from core.api.views import (
-    AccountView,
     Caller,
     OrderView,
     PositionView,
 )
-from core.crypto import SecretBox
-from core.domain import LIVE, TradeMode
-from core.risk.calculator import CalcError, CalcResult
-from core.services.decide.deciding import Decider
-from core.services.orders.routing import GatewayRouter
+from core.domain import LIVE
 from core.services.trade.closing import PositionCloser
-from models import ExchangeAccount, OrderIntent, Position
+from models import OrderIntent, Position
 from models.orders import ACTIVE, ENDED
 from models.query import where
 from models.refs import ref
@@ -48,11 +42,6 @@ def order_view(i: OrderIntent) -> OrderView:
     return OrderView(id=str(i.id), position_id=i.position_id, symbol=i.symbol, leg=i.leg, role=i.role,
                      side=i.side.value, order_type=i.order_type, amount=i.amount, filled=i.filled, price=i.price,
                      stop_price=i.stop_price, status=i.status.value, on_exchange=not i.emulated)
-
-
-def account_view(a: ExchangeAccount) -> AccountView:
-    return AccountView(id=str(a.id), label=a.label, exchange=a.exchange, mode=a.mode.value, is_default=a.is_default,
-                       has_keys=a.api_key is not None, live_opt_in=a.live_opt_in)
 
 
 PROTECTED_ON_EXCHANGE = "on the exchange"
@@ -136,100 +125,4 @@ class Positions:
         return done
 
 
-EXCHANGES: Final = ("binance", "bybit", "okx")  # the venues Signalcord connects to
-
-
-class Accounts:
-    def __init__(self, members: Members, decider: Decider, secrets: SecretBox, router: GatewayRouter) -> None:
-        self.members = members
-        self.decider = decider
-        self.secrets = secrets
-        self.router = router
-
-    async def add(self, caller: Caller, *, exchange: str, label: str, api_key: str, api_secret: str,
-                  passphrase: str | None = None) -> AccountView:
-        """Store an exchange account's keys, sealed (never returned, logged or shown again). It trades on paper
-        until its keys are checked on the dashboard (trading allowed, no withdrawal permission)."""
-        user = await self.members.user(caller)
-        problems = [] if exchange in EXCHANGES else [f"exchange: {exchange!r} is not one of {', '.join(EXCHANGES)}"]
-        name = label.strip()
-        if not name or len(name) > 32 or name == "paper":
-            problems.append("label: 1-32 characters, not 'paper'")
-        if len(api_key.strip()) < 8 or len(api_secret.strip()) < 8:
-            problems.append("api_key / api_secret: paste the whole key and secret the exchange showed")
-        if await ExchangeAccount.find_one(where(ExchangeAccount.user_id == ref(user), ExchangeAccount.label == name)):
-            problems.append(f"label: you already have an account called {name!r}")
-        if problems:
-            raise Invalid(problems)
-        owner = ref(user)
-        account = ExchangeAccount(
-            user_id=owner, label=name, exchange=exchange, mode=TradeMode.PAPER, is_default=False,
-            api_key=self.secrets.seal(api_key.strip(), owner=owner, field="api_key").__dict__,
-            api_secret=self.secrets.seal(api_secret.strip(), owner=owner, field="api_secret").__dict__,
-            api_passphrase=(self.secrets.seal(passphrase, owner=owner, field="api_passphrase").__dict__
-                            if passphrase else None))
-        await account.insert()
-        return account_view(account)
-
-    async def remove(self, caller: Caller, account_id: str) -> str:
-        """An account with open positions stays (close them first); the paper account always stays."""
-        user = await self.members.user(caller)
-        account = await owned(ExchangeAccount, account_id, user, "exchange account")
-        if account.label == "paper":
-            raise Invalid(["the paper account stays: it is where calls trade when no other account is set"])
-        held = len(await Position.active(account_id=ref(account)))
-        if held:
-            raise Invalid([f"{account.label} still has {held} open position(s): close them first"])
-        await self.router.forget(ref(account))
-        await account.delete()
-        if account.is_default:
-            paper = await self.members.accounts.ensure_paper_account(ref(user))
-            await paper.set({ExchangeAccount.is_default: True})
-        return f"removed {account.label}; its keys are deleted"
-
-    async def list(self, caller: Caller) -> list[AccountView]:
-        user = await self.members.user(caller)
-        return [account_view(a) for a in await ExchangeAccount.find(where(ExchangeAccount.user_id == ref(user))
-                                                                     ).to_list()]
-
-    async def set_default(self, caller: Caller, account_id: str) -> AccountView:
-        user = await self.members.user(caller)
-        account = await owned(ExchangeAccount, account_id, user, "exchange account")
-        for other in await ExchangeAccount.find(where(ExchangeAccount.user_id == ref(user))).to_list():
-            if other.is_default and other.id != account.id:
-                await other.set({ExchangeAccount.is_default: False})
-        await account.set({ExchangeAccount.is_default: True})
-        return account_view(account)
-
-    async def set_mode(self, caller: Caller, account_id: str, mode: str) -> AccountView:
-        """Paper on any account; testnet needs keys; live needs keys and the live opt-in (given on the dashboard
-        with a typed confirmation)."""
-        account = await owned(ExchangeAccount, account_id, await self.members.user(caller), "exchange account")
-        try:
-            wanted = TradeMode(mode)
-        except ValueError:
-            raise Invalid([f"mode: {mode!r} is not one of paper, testnet, live"]) from None
-        await check_trading(caller, wanted.value)
-        if wanted is not TradeMode.PAPER and account.api_key is None:
-            raise Invalid([f"{account.label}: add this account's exchange keys on the dashboard first"])
-        if wanted is TradeMode.LIVE and not account.live_opt_in:
-            raise Invalid([f"{account.label}: live trading needs the opt-in on the dashboard (a typed confirmation)"])
-        await account.set({ExchangeAccount.mode: wanted})
-        await self.router.forget(ref(account))  # the next order routes by the new mode
-        return account_view(account)
-
-    async def calculate(self, caller: Caller, *, entry: float, stop: float, targets: tuple[float, ...] = (),
-                        leverage: float = 1.0, symbol: str | None = None, balance: float | None = None) -> CalcResult:
-        """The position calculator on the caller's default account balance, profile, open positions and losses."""
-        user = await self.members.user(caller)
-        account = await self.members.accounts.default_account(ref(user))
-        if account is None:
-            raise NotFound("you have no exchange account")
-        try:
-            return await self.decider.calculate_for(user, account, entry=entry, stop=stop, targets=targets,
-                                                    leverage=leverage, symbol=symbol, balance=balance)
-        except CalcError as exc:
-            raise Invalid([str(exc)]) from None
-
-
-__all__: list[Any] = ["Accounts", "Positions"]
+__all__: list[Any] = ["Positions"]

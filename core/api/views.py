@@ -119,6 +119,8 @@ class AccountView(BaseModel):
     is_default: bool
     has_keys: bool
     live_opt_in: bool
+    checked_for: list[str] = []  # the modes its key passed the check for (testnet, live)
+    key_check: list[str] = []  # what the latest check found, one line each (only right after a check)
 
 
 class NotificationView(BaseModel):

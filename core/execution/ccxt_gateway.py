@@ -56,9 +56,11 @@ class CcxtGateway:
 
     @classmethod
     def build(cls, exchange_id: str, *, api_key: str, secret: str, mode: str, futures: bool = False,
-              base_url: str | None = None, rate_limit_ms: float | None = None) -> CcxtGateway:
+              base_url: str | None = None, rate_limit_ms: float | None = None,
+              passphrase: str | None = None) -> CcxtGateway:
+        phrase = {"password": passphrase} if passphrase else {}  # OKX's passphrase is ccxt's `password`
         exchange = make_exchange(exchange_id, futures=futures, base_url=base_url, rate_limit_ms=rate_limit_ms,
-                                 sandbox=mode == "testnet", apiKey=api_key, secret=secret,
+                                 sandbox=mode == "testnet", apiKey=api_key, secret=secret, **phrase,
                                  options={"fetchMargins": False, "warnOnFetchOpenOrdersWithoutSymbol": False})
         return cls(exchange, mode=mode, futures=futures)
 

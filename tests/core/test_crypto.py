@@ -41,9 +41,9 @@ def test_rotation_reads_old_records_and_writes_with_the_new_key() -> None:
 
 def test_key_file_is_created_once_with_mode_0600(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "secret.key"
-    key = load_or_create_key_file(path)
+    [key] = load_or_create_key_file(path)
     assert len(key) == 32 and (path.stat().st_mode & 0o777) == 0o600
-    assert load_or_create_key_file(path) == key
+    assert load_or_create_key_file(path) == [key]
 
 
 def test_an_unsafe_or_broken_key_file_is_refused(tmp_path: Path) -> None:

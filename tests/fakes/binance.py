@@ -164,6 +164,12 @@ class FakeBinance:
     # a fault for some requests, decided per request (method, path) -> kind or None: a seeded fault campaign
     chaos: Callable[[str, str], str | None] | None = None
     chaos_injected: int = 0
+    # what GET /sapi/v1/account/apiRestrictions says about the key (Binance's documented fields)
+    restrictions: dict[str, Any] = field(default_factory=lambda: {
+        "ipRestrict": False, "createTime": 1_698_645_219_000, "enableReading": True, "enableWithdrawals": False,
+        "enableInternalTransfer": False, "enableMargin": False, "enableFutures": True,
+        "permitsUniversalTransfer": False, "enableVanillaOptions": False, "enableFixApiTrade": False,
+        "enableFixReadOnly": False, "enableSpotAndMarginTrading": True, "enablePortfolioMarginTrading": False})
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def inject(self, path_suffix: str, kind: str) -> None:
@@ -237,7 +243,14 @@ class FakeBinance:
         app.router.add_post("/fapi/v1/leverage", self._set_leverage)
         app.router.add_post("/fapi/v1/marginType", self._set_margin_type)
         app.router.add_get("/fapi/v1/positionSide/dual", self._position_mode)
+        app.router.add_get("/sapi/v1/account/apiRestrictions", self._api_restrictions)
         return app
+
+    async def _api_restrictions(self, request: web.Request) -> web.Response:
+        if "signature" not in request[PARAMS]:
+            return self._error(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or "
+                                           "malformed.")
+        return web.json_response(self.restrictions)
 
     @staticmethod
     def _error(status: int, code: int, msg: str) -> web.Response:

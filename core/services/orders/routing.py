@@ -86,7 +86,10 @@ def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: boo
         owner = account.user_id
         key = secrets.open(Sealed(**account.api_key.model_dump()), owner=owner, field="api_key")
         secret = secrets.open(Sealed(**account.api_secret.model_dump()), owner=owner, field="api_secret")
-        return CcxtGateway.build(account.exchange, api_key=key, secret=secret, mode=account.mode.value,
+        phrase = secrets.open(Sealed(**account.api_passphrase.model_dump()), owner=owner, field="api_passphrase") \
+            if account.api_passphrase is not None else None
+        return CcxtGateway.build(account.exchange, api_key=key, secret=secret, passphrase=phrase,
+                                 mode=account.mode.value,
                                  futures=futures, base_url=base_url or None,
                                  rate_limit_ms=rate_limit_ms)
 

@@ -214,6 +214,10 @@ async def test_exchange_keys_are_sealed_never_returned_and_accounts_route_by_the
 
     await services.gateways.for_account(added.id)  # routed (and remembered) as paper
     assert added.id in services.gateways._paper_accounts
+    with pytest.raises(Invalid, match="its key has not passed the testnet check"):
+        await api.accounts.set_mode(ALICE, added.id, "testnet")
+    await ExchangeAccount.find_one(ExchangeAccount.label == "main").update(  # as a passing check leaves it
+        {"$set": {"permissions": ["testnet"]}})
     await api.accounts.set_mode(ALICE, added.id, "testnet")
     assert added.id not in services.gateways._paper_accounts  # the next order routes by the new mode
     assert (await api.accounts.set_default(ALICE, added.id)).is_default
