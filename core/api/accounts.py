@@ -11,6 +11,7 @@ from core.api.common import Members, owned
 from core.api.errors import Invalid, NotFound
 from core.api.servers import check_trading
 from core.api.views import AccountView, Caller
+from core.config.logs import register_secret
 from core.crypto import Sealed, SecretBox
 from core.domain import TradeMode
 from core.execution.key_check import KeyCheck, KeyChecker
@@ -71,6 +72,8 @@ class Accounts:
         if wanted is not TradeMode.PAPER:
             await check_trading(caller, wanted.value)
         key, secret, phrase = api_key.strip(), api_secret.strip(), (passphrase or "").strip() or None
+        for value in (key, secret, phrase):  # masked in every log line from now on, before anything uses them
+            register_secret(value)
         check = await self._check(exchange, wanted.value, key, secret, phrase) if wanted is not TradeMode.PAPER \
             else KeyCheck(False, None, ["paper: the key is stored, not used until you switch the mode"])
         passed = wanted is not TradeMode.PAPER and check.allows(wanted.value)

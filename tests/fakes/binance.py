@@ -164,6 +164,8 @@ class FakeBinance:
     # a fault for some requests, decided per request (method, path) -> kind or None: a seeded fault campaign
     chaos: Callable[[str, str], str | None] | None = None
     chaos_injected: int = 0
+    api_key: str = API_KEY  # the one key (and secret) this account accepts
+    secret: str = SECRET
     # what GET /sapi/v1/account/apiRestrictions says about the key (Binance's documented fields)
     restrictions: dict[str, Any] = field(default_factory=lambda: {
         "ipRestrict": False, "createTime": 1_698_645_219_000, "enableReading": True, "enableWithdrawals": False,
@@ -265,8 +267,8 @@ class FakeBinance:
         if "signature" in params:
             signed = request.query_string if request.method in ("GET", "DELETE") else body
             payload = signed.rsplit("&signature=", 1)[0]
-            good = hmac.new(SECRET.encode(), payload.encode(), hashlib.sha256).hexdigest()
-            if request.headers.get("X-MBX-APIKEY") != API_KEY or params["signature"] != good:
+            good = hmac.new(self.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+            if request.headers.get("X-MBX-APIKEY") != self.api_key or params["signature"] != good:
                 return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
         fault = next((f for f in self.faults if request.path.endswith(f[0])), None)
         if fault is not None:
