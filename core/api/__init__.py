@@ -20,6 +20,7 @@ from core.api.channels import (
 )
 from core.api.common import Members
 from core.api.errors import ApiError, Forbidden, Invalid, NotFound
+from core.api.market import Market
 from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
 from core.api.servers import Servers
@@ -53,6 +54,7 @@ class SignalcordAPI:
     standing: Standing
     web_sessions: WebSessions
     login_links: LoginLinks
+    market: Market
 
     @classmethod
     def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
@@ -64,7 +66,8 @@ class SignalcordAPI:
                    accounts=Accounts(members, decider, secrets, router, check_key),
                    activity=Activity(members, decider), intake=Intake(pipeline, CallEdits(notifier)),
                    notifications=Notifications(notifier), status=Status(health), servers=Servers(),
-                   standing=Standing(members, decider), web_sessions=WebSessions(), login_links=LoginLinks())
+                   standing=Standing(members, decider), web_sessions=WebSessions(), login_links=LoginLinks(),
+                   market=Market(decider))
 
 
 __all__ = ["ApiError", "Caller", "Forbidden", "IngestSummary", "Invalid", "NotFound", "NotificationEvent",
