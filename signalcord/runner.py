@@ -12,9 +12,12 @@ from aiohttp import web
 
 from bot.client import SignalcordBot, startup_problem
 from core.app import Services, build_services
+from core.clock import Clock, system_clock
 from core.config.settings import Settings
 from dashboard.app import create_app
 from dashboard.config import WebConfig
+from models.bootstrap import open_database
+from signalcord import demo
 
 logger = logging.getLogger("signalcord")
 
@@ -27,8 +30,8 @@ class StartupError(Exception):
     """A role could not start; the message says which and why."""
 
 
-async def _start_dashboard(services: Services) -> web.AppRunner:
-    config = WebConfig.from_settings(services.settings)
+async def _start_dashboard(services: Services, *, demo: bool = False) -> web.AppRunner:
+    config = WebConfig.from_settings(services.settings, demo=demo)
     runner = web.AppRunner(create_app(services.api, config), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, services.settings.host, services.settings.port)
@@ -61,8 +64,18 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with build_services(settings) as services:
-        runner = await _start_dashboard(services)
+    showing = demo.active(settings)
+    clock: Clock = demo.AcceleratedClock(demo.Transcript.load().start) if showing else system_clock
+    if showing:
+        settings = demo.demo_settings(settings)
+        logger.info("demo: Discord is not configured, so a demo provider posts sample calls on sample prices "
+                    "(60x speed, database %s, emptied now); SIGNALCORD_DEMO=0 turns it off", settings.db_name)
+    async with build_services(settings, clock=clock) as services:
+        demo_task: asyncio.Task[None] | None = None
+        if showing:
+            await services.client.drop_database(settings.db_name)
+            await open_database(services.client, settings.db_name)
+        runner = await _start_dashboard(services, demo=showing)
         bot: SignalcordBot | None = None
         bot_task: asyncio.Task[None] | None = None
         if settings.discord_token is None:
@@ -72,9 +85,15 @@ async def run(settings: Settings) -> None:
             bot_task = asyncio.create_task(_run_bot(bot, settings.discord_token.get_secret_value()))
         await services.start_up()
         services.scheduler.start()
+        if showing and isinstance(clock, demo.AcceleratedClock):
+            demo_task = asyncio.create_task(demo.play(services, demo.Transcript.load(), clock))
         logger.info("Signalcord is running (paper trading by default); Ctrl+C stops it")
         await stop.wait()
         logger.info("stopping")
+        if demo_task is not None:
+            demo_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await demo_task
         if bot is not None:
             await bot.close()
         if bot_task is not None:
