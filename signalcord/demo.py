@@ -13,10 +13,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from core.app import Services
-from core.clock import from_ms
+from core.clock import Clock, from_ms
 from core.config.settings import Settings
 from core.domain import RawMessage
 
@@ -57,16 +58,18 @@ class Transcript:
         return cls(start=from_ms(raw["start_ms"]), messages=raw["messages"])
 
 
-async def play(services: Services, transcript: Transcript, clock: AcceleratedClock) -> None:
-    """Post the transcript's messages at their times (each through the real pipeline, as Discord would)."""
+async def play(services: Services, transcript: Transcript, clock: Clock, *, speed: float = SPEED,
+               wait: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    """Post the transcript's messages at their market times (each through the real pipeline, as Discord would);
+    `wait` pauses for a number of real seconds."""
     provider = await services.accounts.register_provider("Demo signals (sample data)", CHANNEL)
     user = await services.accounts.ensure_user(*LOCAL_USER)
     await services.accounts.subscribe(user, provider)
     for message in transcript.messages:
         due = transcript.start + timedelta(minutes=message["after_min"])
-        wait = (due - clock()).total_seconds() / clock.speed
-        if wait > 0:
-            await asyncio.sleep(wait)
+        pause = (due - clock()).total_seconds() / speed
+        if pause > 0:
+            await wait(pause)
         try:
             result = await services.pipeline.ingest(RawMessage(
                 channel_id=CHANNEL, message_id=int(message["id"]), author="Demo provider", text=message["text"],
