@@ -10,10 +10,10 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from core.app import Services
