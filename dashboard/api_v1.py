@@ -14,6 +14,7 @@ from aiohttp_pydantic.oas.view import generate_oas
 from pydantic import BaseModel, RootModel, ValidationError
 
 from core.api import Invalid
+from core.api.feed import FeedItemView
 from core.api.market import CandleView, PriceView
 from core.api.risk_fields import setting_value
 from core.api.standing import StandingView
@@ -163,6 +164,16 @@ async def notifications(request: web.Request, limit: int = 20
     if not 1 <= limit <= 200:
         raise Invalid(["limit: 1-200"])
     return _json(await request.app[API].activity.notifications(await caller(request), limit=limit))
+
+
+@routes.get("/api/v1/signals", name="api_signals")
+@params
+async def signals(request: web.Request, provider_id: str = "", symbol: str = "", outcome: str = "",
+                  limit: int = 50) -> r200[list[FeedItemView]] | r401[Problem] | r422[Problem]:
+    """Calls from the providers you follow, newest first, with what was decided for you and why."""
+    who = await caller(request)
+    return _json(await request.app[API].feed.signals(who, provider_id=provider_id or None, symbol=symbol or None,
+                                                     outcome=outcome or None, limit=limit))
 
 
 @routes.get("/api/v1/market/prices", name="api_prices")

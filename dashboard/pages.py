@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from core.api.feed import OUTCOMES
 from dashboard.context import API, caller, page_context
 from dashboard.forms import back_to, form_of
 
@@ -37,6 +38,18 @@ async def resume(request: web.Request) -> web.StreamResponse:
 async def pause(request: web.Request) -> web.StreamResponse:
     await request.app[API].risk.pause(await caller(request))
     return back_to(request, "overview", "Trading paused: no new positions until you resume")
+
+
+@routes.get("/dashboard/signals", name="signals")
+@aiohttp_jinja2.template("signals.html")
+async def signals(request: web.Request) -> dict[str, Any]:
+    who = await caller(request)
+    api = request.app[API]
+    chosen = {k: request.query.get(k) or None for k in ("provider_id", "symbol", "outcome")}
+    items = await api.feed.signals(who, provider_id=chosen["provider_id"], symbol=chosen["symbol"],
+                                   outcome=chosen["outcome"])
+    return await page_context(request, items=items, chosen=chosen,
+                              outcomes=OUTCOMES, subscriptions=await api.subscriptions.list(who))
 
 
 @routes.get("/dashboard/analytics", name="analytics")

@@ -7,7 +7,7 @@ from typing import Any
 
 from beanie import Document, Indexed
 from pydantic import BaseModel, Field
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from core.domain import DecisionOutcome, EntryType, Side, UpdateAction
 from models.refs import Ref
@@ -38,6 +38,7 @@ class Message(Document):
         indexes = [
             IndexModel([("channel_id", ASCENDING), ("message_id", ASCENDING)], unique=True),
             IndexModel([("status", ASCENDING)]),
+            IndexModel([("provider_id", ASCENDING), ("posted_at", DESCENDING)]),  # a provider's recent messages
         ]
 
 

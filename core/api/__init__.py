@@ -20,6 +20,7 @@ from core.api.channels import (
 )
 from core.api.common import Members
 from core.api.errors import ApiError, Forbidden, Invalid, NotFound
+from core.api.feed import Feed
 from core.api.market import Market
 from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
@@ -55,6 +56,7 @@ class SignalcordAPI:
     web_sessions: WebSessions
     login_links: LoginLinks
     market: Market
+    feed: Feed
 
     @classmethod
     def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
@@ -67,7 +69,7 @@ class SignalcordAPI:
                    activity=Activity(members, decider), intake=Intake(pipeline, CallEdits(notifier)),
                    notifications=Notifications(notifier), status=Status(health), servers=Servers(),
                    standing=Standing(members, decider), web_sessions=WebSessions(), login_links=LoginLinks(),
-                   market=Market(decider))
+                   market=Market(decider), feed=Feed(members))
 
 
 __all__ = ["ApiError", "Caller", "Forbidden", "IngestSummary", "Invalid", "NotFound", "NotificationEvent",

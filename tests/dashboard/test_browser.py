@@ -23,7 +23,7 @@ from dashboard.config import WebConfig
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-PAGES = ("overview", "risk", "positions", "exchanges", "analytics", "settings")
+PAGES = ("overview", "signals", "risk", "positions", "exchanges", "analytics", "settings")
 LOCAL = Caller(discord_id=0, name="Local user")
 ADMIN = Caller(discord_id=1, name="admin", admin=True)
 pytestmark = pytest.mark.browser

@@ -113,7 +113,7 @@ async def test_the_canary_never_appears(venue: Services, aiohttp_client: Aiohttp
     await venue.delivery.run()
 
 
-    for path in ("/dashboard", "/dashboard/risk", "/dashboard/positions", "/dashboard/exchanges",
+    for path in ("/dashboard", "/dashboard/signals", "/dashboard/risk", "/dashboard/positions", "/dashboard/exchanges",
                  "/dashboard/analytics", "/dashboard/settings", "/api/v1/exchanges", "/api/v1/positions",
                  "/api/v1/standing", "/api/v1/risk"):
         answer = await web.get(path)

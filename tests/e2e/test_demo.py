@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from core.api import Caller, Invalid
 from core.app import Services, build_services
 from models import Decision, Message, Notification, Position
 from signalcord import demo
@@ -53,3 +54,23 @@ async def test_the_demo_shows_the_whole_job(demo_services: tuple[Services, FakeC
                and t.endswith("(your entry price).") for t in texts)
     assert any(t.startswith("Did not trade LONG XRP/USDT") for t in texts)
     assert clock() - demo.Transcript.load().start < timedelta(hours=2)
+
+
+async def test_the_signals_feed_explains_each_message(demo_services: tuple[Services, FakeClock]) -> None:
+    services, clock = demo_services
+
+    async def advance(seconds: float) -> None:
+        clock.advance(seconds=seconds * demo.SPEED)
+
+    await demo.play(services, demo.Transcript.load(), clock, wait=advance)
+    local = Caller(discord_id=demo.LOCAL_USER[0], name=demo.LOCAL_USER[1])
+    feed = await services.api.feed.signals(local)
+    assert [i.outcome for i in feed] == ["block", "update", "noise", "trade", "trade", "trade"]
+    assert feed[0].rule == "chase_guard" and "past your chase limit" in (feed[0].reason or "")
+    assert feed[2].reason == "no entry price or market-entry instruction"
+    assert [i.symbol for i in await services.api.feed.signals(local, outcome="trade")] == [
+        "SOL/USDT", "ETH/USDT", "BTC/USDT"]
+    assert [i.outcome for i in await services.api.feed.signals(local, symbol="xrp/usdt")] == ["block"]
+    with pytest.raises(Invalid, match="outcome: 'maybe' is not one of"):
+        await services.api.feed.signals(local, outcome="maybe")
+    assert await services.api.feed.signals(Caller(discord_id=99, name="stranger")) == []
