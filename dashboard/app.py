@@ -25,6 +25,16 @@ TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 
 
+def money(value: float | None, quote: str = "") -> str:
+    """An amount with thousands separators and 2 decimals ("—" when unknown)."""
+    return "—" if value is None else f"{value:,.2f}" + (f" {quote}" if quote else "")
+
+
+def num(value: float | None) -> str:
+    """A price or size as short as it is exact ("—" when unknown)."""
+    return "—" if value is None else f"{value:g}"
+
+
 async def healthz(request: web.Request) -> web.Response:
     healthy, report = await request.app[API].status.health(request.app[CONFIG].health_timeout)
     return web.json_response(report, status=200 if healthy else 503)
@@ -53,6 +63,8 @@ def create_app(api: SignalcordAPI, config: WebConfig | None = None) -> web.Appli
     app[LIMITER] = RateLimits()
     environment = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     environment.globals["url"] = lambda name, **parts: str(app.router[name].url_for(**parts))
+    environment.filters["money"] = money
+    environment.filters["num"] = num
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/status", status, name="status")
     app.router.add_get("/sw.js", service_worker, name="service_worker")

@@ -26,6 +26,8 @@ def _now_ms() -> int:
 
 async def _enter(request: web.Request, who: Caller) -> web.StreamResponse:
     await log_in(request, request.app[STORAGE], who)
+    session = await aiohttp_session.get_session(request)
+    session["theme"] = (await request.app[API].activity.preferences(who)).theme
     raise web.HTTPSeeOther(request.app.router["overview"].url_for())
 
 

@@ -35,9 +35,7 @@ async def csrf_token(request: web.Request) -> str:
 
 
 async def page_context(request: web.Request, **extra: Any) -> dict[str, Any]:
-    who = await current(request)
-    theme = "dark"
-    if who is not None:
-        theme = (await request.app[API].activity.preferences(who)).theme
-    return {"user": who, "csrf": await csrf_token(request), "theme": theme, "demo": request.app[CONFIG].demo,
-            "path": request.path, **extra}
+    """What every page gets; the theme is kept in the session (saved on the user, copied at login and on change)."""
+    session = await aiohttp_session.get_session(request)
+    return {"user": await current(request), "csrf": await csrf_token(request), "theme": session.get("theme", "dark"),
+            "demo": request.app[CONFIG].demo, "path": request.path, **extra}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp_jinja2
+import aiohttp_session
 from aiohttp import web
 
 from core.api.feed import OUTCOMES
@@ -22,10 +23,9 @@ async def index(request: web.Request) -> web.StreamResponse:
 @routes.get("/dashboard", name="overview")
 @aiohttp_jinja2.template("overview.html")
 async def overview(request: web.Request) -> dict[str, Any]:
-    who = await caller(request)
-    api = request.app[API]
-    return await page_context(request, standing=await api.standing.now(who), positions=await api.positions.open(who),
-                              notifications=await api.activity.notifications(who, limit=8))
+    seen = await request.app[API].standing.overview(await caller(request))
+    return await page_context(request, standing=seen.standing, positions=seen.positions,
+                              notifications=seen.notifications)
 
 
 @routes.post("/dashboard/resume", name="resume")
@@ -94,5 +94,6 @@ async def theme(request: web.Request) -> web.StreamResponse:
     form = await form_of(request)
     chosen = form.get("theme") or ("light" if (await request.app[API].activity.preferences(who)).theme == "dark"
                                    else "dark")
-    await request.app[API].activity.set_theme(who, chosen)
+    saved = await request.app[API].activity.set_theme(who, chosen)
+    (await aiohttp_session.get_session(request))["theme"] = saved.theme
     return back_to(request, "overview", f"{chosen.capitalize()} theme")

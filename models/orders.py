@@ -7,7 +7,7 @@ from typing import Any
 
 from beanie import Document, Indexed, PydanticObjectId
 from pydantic import BaseModel, Field
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from core.domain import LIVE, OrderSide, OrderStatus, Side, TradeMode
 from models.query import find_in, one_of
@@ -149,7 +149,8 @@ class Position(Document):
         name = "positions"
         indexes = [
             IndexModel([("user_id", ASCENDING), ("signal_id", ASCENDING)], unique=True),
-            IndexModel([("user_id", ASCENDING), ("status", ASCENDING)]),
+            # a user's positions by status, newest first (open ones; the history page)
+            IndexModel([("user_id", ASCENDING), ("status", ASCENDING), ("opened_at_ms", DESCENDING)]),
             IndexModel([("provider_id", ASCENDING), ("status", ASCENDING)]),
             # the monitor, alerts and reconciliation read open positions, and the monitor the closed ones it
             # has not handled, by status (and symbol) on every tick; without this they scanned every position

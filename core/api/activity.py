@@ -63,11 +63,7 @@ class Activity:
         return WhyView(found.signal, found.outcome, found.rule, found.reason, list(found.checks))
 
     async def notifications(self, caller: Caller, limit: int = 20) -> list[NotificationView]:
-        user = await self.members.user(caller)
-        notes = await Notification.find(where(Notification.user_id == ref(user))).sort(
-            "-created_at").limit(max(1, min(limit, 200))).to_list()
-        return [NotificationView(id=str(n.id), kind=n.kind, text=n.text, delivery=n.delivery,
-                                 delivery_error=n.delivery_error) for n in notes]
+        return await recent_notifications(await self.members.user(caller), limit)
 
     async def pnl(self, caller: Caller, period: str = "week") -> PnlView:
         """Realised P&L per day over `period` (day, week, month or all), counted in the caller's timezone."""
@@ -154,6 +150,14 @@ class Activity:
 
 
 THEMES: Final = ("light", "dark")
+
+
+async def recent_notifications(user: User, limit: int = 20) -> list[NotificationView]:
+    """The user's latest notifications, newest first (what was sent, or why not)."""
+    notes = await Notification.find(where(Notification.user_id == ref(user))).sort(
+        "-created_at").limit(max(1, min(limit, 200))).to_list()
+    return [NotificationView(id=str(n.id), kind=n.kind, text=n.text, delivery=n.delivery,
+                             delivery_error=n.delivery_error) for n in notes]
 
 
 def _preferences(user: User) -> PreferencesView:

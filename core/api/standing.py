@@ -3,15 +3,19 @@ limit, and each open position's risk to its stop against the portfolio heat limi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from pydantic import BaseModel
 
+from core.api.activity import recent_notifications
 from core.api.common import Members
 from core.api.errors import NotFound
-from core.api.views import Caller
+from core.api.trading import open_views
+from core.api.views import Caller, NotificationView, PositionView
 from core.risk.checks import loss_limit
 from core.services.decide.deciding import Decider, exposure
+from models import Position, User
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -39,6 +43,14 @@ class StandingView(BaseModel):
     heat_limit: float | None
 
 
+class OverviewView(BaseModel):
+    """The dashboard's first page in one read: where the member stands, open positions, latest notifications."""
+
+    standing: StandingView
+    positions: list[PositionView]
+    notifications: list[NotificationView]
+
+
 class Standing:
     def __init__(self, members: Members, decider: Decider) -> None:
         self.members = members
@@ -46,10 +58,19 @@ class Standing:
 
     async def now(self, caller: Caller) -> StandingView:
         user = await self.members.user(caller)
+        return await self._standing(user, *await self.decider.held_and_lost(user))
+
+    async def overview(self, caller: Caller, notifications: int = 8) -> OverviewView:
+        user = await self.members.user(caller)
+        (positions, loss), notes = await asyncio.gather(self.decider.held_and_lost(user),
+                                                        recent_notifications(user, notifications))
+        return OverviewView(standing=await self._standing(user, positions, loss),
+                            positions=await open_views(user, positions), notifications=notes)
+
+    async def _standing(self, user: User, positions: list[Position], loss: float) -> StandingView:
         account = await self.members.accounts.default_account(ref(user))
         if account is None:
             raise NotFound("you have no exchange account")
-        positions, loss = await self.decider.held_and_lost(user)
         equity: float | None
         problem = None
         quote = ""

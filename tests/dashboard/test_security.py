@@ -103,6 +103,7 @@ async def test_an_unexpected_error_shows_an_error_id_not_a_trace(member: TestCli
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
     async def broken(*_: object, **__: object) -> None:
         raise RuntimeError("internal detail that must not leak")
+    monkeypatch.setattr(services.api.standing, "overview", broken)
     monkeypatch.setattr(services.api.standing, "now", broken)
     page = await member.get("/dashboard")
     text = await page.text()

@@ -98,7 +98,7 @@ async def test_the_canary_never_appears(venue: Services, aiohttp_client: Aiohttp
     # an error carrying the credentials before the account ever connected to trade
     async def broken(*_: object, **__: object) -> None:
         raise RuntimeError(f"exchange said: bad key {CANARY_KEY} / {CANARY_SECRET} / {CANARY_PHRASE}")
-    monkeypatch.setattr(venue.api.standing, "now", broken)
+    monkeypatch.setattr(venue.api.standing, "overview", broken)
     crashed = await web.get("/dashboard")
     assert crashed.status == 500
     seen.append(await crashed.text())
