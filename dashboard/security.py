@@ -34,7 +34,7 @@ STATUS_OF: dict[type[ApiError], int] = {NotFound: 404, Forbidden: 403, Invalid: 
 
 
 def wants_json(request: web.Request) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return request.path.startswith(("/api/", "/webhook/")) or "application/json" in request.headers.get("Accept", "")
 
 
 def problem(request: web.Request, status: int, title: str, detail: str | list[str], *,

@@ -37,6 +37,8 @@ class Provider(Document):
     # formats taught from corrected messages (core.parsing.templates), newest first, tried before the general rules
     format_templates: list[dict[str, Any]] = Field(default_factory=list)
     stats: ProviderStats = Field(default_factory=ProviderStats)
+    source: str = "discord"  # discord (a channel the bot reads) | webhook (alerts posted to /webhook/{token})
+    webhook_key: str | None = None  # webhook providers: the SHA-256 of their secret token
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

@@ -81,3 +81,13 @@ async def rotate_keys(settings: Settings, *, retire: bool = False) -> list[str]:
         if not report.failed:
             lines.append("every credential is on the newest key: `signalcord rotate-keys --retire` drops the old ones")
         return lines
+
+
+async def create_webhook(settings: Settings, name: str) -> tuple[str, str]:
+    """A webhook provider (the operator running this is the admin); returns its id and its secret token."""
+    from core.api import Caller
+    from core.api.webhooks import create_provider
+
+    async with database(settings):
+        provider, token = await create_provider(Caller(discord_id=0, name="operator", admin=True), name)
+        return provider.id, token

@@ -133,6 +133,22 @@ def _cmd_provider_teach(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_provider_webhook(args: argparse.Namespace) -> int:
+    from signalcord import admin
+
+    try:
+        settings = load_settings()
+        provider_id, token = asyncio.run(admin.create_webhook(settings, args.name))
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}", EXIT_CONFIG)
+    except EmbeddedServerError as exc:
+        return _fail(f"not created: {exc}", 1)
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    print(f"webhook provider {args.name} ({provider_id}); post alerts to:\n{base}/webhook/{token}\n"
+          "Keep this address secret: anyone who has it can post calls for this provider. It is shown only now.")
+    return 0
+
+
 def _discord_token() -> str | None:
     settings = load_settings()
     return settings.discord_token.get_secret_value() if settings.discord_token else None
@@ -215,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help='the correct reading as JSON ({"side", "entries", "take_profits", "stop_loss", '
                             '"leverage", "symbol"}), or @file.json')
     teach.set_defaults(handler=_cmd_provider_teach)
+    hook = provider_sub.add_parser("webhook", help="create a provider fed by alerts posted to a secret address")
+    hook.add_argument("--name", required=True, help="the provider's name, e.g. 'My TradingView strategy'")
+    hook.set_defaults(handler=_cmd_provider_webhook)
     calc = sub.add_parser("calc", help="position size for a balance, entry and stop under a risk profile")
     calc.add_argument("--balance", type=float, required=True, help="account equity in the quote currency")
     calc.add_argument("--entry", type=float, required=True)

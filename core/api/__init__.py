@@ -29,6 +29,7 @@ from core.api.standing import Standing
 from core.api.trading import Positions
 from core.api.views import Caller
 from core.api.web import LoginLinks, WebSessions
+from core.api.webhooks import Webhooks
 from core.crypto import SecretBox
 from core.execution.key_check import KeyChecker
 from core.services.decide.deciding import Decider
@@ -57,6 +58,7 @@ class SignalcordAPI:
     login_links: LoginLinks
     market: Market
     feed: Feed
+    webhooks: Webhooks
 
     @classmethod
     def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
@@ -69,7 +71,7 @@ class SignalcordAPI:
                    activity=Activity(members, decider), intake=Intake(pipeline, CallEdits(notifier)),
                    notifications=Notifications(notifier), status=Status(health), servers=Servers(),
                    standing=Standing(members, decider), web_sessions=WebSessions(), login_links=LoginLinks(),
-                   market=Market(decider), feed=Feed(members))
+                   market=Market(decider), feed=Feed(members), webhooks=Webhooks(pipeline, decider.clock))
 
 
 __all__ = ["ApiError", "Caller", "Forbidden", "IngestSummary", "Invalid", "NotFound", "NotificationEvent",

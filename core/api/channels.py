@@ -57,6 +57,8 @@ class Intake:
         listener that was away reads what came after it, oldest first."""
         found: dict[int, int | None] = {}
         for provider in await Provider.find(Provider.enabled == True).to_list():  # noqa: E712
+            if provider.source == "webhook":  # posted to the dashboard, not read from Discord
+                continue
             newest = await Message.find(Message.channel_id == provider.channel_id).sort("-message_id").first_or_none()
             found[provider.channel_id] = newest.message_id if newest is not None else None
         return found

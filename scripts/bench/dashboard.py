@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -120,11 +119,11 @@ async def main() -> None:
         await serve(args.closed, args.open)
         return
     started = time.monotonic()
-    child = subprocess.Popen([sys.executable, __file__, "--serve", "--closed", str(args.closed), "--open",  # noqa: S603
-                              str(args.open)], stdout=subprocess.PIPE, text=True)
+    child = await asyncio.create_subprocess_exec(sys.executable, __file__, "--serve", "--closed", str(args.closed),
+                                                 "--open", str(args.open), stdout=asyncio.subprocess.PIPE)
     try:
         assert child.stdout is not None
-        line = await asyncio.to_thread(child.stdout.readline)
+        line = (await child.stdout.readline()).decode()
         _, port, token = line.split()
         seeded_s = time.monotonic() - started
         base = f"http://127.0.0.1:{port}"
@@ -138,7 +137,7 @@ async def main() -> None:
             await asyncio.gather(*(client(http, base, until, timings, errors) for _ in range(args.clients)))
     finally:
         child.terminate()
-        child.wait(10)
+        await child.wait()
     result = {
         "clients": args.clients, "requests": sum(len(v) for v in timings.values()) + len(errors),
         "overview_p50_ms": round(statistics.median(timings["overview"]), 1) if timings["overview"] else 0.0,

@@ -192,3 +192,22 @@ async def test_local_login_helper(member: TestClient) -> None:  # type: ignore[t
     assert (await member.get("/dashboard/risk")).status == 200
     await local_login(member)  # logging in again replaces the session
     assert (await member.get("/dashboard")).status == 200
+
+
+async def test_sessions_end_after_idle_and_absolute_time(services: Services) -> None:
+    from core.api.web import SessionRules, WebSessions
+    now = [datetime(2026, 12, 1, 12, tzinfo=UTC)]
+    sessions = WebSessions(clock=lambda: now[0], rules=SessionRules(idle_s=3600, absolute_s=4 * 3600))
+    await sessions.save("first", {"session": {"discord_id": 11}})
+    now[0] += timedelta(minutes=50)
+    assert await sessions.load("first") == {"session": {"discord_id": 11}}, "in use: the idle clock restarts"
+    now[0] += timedelta(minutes=50)
+    assert await sessions.load("first") is not None
+    now[0] += timedelta(minutes=61)
+    assert await sessions.load("first") is None, "an hour without use ends it"
+    assert await WebSession.find_all().count() == 0, "and deletes it"
+    await sessions.save("second", {"session": {"discord_id": 11}})
+    for _ in range(5):
+        now[0] += timedelta(minutes=55)
+        await sessions.load("second")
+    assert await sessions.load("second") is None, "4 hours after login it ends, however busy"
