@@ -57,7 +57,7 @@ async def test_security_headers_on_every_route_and_method(member: TestClient) ->
 
 async def test_state_changes_need_the_csrf_token(member: TestClient) -> None:  # type: ignore[type-arg]
     for method, path in _routes(member):
-        if method in ("GET", "HEAD"):
+        if method in ("GET", "HEAD") or path.startswith("/webhook/"):  # other servers post alerts there
             continue
         bare = await member.request(method, path, allow_redirects=False)
         assert bare.status == 403, (method, path)
