@@ -84,6 +84,8 @@ async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _protect(request: web.Request, response: web.StreamResponse) -> None:
+    if response.prepared:  # a websocket: its handshake went out already
+        return
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"

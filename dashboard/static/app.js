@@ -82,6 +82,38 @@
     });
   });
 
+  // Live updates on the overview: the server says when it changed (websocket, with heartbeats); the page then
+  // fetches itself and swaps its content. When the socket drops, the page polls instead and tries again later.
+  if (document.getElementById("live")) {
+    let version = null, polling = null;
+    async function refresh(announce) {
+      const answer = await fetch(location.href, { headers: { Accept: "text/html" } });
+      if (!answer.ok) return;
+      const fresh = new DOMParser().parseFromString(await answer.text(), "text/html").querySelector("main");
+      const main = document.querySelector("main");
+      if (fresh && main && fresh.innerHTML !== main.innerHTML) {
+        main.innerHTML = fresh.innerHTML;
+        if (announce) toast("Updated");
+      }
+    }
+    function poll() {
+      if (!polling) polling = setInterval(() => refresh(true), 15000);
+    }
+    function connect() {
+      const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+      socket.addEventListener("open", () => { clearInterval(polling); polling = null; });
+      socket.addEventListener("message", (event) => {
+        const data = JSON.parse(event.data);
+        if (data.type !== "overview") return;
+        if (version !== null && data.version !== version) refresh(true);
+        version = data.version;
+        document.getElementById("live")?.setAttribute("data-version", version);
+      });
+      socket.addEventListener("close", () => { poll(); setTimeout(connect, 30000); });
+    }
+    connect();
+  }
+
   window.signalcordCsrf = csrf;
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 })();

@@ -6,6 +6,7 @@ both themes lands in the test's output directory (SIGNALCORD_SCREENSHOTS names a
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from core.app import Services
 from core.domain import RawMessage
 from dashboard.app import create_app
 from dashboard.config import WebConfig
+from dashboard.live import INTERVAL_S
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -39,8 +41,9 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def site(services: Services, aiohttp_server: AiohttpServer) -> str:
-    server = await aiohttp_server(create_app(services.api, WebConfig(public_url="http://127.0.0.1",
-                                                                     local_login=True)))
+    app = create_app(services.api, WebConfig(public_url="http://127.0.0.1", local_login=True))
+    app[INTERVAL_S] = 0.2
+    server = await aiohttp_server(app)
     return str(server.make_url("")).rstrip("/")
 
 
@@ -135,3 +138,17 @@ async def test_accounts_positions_theme_install_and_phone_width(site: str, brows
         await phone.goto(f"{site}/dashboard" + ("" if name == "overview" else f"/{name}"))
         overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name} scrolls sideways at 360 px by {overflow} px"
+
+
+async def test_the_overview_updates_itself(site: str, browser: Browser, services: Services) -> None:
+    alpha = await services.api.providers.register(ADMIN, "Alpha", 777)
+    await services.api.subscriptions.subscribe(LOCAL, alpha.id)
+    page = await browser.new_page()
+    await _log_in(page, site)
+    await expect(page.locator("#live")).to_have_attribute("data-version", re.compile(r"^[0-9a-f]{16}$"))
+    await expect(page.locator("main")).to_contain_text("No open positions.")
+    await services.pipeline.ingest(RawMessage(
+        channel_id=777, message_id=1, author="p", text="BTC/USDT LONG entry 42000-42500 TP1 43000 SL 41000 10x",
+        created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
+    await expect(page.locator("#open-positions")).to_contain_text("BTC/USDT")  # no reload: the socket said so
+    await expect(page.locator("#toasts")).to_contain_text("Updated")
