@@ -185,7 +185,8 @@ async def build_services(
                                       notifier=notifier, health=lambda timeout: database_health(client, timeout),
                                       secrets=secrets, router=gateways,
                                       check_key=partial(check_key, base_url=settings.exchange_base_url,
-                                                        rate_limit_ms=settings.exchange_rate_limit_ms))
+                                                        rate_limit_ms=settings.exchange_rate_limit_ms),
+                                      scheduler=scheduler)
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
                            protection=protection, gateways=gateways, paper=paper, reconciler=reconciler,

@@ -4,6 +4,7 @@ and format. Middlewares, outermost first: security headers, the session, errors,
 from __future__ import annotations
 
 import warnings
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,11 @@ def money(value: float | None, quote: str = "") -> str:
 def num(value: float | None) -> str:
     """A price or size as short as it is exact ("—" when unknown)."""
     return "—" if value is None else f"{value:g}"
+
+
+def when(epoch_ms: int | None) -> str:
+    """A UTC moment from epoch milliseconds ("—" when there is none)."""
+    return "—" if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -65,6 +71,7 @@ def create_app(api: SignalcordAPI, config: WebConfig | None = None) -> web.Appli
     environment.globals["url"] = lambda name, **parts: str(app.router[name].url_for(**parts))
     environment.filters["money"] = money
     environment.filters["num"] = num
+    environment.filters["when"] = when
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/status", status, name="status")
     app.router.add_get("/sw.js", service_worker, name="service_worker")

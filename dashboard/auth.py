@@ -25,6 +25,7 @@ def _now_ms() -> int:
 
 
 async def _enter(request: web.Request, who: Caller) -> web.StreamResponse:
+    who = who.model_copy(update={"admin": who.admin or who.discord_id in request.app[CONFIG].admins})
     await log_in(request, request.app[STORAGE], who)
     session = await aiohttp_session.get_session(request)
     session["theme"] = (await request.app[API].activity.preferences(who)).theme
@@ -81,7 +82,7 @@ async def link_login(request: web.Request) -> web.StreamResponse:
 async def local_login(request: web.Request) -> web.StreamResponse:
     if not request.app[CONFIG].local_login:
         raise web.HTTPNotFound(text="the local login exists only on this machine, without Discord login configured")
-    return await _enter(request, LOCAL_OWNER)
+    return await _enter(request, LOCAL_OWNER.model_copy(update={"admin": True}))  # the machine's owner
 
 
 @routes.post("/auth/logout", name="logout")

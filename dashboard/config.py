@@ -47,6 +47,7 @@ class WebConfig:
     local_login: bool = False
     demo: bool = False
     health_timeout: float = 3.0
+    admins: frozenset[int] = frozenset()  # Discord ids who are admins here (the local user always is)
 
     @property
     def https(self) -> bool:
@@ -62,4 +63,4 @@ class WebConfig:
                                 base_url=settings.discord_oauth_url.rstrip("/"),
                                 redirect_uri=f"{public}/auth/discord/callback")
         return cls(public_url=public, oauth=oauth, local_login=oauth is None and is_loopback(settings.host),
-                   demo=demo)
+                   demo=demo, admins=frozenset(int(v) for v in settings.admins.split(",") if v))

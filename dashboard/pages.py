@@ -11,6 +11,7 @@ from aiohttp import web
 from core.api.feed import OUTCOMES
 from dashboard.context import API, caller, page_context
 from dashboard.forms import back_to, form_of
+from dashboard.security import CONFIG
 
 routes = web.RouteTableDef()
 
@@ -50,6 +51,13 @@ async def signals(request: web.Request) -> dict[str, Any]:
                                    outcome=chosen["outcome"])
     return await page_context(request, items=items, chosen=chosen,
                               outcomes=OUTCOMES, subscriptions=await api.subscriptions.list(who))
+
+
+@routes.get("/dashboard/status", name="admin_status")
+@aiohttp_jinja2.template("admin_status.html")
+async def admin_status(request: web.Request) -> dict[str, Any]:
+    report = await request.app[API].status.report(await caller(request), request.app[CONFIG].health_timeout)
+    return await page_context(request, report=report)
 
 
 @routes.get("/dashboard/analytics", name="analytics")

@@ -51,10 +51,12 @@ async def log_in(request: web.Request, storage: MongoSessionStorage, who: Caller
     session = await aiohttp_session.new_session(request)
     session["discord_id"] = who.discord_id
     session["name"] = who.name
+    session["admin"] = who.admin
     session["csrf"] = new_token()
 
 
 async def current(request: web.Request) -> Caller | None:
     session = await aiohttp_session.get_session(request)
     discord_id = session.get("discord_id")
-    return None if discord_id is None else Caller(discord_id=int(discord_id), name=str(session.get("name", "")))
+    return None if discord_id is None else Caller(discord_id=int(discord_id), name=str(session.get("name", "")),
+                                                  admin=bool(session.get("admin", False)))

@@ -82,6 +82,8 @@ async def run(settings: Settings) -> None:
             logger.info("Discord is disabled: DISCORD_TOKEN is not set (engine and dashboard run without it)")
         else:
             bot = SignalcordBot(services.api, dashboard_url=WebConfig.from_settings(settings).public_url)
+            services.api.status.watch_discord(lambda: f"connected as {bot.user}" if bot is not None and bot.is_ready()
+                                              else "not connected (starting, reconnecting, or refused: see the log)")
             bot_task = asyncio.create_task(_run_bot(bot, settings.discord_token.get_secret_value()))
         await services.start_up()
         services.scheduler.start()

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from core.api.accounts import Accounts
 from core.api.activity import Activity
@@ -16,7 +17,6 @@ from core.api.channels import (
     Notifications,
     NotificationSink,
     PermanentDeliveryError,
-    Status,
 )
 from core.api.common import Members
 from core.api.errors import ApiError, Forbidden, Invalid, NotFound
@@ -26,6 +26,7 @@ from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
 from core.api.servers import Servers
 from core.api.standing import Standing
+from core.api.status import Status
 from core.api.trading import Positions
 from core.api.views import Caller
 from core.api.web import LoginLinks, WebSessions
@@ -63,13 +64,14 @@ class SignalcordAPI:
     @classmethod
     def build(cls, *, accounts: AccountService, decider: Decider, closer: PositionCloser, pipeline: Pipeline,
               notifier: Notifier, health: Health, secrets: SecretBox, router: GatewayRouter,
-              check_key: KeyChecker | None = None) -> SignalcordAPI:
+              check_key: KeyChecker | None = None, scheduler: Any = None) -> SignalcordAPI:
         members = Members(accounts)
         return cls(providers=Providers(), subscriptions=Subscriptions(members), risk=Risk(members),
                    positions=Positions(members, closer),
                    accounts=Accounts(members, decider, secrets, router, check_key),
                    activity=Activity(members, decider), intake=Intake(pipeline, CallEdits(notifier)),
-                   notifications=Notifications(notifier), status=Status(health), servers=Servers(),
+                   notifications=Notifications(notifier), status=Status(health, decider.prices, scheduler),
+                   servers=Servers(),
                    standing=Standing(members, decider), web_sessions=WebSessions(), login_links=LoginLinks(),
                    market=Market(decider), feed=Feed(members), webhooks=Webhooks(pipeline, decider.clock))
 

@@ -77,15 +77,6 @@ class Notifications:
         self.notifier.remove_sink(sink)
 
 
-class Status:
-    def __init__(self, health: Health) -> None:
-        self._health = health
-
-    async def health(self, timeout: float = 3.0) -> tuple[bool, dict[str, str]]:
-        """(healthy, report): each part and what is wrong with it."""
-        return await self._health(timeout)
-
-
 __all__ = [
     "IngestSummary",
     "Intake",
@@ -93,5 +84,4 @@ __all__ = [
     "NotificationSink",
     "Notifications",
     "PermanentDeliveryError",
-    "Status",
 ]

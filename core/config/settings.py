@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     discord_client_secret: SecretStr | None = Field(default=None, validation_alias="DISCORD_CLIENT_SECRET")
     discord_oauth_url: str = Field(default="https://discord.com", validation_alias="SIGNALCORD_DISCORD_OAUTH_URL")
     demo: bool = Field(default=True, validation_alias="SIGNALCORD_DEMO")  # only without DISCORD_TOKEN
+    # Discord user ids who administer Signalcord on the dashboard (the status page, webhook providers)
+    admins: str = Field(default="", validation_alias="SIGNALCORD_ADMINS")
     paper_start_balance: float = Field(
         default=10_000.0, validation_alias="SIGNALCORD_PAPER_START_BALANCE", gt=0
     )
@@ -98,6 +100,14 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("the dashboard's public address, e.g. https://signals.example.com")
         return value.strip().rstrip("/")
+
+    @field_validator("admins")
+    @classmethod
+    def _admin_ids(cls, value: str) -> str:
+        ids = [v.strip() for v in value.split(",") if v.strip()]
+        if not all(v.isdigit() for v in ids):
+            raise ValueError("comma-separated Discord user ids, e.g. 123456789012345678,234567890123456789")
+        return ",".join(ids)
 
     @field_validator("discord_token", "secret_key", "discord_client_secret")
     @classmethod

@@ -110,3 +110,37 @@ async def test_pause_resume_settings_and_theme(member: TestClient, services: Ser
     refused = await member.post("/dashboard/theme", data={"csrf_token": await csrf_of(member, "/dashboard"),
                                                           "theme": "neon"}, allow_redirects=False)
     assert refused.status == 422 and "theme: &#39;neon&#39;" in await refused.text()
+
+
+async def test_the_status_page_is_for_admins(member: TestClient, services: Services,  # type: ignore[type-arg]
+                                             aiohttp_client: object) -> None:
+    services.scheduler.start(paused=True)
+    try:
+        page = await member.get("/dashboard/status")
+        text = await page.text()
+        assert page.status == 200 and "not configured (DISCORD_TOKEN is not set)" in text
+        assert "monitor" in text and "deliver_notifications" in text and "not run yet" in text
+        services.api.status.jobs.runs["monitor"] = (1_775_044_800_000, "error: RuntimeError: boom")
+        assert "error: RuntimeError: boom" in await (await member.get("/dashboard/status")).text()
+    finally:
+        services.scheduler.shutdown(wait=False)
+    stranger = await services.api.login_links.issue(Caller(discord_id=77, name="member"))
+    other = await aiohttp_client(member.app)  # type: ignore[operator]
+    await other.get(f"/auth/link/{stranger}", allow_redirects=False)
+    refused = await other.get("/dashboard/status")
+    assert refused.status == 403
+    assert 'href="/dashboard/status"' not in await (await other.get("/dashboard")).text()
+
+
+def test_the_job_log_keeps_each_jobs_last_result() -> None:
+    from datetime import UTC, datetime
+
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+
+    from core.api.status import JobLog
+    log = JobLog()
+    at = datetime(2026, 4, 1, 12, tzinfo=UTC)
+    log(JobExecutionEvent(EVENT_JOB_EXECUTED, "monitor", "default", at))
+    log(JobExecutionEvent(EVENT_JOB_ERROR, "reconcile", "default", at, exception=TimeoutError("venue")))
+    assert log.runs == {"monitor": (1_775_044_800_000, "ok"),
+                        "reconcile": (1_775_044_800_000, "error: TimeoutError: venue")}
