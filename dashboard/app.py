@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp_session import session_middleware
 
 from core.api import SignalcordAPI
-from dashboard import api_v1, auth, live, pages, risk_pages, trading_pages, webhook
+from dashboard import api_v1, auth, live, pages, provider_pages, risk_pages, trading_pages, webhook
 from dashboard.config import WebConfig
 from dashboard.context import API, STORAGE
 from dashboard.security import CONFIG, LIMITER, RateLimits, csrf, errors, headers, rate_limit
@@ -77,6 +77,6 @@ def create_app(api: SignalcordAPI, config: WebConfig | None = None) -> web.Appli
     app.router.add_get("/sw.js", service_worker, name="service_worker")
     app.router.add_static("/static/", STATIC, name="static")
     for table in (pages.routes, auth.routes, risk_pages.routes, trading_pages.routes, api_v1.routes, webhook.routes,
-                  live.routes):
+                  live.routes, provider_pages.routes):
         app.router.add_routes(table)
     return app

@@ -39,6 +39,7 @@ class Message(Document):
             IndexModel([("channel_id", ASCENDING), ("message_id", ASCENDING)], unique=True),
             IndexModel([("status", ASCENDING)]),
             IndexModel([("provider_id", ASCENDING), ("posted_at", DESCENDING)]),  # a provider's recent messages
+            IndexModel([("kind", ASCENDING), ("posted_at", DESCENDING)]),  # the unparsed-message inbox
         ]
 
 

@@ -68,13 +68,13 @@ async def run(settings: Settings) -> None:
     clock: Clock = demo.AcceleratedClock(demo.Transcript.load().start) if showing else system_clock
     if showing:
         settings = demo.demo_settings(settings)
-        logger.info("demo: Discord is not configured, so a demo provider posts sample calls on sample prices "
-                    "(60x speed, database %s, emptied now); SIGNALCORD_DEMO=0 turns it off", settings.db_name)
     async with build_services(settings, clock=clock) as services:
         demo_task: asyncio.Task[None] | None = None
         if showing:
             await services.client.drop_database(settings.db_name)
             await open_database(services.client, settings.db_name)
+            logger.info("demo: Discord is not configured, so a demo provider posts sample calls on sample prices "
+                        "(60x speed, database %s, emptied now); SIGNALCORD_DEMO=0 turns it off", settings.db_name)
         runner = await _start_dashboard(services, demo=showing)
         bot: SignalcordBot | None = None
         bot_task: asyncio.Task[None] | None = None

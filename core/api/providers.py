@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
 from beanie import PydanticObjectId
 from bson import ObjectId
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from core.api.errors import Invalid, NotFound
 from core.api.servers import require_admin
@@ -18,7 +19,7 @@ from core.parsing.output import to_record
 from core.parsing.templates import TemplateError
 from core.services.intake.pipeline import reading_context
 from core.services.intake.provider_formats import teach_provider
-from models import Provider, Subscription
+from models import Message, Provider, Subscription
 from models.providers import FormatHints
 from models.refs import ref
 
@@ -108,6 +109,19 @@ class Providers:
                 calls.append(_one_line(record))
         return PreviewView(calls=counts["signal"], updates=counts["update"], ignored=counts["noise"], first=calls)
 
+    async def inbox(self, caller: Caller, limit: int = 50) -> builtins.list[InboxItemView]:
+        """Messages the parser did not take as a call or update (with the reason), newest first: what an admin may
+        mark as a call, teaching the provider's format."""
+        await require_admin(caller, "the unparsed-message inbox")
+        names = {str(p.id): p.name for p in await Provider.find_all().to_list()}
+        limit = max(1, min(limit, 200))
+        parts = [await Message.find({"kind": {"$eq": kind}}).sort("-posted_at").limit(limit).to_list()
+                 for kind in ("noise", "rejected")]  # each read by its index (kind, posted_at)
+        found = sorted((m for part in parts for m in part), key=lambda m: m.posted_at, reverse=True)[:limit]
+        return [InboxItemView(provider_id=m.provider_id, provider=names.get(m.provider_id, "a removed provider"),
+                              message=ref(m), text=m.text, reason=m.reason or "not a call") for m in found
+                if m.deleted_at_ms is None]
+
     async def remove(self, caller: Caller, provider_id: str) -> str:
         """The provider and its subscriptions go; its messages, signals and positions stay (history)."""
         await require_admin(caller, "removing a provider")
@@ -115,6 +129,14 @@ class Providers:
         await Subscription.find(Subscription.provider_id == ref(provider)).delete()
         await provider.delete()
         return f"removed {provider.name}; its history stays"
+
+
+class InboxItemView(BaseModel):
+    provider_id: str
+    provider: str
+    message: str
+    text: str
+    reason: str
 
 
 def _one_line(record: dict[str, Any]) -> str:

@@ -25,7 +25,7 @@ from dashboard.live import INTERVAL_S
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-PAGES = ("overview", "signals", "risk", "positions", "exchanges", "analytics", "settings")
+PAGES = ("overview", "signals", "providers", "risk", "positions", "exchanges", "analytics", "settings")
 LOCAL = Caller(discord_id=0, name="Local user")
 ADMIN = Caller(discord_id=1, name="admin", admin=True)
 pytestmark = pytest.mark.browser
