@@ -18,7 +18,8 @@ from core.api.feed import FeedItemView
 from core.api.market import CandleView, PriceView
 from core.api.risk_fields import setting_value
 from core.api.standing import StandingView
-from core.api.views import AccountView, CalcView, NotificationView, OrderView, PositionView, ProfileView
+from core.api.views import AccountView, NotificationView, OrderView, PositionView, ProfileView
+from core.risk.calculator import CalcResult
 from dashboard.context import API, caller
 from dashboard.risk_pages import parse_calc
 
@@ -68,7 +69,7 @@ def _json(value: BaseModel | list[Any]) -> web.Response:
 @routes.get("/api/v1/calc", name="api_calc")
 @params
 async def calc(request: web.Request, entry: str, stop: str, targets: str = "", leverage: str = "",
-               balance: str = "") -> r200[CalcView] | r401[Problem] | r422[Problem]:
+               balance: str = "") -> r200[CalcResult] | r401[Problem] | r422[Problem]:
     """The position calculator on your balance (or `balance`), risk profile, open positions and today's losses."""
     who = await caller(request)
     try:

@@ -10,12 +10,12 @@ from typing import Any, Final
 from core.api.common import Members, owned
 from core.api.errors import Invalid, NotFound
 from core.api.servers import check_trading
-from core.api.views import AccountView, CalcView, Caller
+from core.api.views import AccountView, Caller
 from core.config.logs import register_secret
 from core.crypto import Sealed, SecretBox
 from core.domain import TradeMode
 from core.execution.key_check import KeyCheck, KeyChecker
-from core.risk.calculator import CalcError
+from core.risk.calculator import CalcError, CalcResult
 from core.services.decide.deciding import Decider
 from core.services.orders.routing import GatewayRouter
 from models import ExchangeAccount, Position
@@ -166,7 +166,7 @@ class Accounts:
         return account_view(account)
 
     async def calculate(self, caller: Caller, *, entry: float, stop: float, targets: tuple[float, ...] = (),
-                        leverage: float = 1.0, symbol: str | None = None, balance: float | None = None) -> CalcView:
+                        leverage: float = 1.0, symbol: str | None = None, balance: float | None = None) -> CalcResult:
         """The position calculator on the caller's default account balance (or `balance`), profile, open
         positions and today's losses."""
         user = await self.members.user(caller)
@@ -178,7 +178,7 @@ class Accounts:
                                                       leverage=leverage, symbol=symbol, balance=balance)
         except CalcError as exc:
             raise Invalid([str(exc)]) from None
-        return CalcView(**result.as_dict())
+        return result
 
 
 def _mode(mode: str) -> TradeMode:

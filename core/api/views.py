@@ -123,24 +123,6 @@ class AccountView(BaseModel):
     key_check: list[str] = []  # what the latest check found, one line each (only right after a check)
 
 
-class CalcView(BaseModel):
-    """The position calculator's answer: size, risk, reward:risk per target, the rule that bound the size and
-    how many such positions the limits leave room for."""
-
-    side: str
-    quantity: float
-    notional: float
-    margin: float
-    risk_amount: float
-    risk_pct: float
-    rr: list[float]
-    tp_amounts: list[float]
-    binding_rule: str
-    reason: str
-    positions_allowed: int
-    limits: dict[str, float]
-
-
 class NotificationView(BaseModel):
     id: str
     kind: str

@@ -7,9 +7,10 @@ with these levels would get.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from core.domain import EntryType, MarketRules, NewSignal, RiskProfile, Side
 from core.risk.checks import daily_room, heat_room, reward_risk
@@ -26,8 +27,12 @@ class CalcError(ValueError):
     """Inputs that do not describe a trade (shown to the user as written)."""
 
 
-@dataclass(frozen=True)
-class CalcResult:
+class CalcResult(BaseModel):
+    """The position calculator's answer: size, risk, reward:risk per target, the rule that bound the size and
+    how many such positions the limits leave room for (the front-ends show it as it is)."""
+
+    model_config = ConfigDict(frozen=True)
+
     side: str
     quantity: float
     notional: float
@@ -42,7 +47,7 @@ class CalcResult:
     limits: dict[str, float]
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return self.model_dump()
 
 
 def _allowed(req: TradeRequest, risk: float, margin: float) -> int:
@@ -79,7 +84,9 @@ def calculate(*, balance: float, entry: float, stop: float, profile: RiskProfile
     sized = size(req, plan)
     rr = [round(reward_risk(entry, stop, t), 4) for t in targets]
     if isinstance(sized, Check):
-        return CalcResult(side.value, 0.0, 0.0, 0.0, 0.0, 0.0, rr, [], sized.rule, sized.reason, 0, {})
+        return CalcResult(side=side.value, quantity=0.0, notional=0.0, margin=0.0, risk_amount=0.0, risk_pct=0.0,
+                          rr=rr, tp_amounts=[], binding_rule=sized.rule, reason=sized.reason, positions_allowed=0,
+                          limits={})
     amounts = split(sized.quantity, targets, profile, rules)
     note = f" (leverage capped at {capped:g}x)" if capped < leverage else ""
     return CalcResult(
