@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,11 +17,13 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from pytest_aiohttp import AiohttpServer
 
 from core.api import Caller
-from core.app import Services
+from core.app import Services, build_services
 from core.domain import RawMessage
 from dashboard.app import create_app
 from dashboard.config import WebConfig
 from dashboard.live import INTERVAL_S
+from tests.conftest import make_settings
+from tests.fakes.binance import API_KEY, SECRET, FakeBinance
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -152,3 +155,41 @@ async def test_the_overview_updates_itself(site: str, browser: Browser, services
         created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
     await expect(page.locator("#open-positions")).to_contain_text("BTC/USDT")  # no reload: the socket said so
     await expect(page.locator("#toasts")).to_contain_text("Updated")
+
+
+@pytest.fixture
+async def venue_site(mongo_url: str, tmp_path: Path, fake_binance: tuple[FakeBinance, str],
+                     aiohttp_server: AiohttpServer) -> AsyncIterator[tuple[str, FakeBinance]]:
+    fake, url = fake_binance
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    settings = make_settings(tmp_path, MONGODB_URI=mongo_url, SIGNALCORD_DB_NAME=name,
+                             SIGNALCORD_EXCHANGE_BASE_URL=url, SIGNALCORD_EXCHANGE_RATE_LIMIT_MS="1")
+    async with build_services(settings) as built:
+        server = await aiohttp_server(create_app(built.api, WebConfig(public_url="http://127.0.0.1",
+                                                                      local_login=True)))
+        yield str(server.make_url("")).rstrip("/"), fake
+        await built.client.drop_database(name)
+
+
+async def test_testnet_key_checked_and_a_withdrawal_key_refused(venue_site: tuple[str, FakeBinance],
+                                                                 browser: Browser) -> None:
+    site, fake = venue_site
+    page = await browser.new_page()
+    await _log_in(page, site)
+    await page.goto(f"{site}/dashboard/exchanges")
+    for field, value in (("#label", "tn"), ("#api_key", API_KEY), ("#api_secret", SECRET)):
+        await page.fill(field, value)
+    await page.select_option("#mode", "testnet")
+    await page.click("#add-account-submit")
+    await expect(page.locator("#toasts")).to_contain_text("tn added in testnet mode: binance accepted the key")
+    await expect(page.locator("#account-tn")).to_contain_text("checked: testnet")
+
+    fake.restrictions["enableWithdrawals"] = True
+    for field, value in (("#label", "main"), ("#api_key", API_KEY), ("#api_secret", SECRET), ("#confirm", "main")):
+        await page.fill(field, value)
+    await page.select_option("#mode", "live")
+    await page.click("#add-account-submit")
+    await expect(page.locator("#toasts")).to_contain_text(
+        "withdrawals are enabled: create a key without withdrawal permission")
+    await expect(page.locator("#toasts")).to_contain_text("main stays on paper")
+    await expect(page.locator("#account-main")).to_contain_text("paper")
