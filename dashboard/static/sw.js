@@ -1,6 +1,7 @@
-// Signalcord service worker: pages always come from the server (they carry live money data); when the server
-// cannot be reached, the offline page shows instead. Static assets are cached.
-const CACHE = "signalcord-v1";
+// Signalcord service worker: everything comes from the server first (pages carry live money data, and a new
+// release's CSS and JS must reach the browser at once); the cache only answers when the server cannot be reached,
+// with the offline page for a page.
+const CACHE = "signalcord-v2";
 const SHELL = ["/static/offline.html", "/static/app.css", "/static/app.js", "/static/icon-192.png"];
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -15,6 +16,10 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(() => caches.match("/static/offline.html")));
   } else if (new URL(request.url).pathname.startsWith("/static/")) {
-    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+    event.respondWith(fetch(request).then((answer) => {
+      const copy = answer.clone();
+      if (answer.ok) caches.open(CACHE).then((cache) => cache.put(request, copy));
+      return answer;
+    }).catch(() => caches.match(request)));
   }
 });
