@@ -17,10 +17,18 @@ logger = logging.getLogger(__name__)
 BACKFILL_LIMIT = 500  # per channel and start: more than that missed is read from the newest 500 back
 
 
+def provider_channel_id(channel: object, channel_id: int) -> int:
+    """The channel a message belongs to as a provider: a forum post is a thread of its forum, so its messages
+    belong to the forum (message ids are unique across Discord, so the pair stays unique)."""
+    if isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel):
+        return channel.parent.id
+    return channel_id
+
+
 def raw_message(message: discord.Message) -> RawMessage:
     reply_to = message.reference.message_id if message.reference else None
     return RawMessage(
-        channel_id=message.channel.id,
+        channel_id=provider_channel_id(message.channel, message.channel.id),
         message_id=message.id,
         guild_id=message.guild.id if message.guild else None,
         author=str(message.author),
@@ -54,12 +62,14 @@ class SignalListener(commands.Cog):
             return  # an embed resolving, not the provider's edit
         edited = payload.data.get("edited_timestamp")
         at = discord.utils.parse_time(edited) if isinstance(edited, str) else discord.utils.utcnow()
-        outcome = await self.api.intake.edited(payload.channel_id, payload.message_id, content, at)
+        channel_id = provider_channel_id(self.bot.get_channel(payload.channel_id), payload.channel_id)
+        outcome = await self.api.intake.edited(channel_id, payload.message_id, content, at)
         logger.info("edit of message %s in channel %s: %s", payload.message_id, payload.channel_id, outcome)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        outcome = await self.api.intake.deleted(payload.channel_id, payload.message_id, discord.utils.utcnow())
+        channel_id = provider_channel_id(self.bot.get_channel(payload.channel_id), payload.channel_id)
+        outcome = await self.api.intake.deleted(channel_id, payload.message_id, discord.utils.utcnow())
         logger.info("deletion of message %s in channel %s: %s", payload.message_id, payload.channel_id, outcome)
 
     @commands.Cog.listener()
@@ -74,16 +84,19 @@ class SignalListener(commands.Cog):
             if channel is None:
                 continue
             after = discord.Object(id=last) if last else None
-            try:
-                async for message in channel.history(limit=BACKFILL_LIMIT, after=after, oldest_first=True):
-                    await self.on_message(message)
-                    read += 1
-            except discord.HTTPException as exc:  # one unreadable channel never stops the others
-                logger.warning("backfill of channel %s failed: %s", channel_id, exc)
+            # a forum has no messages of its own: its posts (threads) have them; the cached active posts are read
+            readable = list(channel.threads) if isinstance(channel, discord.ForumChannel) else [channel]
+            for source in readable:
+                try:
+                    async for message in source.history(limit=BACKFILL_LIMIT, after=after, oldest_first=True):
+                        await self.on_message(message)
+                        read += 1
+                except discord.HTTPException as exc:  # one unreadable channel never stops the others
+                    logger.warning("backfill of channel %s failed: %s", source.id, exc)
         if read:
             logger.info("backfill: read %d message(s) posted while the bot was away", read)
         return read
 
-    def bot_channel(self, channel_id: int) -> discord.TextChannel | discord.Thread | None:
+    def bot_channel(self, channel_id: int) -> discord.TextChannel | discord.Thread | discord.ForumChannel | None:
         channel = self.bot.get_channel(channel_id)
-        return channel if isinstance(channel, discord.TextChannel | discord.Thread) else None
+        return channel if isinstance(channel, discord.TextChannel | discord.Thread | discord.ForumChannel) else None

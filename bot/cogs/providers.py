@@ -16,6 +16,13 @@ READABLE = (discord.TextChannel, discord.Thread)  # announcement channels follow
 HISTORY = 50
 
 
+async def _recent_texts(channel: discord.TextChannel | discord.Thread | discord.ForumChannel) -> list[str]:
+    """The channel's last 50 messages, oldest first (a forum's: those of its active posts)."""
+    sources = list(channel.threads) if isinstance(channel, discord.ForumChannel) else [channel]
+    found = [m for source in sources async for m in source.history(limit=HISTORY) if m.content]
+    return [m.content for m in sorted(found, key=lambda m: m.created_at)[-HISTORY:]]
+
+
 class Providers(ApiCog):
     provider = app_commands.Group(name="provider", description="Provider channels the bot copies calls from",
                                   default_permissions=discord.Permissions(manage_guild=True), guild_only=True)
@@ -24,11 +31,12 @@ class Providers(ApiCog):
         return await provider_choices(self.api, current)
 
     @provider.command(name="add", description="Follow a channel's calls; shows how its last 50 messages read")
-    @app_commands.describe(channel="The provider's channel (or a followed announcement channel)",
+    @app_commands.describe(channel="The provider's channel, thread or forum (or a followed announcement channel)",
                            name="The provider's name", quote="Quote currency when a call names none",
                            leverage="Leverage when a call names none", satoshis="Prices are in satoshis",
                            language="The channel's language (en, ru, zh, fa, pt, es, tr)")
-    async def add(self, interaction: discord.Interaction, channel: discord.TextChannel | discord.Thread, name: str,
+    async def add(self, interaction: discord.Interaction,
+                  channel: discord.TextChannel | discord.Thread | discord.ForumChannel, name: str,
                   quote: str = "USDT", leverage: app_commands.Range[float, 1.0, 125.0] | None = None,
                   satoshis: bool = False, language: str = "en") -> None:
         await interaction.response.defer(ephemeral=True)
@@ -38,7 +46,7 @@ class Providers(ApiCog):
             hints["default_leverage"] = leverage
         added = await self.api.providers.register(caller(interaction), name, channel.id,
                                                   interaction.guild_id, **hints)
-        texts = [m.content async for m in channel.history(limit=HISTORY, oldest_first=False) if m.content][::-1]
+        texts = await _recent_texts(channel)
         preview = await self.api.providers.preview(texts, added.id)
         lines = [f"Now following **{added.name}** in {channel.mention}.",
                  f"Its last {len(texts)} messages read as {preview.calls} call(s), {preview.updates} update(s), "
