@@ -54,16 +54,21 @@ class InteractionHttp:
         return [r.get("data") or {} for r in self.responses if r.get("type") == 4] + self.followups
 
 
-@pytest.fixture
-async def bot(services: Services) -> AsyncIterator[SignalcordBot]:
+async def started_bot(services: Services, members: int) -> SignalcordBot:
+    """The real bot on dpytest's fake gateway, in a guild with this many members (member 0 is the bot's owner)."""
     wanted = intents()
     wanted.members = True  # dpytest builds its member list from the member cache
     instance = SignalcordBot(services.api, gateway_intents=wanted)
     await instance._async_setup_hook()
     await instance.setup_hook()
-    dpytest.configure(instance, members=2)
+    dpytest.configure(instance, members=members)
     instance._connection._command_tree = instance.tree  # type: ignore[attr-defined]
-    yield instance
+    return instance
+
+
+@pytest.fixture
+async def bot(services: Services) -> AsyncIterator[SignalcordBot]:
+    yield await started_bot(services, 2)
     await dpytest.empty_queue()
 
 

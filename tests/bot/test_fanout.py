@@ -10,22 +10,17 @@ import discord
 import discord.ext.test as dpytest
 import pytest
 
-from bot.client import SignalcordBot, intents
+from bot.client import SignalcordBot
 from core.app import Services
 from models import Notification, Position
+from tests.bot.conftest import started_bot
 
 MEMBERS = 1_000
 
 
 @pytest.fixture
 async def crowd(services: Services) -> AsyncIterator[SignalcordBot]:
-    wanted = intents()
-    wanted.members = True  # dpytest builds its member list from the member cache
-    instance = SignalcordBot(services.api, gateway_intents=wanted)
-    await instance._async_setup_hook()
-    await instance.setup_hook()
-    dpytest.configure(instance, members=MEMBERS + 1)
-    yield instance
+    yield await started_bot(services, MEMBERS + 1)
     await dpytest.empty_queue()
 
 
