@@ -187,6 +187,8 @@ async def build_services(
                                       check_key=partial(check_key, base_url=settings.exchange_base_url,
                                                         rate_limit_ms=settings.exchange_rate_limit_ms),
                                       scheduler=scheduler)
+            scheduler.add_job(api.web_sessions.sweep, "interval", hours=1, id="web_sessions_sweep",
+                              max_instances=1, coalesce=True)
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
                            protection=protection, gateways=gateways, paper=paper, reconciler=reconciler,

@@ -65,6 +65,17 @@ class WebSessions:
     async def delete(self, session_id: str) -> None:
         await WebSession.get_pymongo_collection().delete_one({"key": digest(session_id)})
 
+    async def sweep(self) -> int:
+        """Delete the sessions past their idle or absolute expiry and the spent or expired login links (a browser
+        that never came back leaves its session behind); returns how many records went."""
+        now = self._now()
+        gone = await WebSession.get_pymongo_collection().delete_many(
+            {"seen_ms": {"$lt": now - self.rules.idle_s * 1000}})
+        old = await WebSession.get_pymongo_collection().delete_many(
+            {"created_ms": {"$lt": now - self.rules.absolute_s * 1000}})
+        spent = await LoginLink.get_pymongo_collection().delete_many({"expires_ms": {"$lt": now}})
+        return gone.deleted_count + old.deleted_count + spent.deleted_count
+
 
 class LoginLinks:
     """Single-use login links (5 minutes) for servers without Discord OAuth configured."""

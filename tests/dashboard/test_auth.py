@@ -211,3 +211,18 @@ async def test_sessions_end_after_idle_and_absolute_time(services: Services) -> 
         now[0] += timedelta(minutes=55)
         await sessions.load("second")
     assert await sessions.load("second") is None, "4 hours after login it ends, however busy"
+
+
+async def test_the_sweep_deletes_what_expired_and_keeps_what_lives(services: Services) -> None:
+    from core.api.web import LoginLinks, SessionRules, WebSessions
+    now = [datetime(2026, 12, 1, 12, tzinfo=UTC)]
+    sessions = WebSessions(clock=lambda: now[0], rules=SessionRules(idle_s=3600, absolute_s=4 * 3600))
+    links = LoginLinks(clock=lambda: now[0])
+    await sessions.save("abandoned", {"session": {"csrf": "x"}})
+    await links.issue(ALICE)
+    now[0] += timedelta(minutes=59)
+    await sessions.save("active", {"session": {"discord_id": 11}})
+    assert await sessions.sweep() == 1, "the login link (5 minutes) expired; both sessions are inside an hour"
+    now[0] += timedelta(minutes=2)
+    assert await sessions.sweep() == 1, "the abandoned session passed its idle hour"
+    assert await sessions.load("active") is not None and await WebSession.find_all().count() == 1
