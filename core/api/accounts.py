@@ -12,12 +12,12 @@ from core.api.errors import Invalid, NotFound
 from core.api.servers import check_trading
 from core.api.views import AccountView, Caller
 from core.config.logs import register_secret
-from core.crypto import Sealed, SecretBox
+from core.crypto import SecretBox
 from core.domain import TradeMode
 from core.execution.key_check import KeyCheck, KeyChecker
 from core.risk.calculator import CalcError, CalcResult
 from core.services.decide.deciding import Decider
-from core.services.orders.routing import GatewayRouter
+from core.services.orders.routing import GatewayRouter, credentials
 from models import ExchangeAccount, Position
 from models.query import where
 from models.refs import ref
@@ -101,12 +101,7 @@ class Accounts:
             raise Invalid([f"{account.label}: add this account's exchange keys on the dashboard first"])
         if wanted is TradeMode.LIVE and confirm.strip() != account.label:
             raise Invalid([f"live: type the account's label ({account.label!r}) to confirm trading real money"])
-        owner = account.user_id
-        opened = {name: self.secrets.open(Sealed(**sealed.model_dump()), owner=owner, field=name)
-                  for name, sealed in (("api_key", account.api_key), ("api_secret", account.api_secret),
-                                       ("api_passphrase", account.api_passphrase)) if sealed is not None}
-        check = await self._check(account.exchange, wanted.value, opened["api_key"], opened["api_secret"],
-                                  opened.get("api_passphrase"))
+        check = await self._check(account.exchange, wanted.value, *credentials(self.secrets, account))
         if not check.allows(wanted.value):
             await account.set({ExchangeAccount.permissions: [p for p in account.permissions if p != wanted.value]})
             raise Invalid([*check.lines, f"{account.label} stays in {account.mode.value} mode"])

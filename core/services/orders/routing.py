@@ -75,6 +75,19 @@ class GatewayRouter:
         self._connected.clear()
 
 
+def credentials(secrets: SecretBox, account: ExchangeAccount) -> tuple[str, str, str | None]:
+    """The account's key, secret and passphrase (None when it has none), decrypted: only to connect or check."""
+    if account.api_key is None or account.api_secret is None:
+        raise ValueError(f"{account.label} has no API key stored")
+    owner = account.user_id
+
+    def opened(field: str) -> str | None:
+        sealed = getattr(account, field)
+        return None if sealed is None else secrets.open(Sealed(**sealed.model_dump()), owner=owner, field=field)
+
+    return opened("api_key") or "", opened("api_secret") or "", opened("api_passphrase")
+
+
 def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: bool = True,
                    rate_limit_ms: float | None = None) -> Connect:
     """Open a ccxt connection for an account with its decrypted keys (testnet: the exchange's sandbox).
@@ -83,11 +96,7 @@ def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: boo
     async def connect(account: ExchangeAccount) -> ExecutionGateway:
         if account.api_key is None or account.api_secret is None:
             raise OrderRejected("this account has no API key stored", "auth")
-        owner = account.user_id
-        key = secrets.open(Sealed(**account.api_key.model_dump()), owner=owner, field="api_key")
-        secret = secrets.open(Sealed(**account.api_secret.model_dump()), owner=owner, field="api_secret")
-        phrase = secrets.open(Sealed(**account.api_passphrase.model_dump()), owner=owner, field="api_passphrase") \
-            if account.api_passphrase is not None else None
+        key, secret, phrase = credentials(secrets, account)
         return CcxtGateway.build(account.exchange, api_key=key, secret=secret, passphrase=phrase,
                                  mode=account.mode.value,
                                  futures=futures, base_url=base_url or None,
