@@ -10,6 +10,14 @@ from dashboard.security import wants_json
 TOAST = "toast"
 
 
+def prices(name: str, text: str) -> list[float]:
+    """Prices typed as a list ("43000, 44000" or with semicolons); ValueError names the field."""
+    try:
+        return [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a list of prices") from None
+
+
 async def form_of(request: web.Request) -> dict[str, str]:
     if request.content_type == "application/json":
         body = await request.json()

@@ -12,7 +12,7 @@ from aiohttp import web
 from core.api import Invalid
 from core.api.risk_fields import setting_value
 from dashboard.context import API, caller, page_context
-from dashboard.forms import back_to, form_of
+from dashboard.forms import back_to, form_of, prices
 
 routes = web.RouteTableDef()
 HINTS = ("default_quote", "default_leverage", "prices_in_satoshis", "language")
@@ -62,12 +62,10 @@ async def provider_settings(request: web.Request) -> web.StreamResponse:
 @routes.post("/dashboard/providers/{provider_id}/teach", name="teach")
 async def teach(request: web.Request) -> web.StreamResponse:
     who, form = await caller(request), await form_of(request)
-    numbers = {}
-    for name in ("entries", "take_profits"):
-        try:
-            numbers[name] = [float(v) for v in form.get(name, "").replace(";", ",").split(",") if v.strip()]
-        except ValueError:
-            raise Invalid([f"{name}: {form.get(name, '')!r} is not a list of prices"]) from None
+    try:
+        numbers = {name: prices(name, form.get(name, "")) for name in ("entries", "take_profits")}
+    except ValueError as exc:
+        raise Invalid([str(exc)]) from None
     try:
         stop = float(form["stop_loss"]) if form.get("stop_loss") else None
         leverage = float(form["leverage"]) if form.get("leverage") else None

@@ -11,7 +11,7 @@ from aiohttp import web
 from core.api import Invalid
 from core.api.risk_fields import RiskField, risk_fields, setting_value
 from dashboard.context import API, caller, page_context
-from dashboard.forms import back_to, form_of
+from dashboard.forms import back_to, form_of, prices
 
 routes = web.RouteTableDef()
 EDITABLE = ("number", "integer", "boolean", "choice", "list")
@@ -64,11 +64,7 @@ def parse_calc(values: dict[str, str]) -> dict[str, Any]:
     parsed: dict[str, Any] = {"entry": number("entry"), "stop": number("stop"),
                               "leverage": number("leverage") if values.get("leverage") else 1.0,
                               "balance": number("balance") if values.get("balance") else None}
-    targets = [t.strip() for t in values.get("targets", "").replace(";", ",").split(",") if t.strip()]
-    try:
-        parsed["targets"] = tuple(float(t) for t in targets)
-    except ValueError:
-        raise ValueError(f"targets: {values['targets']!r} is not a list of prices") from None
+    parsed["targets"] = tuple(prices("targets", values.get("targets", "")))
     return parsed
 
 
