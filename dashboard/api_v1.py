@@ -22,23 +22,13 @@ from core.api.views import AccountView, NotificationView, OrderView, PositionVie
 from core.risk.calculator import CalcResult
 from dashboard.context import API, caller
 from dashboard.risk_pages import parse_calc
+from dashboard.security import Problem
 
 routes = web.RouteTableDef()
 
 
 class Message(BaseModel):
     message: str
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem: what went wrong, one line per reason."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    errors: list[str]
-    error_id: str | None = None
 
 
 class RiskChanges(RootModel[dict[str, Any]]):

@@ -17,6 +17,7 @@ from aiohttp import web
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from pydantic import BaseModel
 
 from core.api import ApiError, Forbidden, Invalid, NotFound
 from dashboard.config import WebConfig
@@ -37,14 +38,25 @@ def wants_json(request: web.Request) -> bool:
     return request.path.startswith(("/api/", "/webhook/")) or "application/json" in request.headers.get("Accept", "")
 
 
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, one line per reason (the JSON API's error answers)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[str]
+    error_id: str | None = None
+
+
 def problem(request: web.Request, status: int, title: str, detail: str | list[str], *,
             error_id: str | None = None, headers: dict[str, str] | None = None) -> web.Response:
     """A JSON problem (RFC 9457) for the API, a friendly page for a browser."""
     lines = detail if isinstance(detail, list) else [detail]
     if wants_json(request):
-        body = {"type": "about:blank", "title": title, "status": status, "detail": "; ".join(lines),
-                "errors": lines, **({"error_id": error_id} if error_id else {})}
-        return web.json_response(body, status=status, headers=headers, content_type="application/problem+json")
+        body = Problem(title=title, status=status, detail="; ".join(lines), errors=lines, error_id=error_id)
+        return web.json_response(body.model_dump(exclude_none=True), status=status, headers=headers,
+                                 content_type="application/problem+json")
     response = aiohttp_jinja2.render_template("error.html", request, {
         "status": status, "title": title, "lines": lines, "error_id": error_id}, status=status)
     response.headers.update(headers or {})
