@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp_pydantic.decorator import inject_params
 from aiohttp_pydantic.oas.typing import r200, r401, r403, r404, r422
 from aiohttp_pydantic.oas.view import generate_oas
-from pydantic import BaseModel, RootModel, ValidationError
+from pydantic import BaseModel, Field, RootModel, ValidationError
 
 from core.api import Invalid
 from core.api.feed import FeedItemView
@@ -130,6 +130,20 @@ async def cancel(request: web.Request, order_id: str, /) -> r200[Message] | r403
     """Cancel a working entry order (a stop or target that protects a position is refused)."""
     who = await caller(request)
     return _json(Message(message=await request.app[API].positions.cancel_order(who, order_id)))
+
+
+class EntryPrice(BaseModel):
+    price: float = Field(description="the new limit price of the waiting entry")
+
+
+@routes.post("/api/v1/orders/{order_id}/price", name="api_reprice")
+@params
+async def reprice(request: web.Request, order_id: str, /, body: EntryPrice
+                  ) -> r200[Message] | r403[Problem] | r404[Problem] | r422[Problem]:
+    """Move a waiting limit entry to a new price: the old order is cancelled, then the new one sent for what it left
+    unfilled, never with more risk to your stop or more value than before (a refused price answers 422 with why)."""
+    who = await caller(request)
+    return _json(Message(message=await request.app[API].positions.reprice_entry(who, order_id, body.price)))
 
 
 @routes.get("/api/v1/exchanges", name="api_exchanges")

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from core.api import Invalid
 from dashboard.security import wants_json
 
 TOAST = "toast"
+
+
+def price(name: str, text: str) -> float:
+    """One typed price; the refusal names the field."""
+    try:
+        return float(text)
+    except ValueError:
+        raise Invalid([f"{name}: {text!r} is not a price"]) from None
 
 
 def prices(name: str, text: str) -> list[float]:

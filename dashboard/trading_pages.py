@@ -1,5 +1,6 @@
-"""Positions, orders and exchange accounts: list, close one or all, cancel, move a stop; add and remove accounts
-(keys go straight to the API, which seals them; nothing here keeps, logs or renders a secret)."""
+"""Positions, orders and exchange accounts: list, close one or all, cancel, move a stop, re-price a waiting entry;
+add and remove accounts (keys go straight to the API, which seals them; nothing here keeps, logs or renders a
+secret)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from core.api.accounts import EXCHANGES
+from dashboard import forms
 from dashboard.context import API, caller, page_context
 from dashboard.forms import back_to, form_of
 
@@ -38,13 +40,17 @@ async def close_all(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/dashboard/positions/{position_id}/stop", name="move_stop")
 async def move_stop(request: web.Request) -> web.StreamResponse:
-    form = await form_of(request)
-    try:
-        price = float(form.get("price", ""))
-    except ValueError:
-        raise web.HTTPUnprocessableEntity(text=f"stop: {form.get('price', '')!r} is not a price") from None
+    price = forms.price("stop", (await form_of(request)).get("price", ""))
     moved = await request.app[API].positions.move_stop(await caller(request), request.match_info["position_id"], price)
     return back_to(request, "positions", f"{moved.symbol}: stop moved to {price:g}")
+
+
+@routes.post("/dashboard/orders/{order_id}/price", name="reprice_entry")
+async def reprice_entry(request: web.Request) -> web.StreamResponse:
+    price = forms.price("entry price", (await form_of(request)).get("price", ""))
+    message = await request.app[API].positions.reprice_entry(await caller(request), request.match_info["order_id"],
+                                                             price)
+    return back_to(request, "positions", message)
 
 
 @routes.post("/dashboard/orders/{order_id}/cancel", name="cancel_order")

@@ -48,6 +48,7 @@ class OrderIntent(Document):
     margin_mode: str | None = None
     emulated: bool = False  # a trigger the venue does not hold: armed here, fired as a market order
     expires_at_ms: int | None = None
+    replaces: str | None = None  # a re-priced entry: the client id of the order it replaces (sent once that ended)
     status: OrderStatus = OrderStatus.PENDING
     exchange_order_id: str | None = None
     filled: float = 0.0

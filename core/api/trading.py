@@ -4,6 +4,7 @@ balance, the decision on a call ("why"), and their notifications."""
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 from core.api.common import Members, owned
@@ -14,6 +15,7 @@ from core.api.views import (
     PositionView,
 )
 from core.domain import LIVE
+from core.services.orders.repricing import EntryRepricer, RepriceRefused
 from core.services.trade.closing import PositionCloser
 from models import OrderIntent, Position, User
 from models.orders import ACTIVE, ENDED
@@ -53,6 +55,11 @@ async def open_views(user: User, found: list[Position]) -> list[PositionView]:
     return [position_view(p, stops[ref(p)]) for p in sorted(found, key=lambda p: p.opened_at_ms)]
 
 
+def _check_price(price: float) -> None:
+    if not math.isfinite(price) or price <= 0:  # NaN compares false with everything: refused before any check
+        raise Invalid([f"price: {price:g} is not above 0"])
+
+
 PROTECTED_ON_EXCHANGE = "on the exchange"
 PROTECTED_WHILE_RUNNING = "while Signalcord runs"
 UNPROTECTED = "no working stop"
@@ -62,6 +69,7 @@ class Positions:
     def __init__(self, members: Members, closer: PositionCloser) -> None:
         self.members = members
         self.closer = closer
+        self.repricer = EntryRepricer(closer.protection)
 
     async def open(self, caller: Caller) -> list[PositionView]:
         user = await self.members.user(caller)
@@ -96,14 +104,27 @@ class Positions:
             await self.closer.keeper.settle_entries(position, "you cancelled its entries")
         return f"cancelled {intent.symbol} {intent.leg}"
 
+    async def reprice_entry(self, caller: Caller, order_id: str, price: float) -> str:
+        """Move a waiting limit entry to a new price: the old order is cancelled, then the new one sent for what it
+        left unfilled, never with more risk to the stop or more value than before."""
+        _check_price(price)
+        intent = await owned(OrderIntent, order_id, await self.members.user(caller), "order")
+        if intent.status not in LIVE:
+            raise Invalid([f"{intent.symbol} {intent.leg} is already {intent.status.value}"])
+        if intent.role != "entry":
+            raise Invalid([f"{intent.symbol} {intent.leg} protects your position: move the stop instead"])
+        try:
+            return await self.repricer.reprice(intent, price, f"re-priced by you ({caller.name or caller.discord_id})")
+        except RepriceRefused as refused:
+            raise Invalid([str(refused)]) from None
+
     async def move_stop(self, caller: Caller, position_id: str, price: float) -> PositionView:
         """Move a position's stop (a stop past the price exits at market at once). A price more than double or under
         half the entry on the wrong side is refused as a typo."""
+        _check_price(price)
         position = await owned(Position, position_id, await self.members.user(caller), "position")
         if position.status not in ACTIVE:
             raise Invalid([f"the {position.symbol} position is {position.status}"])
-        if price <= 0:
-            raise Invalid([f"price: {price:g} is not above 0"])
         long = position.side.value == "long"
         if position.entry_price and (price >= position.entry_price * 2 if long else price <= position.entry_price / 2):
             raise Invalid([f"a stop at {price:g} is far on the wrong side of the entry {position.entry_price:g}"])

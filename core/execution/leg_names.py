@@ -40,3 +40,10 @@ class LegName:
     def at_market(self) -> str:
         """The name of the market order that takes this leg's unfilled rest."""
         return f"{self.base}.m"
+
+    def next_generation(self) -> str:
+        """The name of the order that replaces this one: entry1 -> entry1.2 -> entry1.3. Derived from this name
+        (not counted), so two replacements of one order are the same client id."""
+        if self.generation and not self.generation.isdigit():
+            raise ValueError(f"{self.base}.{self.generation} is not replaced by a new generation")
+        return f"{self.base}.{int(self.generation or 1) + 1}"

@@ -66,6 +66,16 @@ def entry_legs(side: Side, entry_type: EntryType, entries: tuple[float, ...], am
     return [PlannedLeg("entry1", "entry", "limit", order_side, amount, price=prices[0], index=1)]
 
 
+def repriced_amount(rest: float, old_price: float, new_price: float, stop: float | None, rules: MarketRules
+                    ) -> float:
+    """What a resting entry's unfilled `rest` becomes at a new price: never more risk to the stop (a price nearer the
+    stop buys less) and never more value (a higher price buys less), rounded down to the lot step."""
+    scale = min(1.0, old_price / new_price)
+    if stop is not None:
+        scale = min(scale, abs(old_price - stop) / abs(new_price - stop))
+    return amount_to_step(rest * scale, rules)
+
+
 def _spread(prices: tuple[float, ...], count: int) -> tuple[float, ...]:
     if count == 1:
         return (prices[len(prices) // 2],)

@@ -91,6 +91,32 @@ async def test_positions_are_listed_with_protection_and_closed(member: TestClien
     assert await services.api.positions.open(LOCAL) == []
 
 
+async def test_a_waiting_entry_gets_a_new_price_from_the_orders_table(member: TestClient,  # type: ignore[type-arg]
+                                                                        services: Services) -> None:
+    await services.api.risk.patch(LOCAL, {"entry_style": "limit", "ladder_steps": 1})
+    alpha = await services.api.providers.register(ADMIN, "Alpha", 777)
+    await services.api.subscriptions.subscribe(LOCAL, alpha.id)
+    await services.pipeline.ingest(RawMessage(  # the market is at 42,250: the entry rests
+        channel_id=777, message_id=1, author="p", text="BTC/USDT LONG entry 41800 TP1 44000 SL 41000 10x",
+        created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
+    [entry] = await services.api.positions.orders(LOCAL)
+    page = await (await member.get("/dashboard/positions")).text()
+    assert f'action="/dashboard/orders/{entry.id}/price"' in page and "New entry price" in page
+    refused = await post_form(member, f"/dashboard/orders/{entry.id}/price", {"price": "40900"},
+                              page="/dashboard/positions")
+    assert refused.status == 422 and "is not above the stop 41000" in await refused.text()
+    typo = await post_form(member, f"/dashboard/orders/{entry.id}/price", {"price": "41.9k"},
+                           page="/dashboard/positions")
+    assert typo.status == 422 and "entry price: &#39;41.9k&#39; is not a price" in await typo.text()
+    moved = await post_form(member, f"/dashboard/orders/{entry.id}/price", {"price": "41900"},
+                            page="/dashboard/positions")
+    assert moved.status == 303 and "entry moved from 41800 to 41900" in moved.headers["Location"].replace("+", " ")
+    [new] = await services.api.positions.orders(LOCAL)
+    assert (new.price, new.status, new.amount < entry.amount) == (41_900, "open", True)
+    [position] = await services.api.positions.open(LOCAL)
+    assert (position.status, position.entry_price) == ("pending", 41_900)
+
+
 async def test_pause_resume_settings_and_theme(member: TestClient, services: Services) -> None:  # type: ignore[type-arg]
     await post_form(member, "/dashboard/pause")
     overview = await (await member.get("/dashboard")).text()

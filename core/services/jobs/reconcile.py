@@ -5,7 +5,8 @@
    client id. Found: its state and fills are applied. Not found (and older than a grace period, so it cannot still be
    in flight): it never landed, so sending it now under the same id cannot duplicate it; it is sent when it is
    still wanted (an entry still fresh, a protective or closing leg of a live position), otherwise closed with
-   the reason. An order that was open and has vanished (cancelled outside Signalcord) is marked cancelled and
+   the reason. A re-priced entry is finished instead (`EntryRepricer.finish`: the order it replaces is cancelled
+   first). An order that was open and has vanished (cancelled outside Signalcord) is marked cancelled and
    the user told.
 2. Orders on an exchange account that carry our client-id prefix but have no intent (strays, e.g. after a
    database restore) are adopted: recorded as `stray` intents, then tracked like any other, and the user told.
@@ -27,6 +28,7 @@ from core.execution.ids import PREFIX
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
 from core.services.orders.protection import Protection
+from core.services.orders.repricing import EntryRepricer
 from core.services.orders.sending import live_legs
 from models import ExchangeAccount, OrderIntent, Position, User
 from models.orders import ACTIVE, NO_SIGNAL, Transition
@@ -55,6 +57,7 @@ class Reconciler:
         self.protection = protection
         self.sender = protection.sender
         self.keeper = protection.keeper
+        self.repricer = EntryRepricer(protection)
         self.notifier = notifier
         self.clock = clock
         self.grace_ms = int(grace_s * 1000)
@@ -105,7 +108,10 @@ class Reconciler:
             return
         if not await self.sender.desk.claim_resend(intent):
             return  # another process is resending it
-        await self.sender.send(intent)  # looks up the id once more, then sends once
+        if intent.replaces and intent.status is OrderStatus.PENDING:  # a re-price cut before its old order ended
+            await self.repricer.finish(intent, "re-priced by you")
+        else:
+            await self.sender.send(intent)  # looks up the id once more, then sends once
         report.resent.append(name)
 
     async def _unwanted(self, intent: OrderIntent, now_ms: int) -> str | None:

@@ -76,6 +76,7 @@ class Leg:
     margin_mode: str | None = None
     emulated: bool = False
     expires_at_ms: int | None = None
+    replaces: str | None = None  # a re-priced entry: the order it replaces
 
 
 class OrderDesk:
@@ -97,7 +98,7 @@ class OrderDesk:
             leg=leg.leg, role=leg.role, position_id=leg.position_id, mode=account.mode, symbol=leg.symbol,
             side=leg.side, order_type=leg.order_type, amount=leg.amount, price=leg.price, stop_price=leg.stop_price,
             reduce_only=leg.reduce_only, leverage=leg.leverage, margin_mode=leg.margin_mode, emulated=leg.emulated,
-            expires_at_ms=leg.expires_at_ms,
+            expires_at_ms=leg.expires_at_ms, replaces=leg.replaces,
             history=[Transition(status=OrderStatus.PENDING, at_ms=now_ms, cause=leg.cause)],
             created_at=self.clock(), updated_at_ms=now_ms,
         )

@@ -1,7 +1,8 @@
 """The one writer of `Position` documents. Every change to a stored position goes through `PositionKeeper`,
 under one lock per position, as a `$set` of the fields that changed: folding fills in (`catch_up`),
 cancelling a position whose entries all ended unfilled (`settle_entries`), trailing the best price and
-stop (`track`), moving the stop (`move_stop`) and claiming the after-close checks (`claim_close_handling`).
+stop (`track`), moving the stop (`move_stop`), re-planning after an entry was re-priced (`replan`) and
+claiming the after-close checks (`claim_close_handling`).
 Positions are created by the trader (one insert) and never deleted."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
-from core.domain import MarketRules
+from core.domain import FINAL, MarketRules
 from core.services.orders.fold import fold_all
 from core.services.orders.routing import GatewayRouter
 from models import Fill, OrderIntent, Position, RealizedPnl
@@ -85,6 +86,24 @@ class PositionKeeper:
                                  Position.closed_at_ms: epoch_ms(self.clock())})
                 position.status, position.close_reason, position.closed_at_ms = (
                     fresh.status, fresh.close_reason, fresh.closed_at_ms)
+
+    async def replan(self, position: Position) -> None:
+        """Its entries changed (one was re-priced): the position plans to buy what its entry orders ask for now
+        (what an ended one filled, what a live one asks), and a pending position's planned price is their average,
+        so its risk to the stop is counted at the new price."""
+        async with self.lock(position):
+            fresh = await Position.get(ref(position))
+            if fresh is None:
+                return
+            entries = await OrderIntent.find(where(OrderIntent.position_id == ref(position),
+                                                   OrderIntent.role == "entry")).to_list()
+            asks = [(i.filled if i.status in FINAL else i.amount, i.price or fresh.entry_price) for i in entries]
+            planned = sum(amount for amount, _ in asks)
+            changes: dict[Any, Any] = {Position.planned_amount: planned}
+            if fresh.status == "pending" and planned > 0:
+                changes[Position.entry_price] = sum(amount * price for amount, price in asks) / planned
+            await fresh.set(changes)
+            position.planned_amount, position.entry_price = fresh.planned_amount, fresh.entry_price
 
     async def track(self, position: Position, best: float, stop: float | None) -> None:
         """The best price since entry moved (and with it, maybe, a trailing or break-even stop)."""

@@ -123,6 +123,17 @@ async def test_orders_listed_an_entry_cancelled_a_stop_moved_and_protection_neve
     assert [o.stop_price for o in await api.positions.orders(ALICE) if o.role == "sl"] == [41_500]
     with pytest.raises(Invalid, match="far on the wrong side"):
         await api.positions.move_stop(ALICE, position.id, 90_000)
+    for not_a_price in (float("nan"), float("inf")):
+        with pytest.raises(Invalid, match="is not above 0"):
+            await api.positions.move_stop(ALICE, position.id, not_a_price)
+        with pytest.raises(Invalid, match="is not above 0"):
+            await api.positions.reprice_entry(ALICE, position.id, not_a_price)
+    [live_stop] = [o for o in await api.positions.orders(ALICE) if o.role == "sl"]
+    with pytest.raises(Invalid, match="protects your position: move the stop instead"):
+        await api.positions.reprice_entry(ALICE, live_stop.id, 41_200)
+    [entry] = [i for i in await OrderIntent.find(OrderIntent.role == "entry").to_list()]
+    with pytest.raises(Invalid, match="is already filled"):  # in at market
+        await api.positions.reprice_entry(ALICE, str(entry.id), 42_000)
 
 
 async def test_admins_teach_and_test_a_providers_format(api: SignalcordAPI) -> None:
@@ -148,6 +159,7 @@ TAKES_AN_OWNED_ID: dict[str, OwnedCall] = {
     "positions.close": lambda api, pid: api.positions.close(BOB, pid),
     "positions.move_stop": lambda api, pid: api.positions.move_stop(BOB, pid, 41_500),
     "positions.cancel_order": lambda api, oid: api.positions.cancel_order(BOB, oid),
+    "positions.reprice_entry": lambda api, oid: api.positions.reprice_entry(BOB, oid, 41_900),
     "accounts.set_default": lambda api, aid: api.accounts.set_default(BOB, aid),
     "accounts.set_mode": lambda api, aid: api.accounts.set_mode(BOB, aid, "paper"),
     "accounts.remove": lambda api, aid: api.accounts.remove(BOB, aid),
@@ -168,7 +180,8 @@ async def test_another_users_id_is_not_found_for_every_call_that_takes_one(
     order = await OrderIntent.find_one(OrderIntent.user_id == ref(alice))
     assert order is not None
     target = {"positions.close": str(position.id), "positions.move_stop": str(position.id),
-              "positions.cancel_order": str(order.id)}.get(name, str(account.id))
+              "positions.cancel_order": str(order.id), "positions.reprice_entry": str(order.id)
+              }.get(name, str(account.id))
     with pytest.raises(NotFound):
         await TAKES_AN_OWNED_ID[name](api, target)
     with pytest.raises(NotFound):
