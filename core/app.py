@@ -189,6 +189,8 @@ async def build_services(
                                       scheduler=scheduler)
             scheduler.add_job(api.web_sessions.sweep, "interval", hours=1, id="web_sessions_sweep",
                               max_instances=1, coalesce=True)
+            scheduler.add_job(api.rate_windows.sweep, "interval", hours=1, id="rate_windows_sweep",
+                              max_instances=1, coalesce=True)
             yield Services(settings=settings, client=client, secrets=secrets, accounts=accounts,
                            notifier=notifier, pipeline=pipeline, scheduler=scheduler, clock=clock, monitor=monitor,
                            protection=protection, gateways=gateways, paper=paper, reconciler=reconciler,

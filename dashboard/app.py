@@ -66,7 +66,7 @@ def create_app(api: SignalcordAPI, config: WebConfig | None = None) -> web.Appli
     app[API] = api
     app[CONFIG] = config
     app[STORAGE] = storage
-    app[LIMITER] = RateLimits()
+    app[LIMITER] = RateLimits(api.rate_windows)
     environment = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     environment.globals["url"] = lambda name, **parts: str(app.router[name].url_for(**parts))
     environment.filters["money"] = money

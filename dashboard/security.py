@@ -15,7 +15,7 @@ import aiohttp_jinja2
 import aiohttp_session
 from aiohttp import web
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel
 
@@ -136,10 +136,11 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 class RateLimits:
-    """Moving-window limits per key (limits library, in this process's memory)."""
+    """Moving-window limits per key (limits library), counted in `storage`: the API's MongoDB-backed one, so every
+    dashboard process counts against one limit."""
 
-    def __init__(self) -> None:
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, storage: Storage) -> None:
+        self.limiter = MovingWindowRateLimiter(storage)
 
     async def check(self, request: web.Request, rule: str, *keys: str) -> None:
         item: RateLimitItem = parse(rule)

@@ -10,20 +10,38 @@ from models.providers import Provider, Subscription
 from models.servers import ServerAccess
 from models.signals import Decision, Message, Signal
 from models.users import ExchangeAccount, User
-from models.web import LoginLink, WebSession
+from models.web import LoginLink, RateWindow, WebSession
 
 ALL_DOCUMENTS: list[type[Document]] = [
     User, ExchangeAccount, Provider, Subscription, Message, Signal, Decision,
     OrderIntent, Fill, Position, RealizedPnl, Notification, AuditEvent, PaperOrder, PaperHoldingDoc,
     PaperJournal,
-    Candle, MonitorCursor, VenueMarkets, ServerAccess, WebSession, LoginLink,
+    Candle, MonitorCursor, VenueMarkets, ServerAccess, WebSession, LoginLink, RateWindow,
 ]
 
 __all__ = [
-    "ALL_DOCUMENTS", "AuditEvent", "Candle", "Decision", "ExchangeAccount", "Fill", "LoginLink", "Message",
+    "ALL_DOCUMENTS",
+    "AuditEvent",
+    "Candle",
+    "Decision",
+    "ExchangeAccount",
+    "Fill",
+    "LoginLink",
+    "Message",
     "MonitorCursor",
     "Notification",
-    "OrderIntent", "PaperHoldingDoc", "PaperJournal", "PaperOrder", "Position", "Provider", "RealizedPnl",
-    "ServerAccess", "Signal", "Subscription",
-    "User", "VenueMarkets", "WebSession",
+    "OrderIntent",
+    "PaperHoldingDoc",
+    "PaperJournal",
+    "PaperOrder",
+    "Position",
+    "Provider",
+    "RateWindow",
+    "RealizedPnl",
+    "ServerAccess",
+    "Signal",
+    "Subscription",
+    "User",
+    "VenueMarkets",
+    "WebSession",
 ]

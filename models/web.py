@@ -1,5 +1,6 @@
-"""The dashboard's server-side state: login sessions, one-time login links and OAuth attempts. Each is keyed by
-the SHA-256 of a random token the browser holds, so a copy of the database does not log anyone in."""
+"""The dashboard's server-side state: login sessions, one-time login links and OAuth attempts (each keyed by the
+SHA-256 of a random token the browser holds, so a copy of the database does not log anyone in), and rate-limit
+windows."""
 
 from __future__ import annotations
 
@@ -31,3 +32,18 @@ class LoginLink(Document):
 
     class Settings:
         name = "login_links"
+
+
+class RateWindow(Document):
+    """One rate-limit key's recent hits (a moving window shared by every dashboard process). Changed only by a
+    compare-and-set on `version`, so two processes counting one hit at once never both fit in the last place."""
+
+    key: Indexed(str, unique=True)  # type: ignore[valid-type]  # e.g. "api/user:1234" (no secret in it)
+    hits: list[float] = Field(default_factory=list)  # epoch seconds, newest first, at most the limit
+    counted: int = 0  # a fixed-window counter (limits' other strategies)
+    counted_until: float = 0.0  # when that counter starts again
+    until: float = 0.0  # when nothing in this record counts any more (swept after)
+    version: int = 0
+
+    class Settings:
+        name = "rate_windows"

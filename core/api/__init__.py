@@ -24,6 +24,7 @@ from core.api.feed import Feed
 from core.api.market import Market
 from core.api.members import Risk, Subscriptions
 from core.api.providers import Providers
+from core.api.rate_windows import MongoRateStorage
 from core.api.servers import Servers
 from core.api.standing import Standing
 from core.api.status import Status
@@ -57,6 +58,7 @@ class SignalcordAPI:
     standing: Standing
     web_sessions: WebSessions
     login_links: LoginLinks
+    rate_windows: MongoRateStorage  # the dashboard's rate-limit counts, shared by its processes
     market: Market
     feed: Feed
     webhooks: Webhooks
@@ -73,6 +75,7 @@ class SignalcordAPI:
                    notifications=Notifications(notifier), status=Status(health, decider.prices, scheduler),
                    servers=Servers(),
                    standing=Standing(members, decider), web_sessions=WebSessions(), login_links=LoginLinks(),
+                   rate_windows=MongoRateStorage(),
                    market=Market(decider), feed=Feed(members), webhooks=Webhooks(pipeline, decider.clock))
 
 

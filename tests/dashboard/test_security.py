@@ -90,9 +90,12 @@ async def test_the_api_takes_the_token_in_a_header(member: TestClient) -> None: 
     assert bad.status == 422 and problem["errors"][0].startswith("risk_pct")
 
 
-async def test_login_attempts_are_rate_limited_per_address(web: TestClient) -> None:  # type: ignore[type-arg]
-    statuses = [(await web.get("/auth/login")).status for _ in range(25)]
-    assert statuses[:20] == [200] * 20
+async def test_login_attempts_are_rate_limited_per_address_across_dashboard_processes(
+        web: TestClient, services: Services, aiohttp_client: AiohttpClient, web_config: WebConfig  # type: ignore[type-arg]
+) -> None:
+    other = await aiohttp_client(create_app(services.api, web_config))  # a second dashboard process, same database
+    statuses = [(await (web if n % 2 else other).get("/auth/login")).status for n in range(25)]
+    assert statuses[:20] == [200] * 20 and statuses[20:] == [429] * 5
     limited = await web.get("/auth/login")
     assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
     assert "too many requests" in await limited.text()
