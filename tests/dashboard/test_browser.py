@@ -1,7 +1,8 @@
 """The dashboard in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never a browser
 download): log in locally, watch the calculator follow the typing, get an inline refusal, add an account, close a
-position, switch the theme, check the install assets and a 360 px phone width; a screenshot of every main page in
-both themes lands in the test's output directory (SIGNALCORD_SCREENSHOTS names another one)."""
+position, change a waiting entry's price, switch the theme, check the install assets and a 360 px phone width; a
+screenshot of every main page in both themes lands in the test's output directory (SIGNALCORD_SCREENSHOTS names
+another one)."""
 
 from __future__ import annotations
 
@@ -141,6 +142,32 @@ async def test_accounts_positions_theme_install_and_phone_width(site: str, brows
         await phone.goto(f"{site}/dashboard" + ("" if name == "overview" else f"/{name}"))
         overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name} scrolls sideways at 360 px by {overflow} px"
+
+
+async def test_a_waiting_entry_is_re_priced_from_the_orders_table(site: str, browser: Browser,
+                                                                  services: Services) -> None:
+    await services.api.risk.patch(LOCAL, {"entry_style": "limit", "ladder_steps": 1})
+    alpha = await services.api.providers.register(ADMIN, "Alpha", 777)
+    await services.api.subscriptions.subscribe(LOCAL, alpha.id)
+    await services.pipeline.ingest(RawMessage(  # the market is at 42,250: the entry rests
+        channel_id=777, message_id=1, author="p", text="BTC/USDT LONG entry 41800 TP1 44000 SL 41000 10x",
+        created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
+    page = await browser.new_page(viewport={"width": 360, "height": 740})
+    await _log_in(page, site)
+    await page.goto(f"{site}/dashboard/positions")
+    await page.click("details.confirm summary:has-text('change')")
+    overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the open price form scrolls sideways at 360 px by {overflow} px"
+    await page.fill("input[name=price] >> nth=-1", "40900")
+    await page.click("button:has-text('Change price')")
+    await expect(page.locator("main")).to_contain_text("is not above the stop 41000")
+    await page.goto(f"{site}/dashboard/positions")
+    await page.click("details.confirm summary:has-text('change')")
+    await page.fill("input[name=price] >> nth=-1", "41900")
+    await page.click("button:has-text('Change price')")
+    await expect(page.locator("#toasts")).to_contain_text("entry moved from 41800 to 41900")
+    [entry] = await services.api.positions.orders(LOCAL)
+    assert (entry.price, entry.status) == (41_900, "open")
 
 
 async def test_the_overview_updates_itself(site: str, browser: Browser, services: Services) -> None:
