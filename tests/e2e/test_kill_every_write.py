@@ -2,8 +2,9 @@
 intent insert, the send claim, the venue's answer, the fill record, the ledger row, the position update, each
 protective placement and replacement, each notification — before the write and right after it. Restart on the
 same database and finish the trade; per kill point: no client id sent twice, no venue order without an intent,
-nothing left live, and the same fills and P&L as the run without a kill. (Kills at every venue call are in
-test_restart.py; this file adds every persistence step.)"""
+nothing left live, the same fills and P&L as the run without a kill, and the same notifications (a fill's notice is
+stored before the position that folds it, so a kill in between repeats it - a repeat, dropped - instead of losing
+it). (Kills at every venue call are in test_restart.py; this file adds every persistence step.)"""
 
 from __future__ import annotations
 
@@ -99,6 +100,7 @@ async def test_a_kill_at_any_database_write_then_restart_loses_and_duplicates_no
             except AssertionError as exc:
                 raise AssertionError(f"{where}: {exc}") from None
             assert killed, where
+            assert got["notes"] == clean["notes"], f"{where}: the user was told {got['notes']}"  # none lost, none twice
             assert got["duplicates"] == 0 and got["orphans"] == [], where
             assert got["live"] == [] and got["venue_open"] == [], where
             assert (got["status"], got["reason"], got["bought"], got["sold"]) == \

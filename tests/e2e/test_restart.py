@@ -169,7 +169,8 @@ async def outcome(world: World) -> dict[str, Any]:
         venue_ids = [o.client_order_id for o in paper]
         venue_open = [o.client_order_id for o in paper if o.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)]
     known = {i.client_order_id for i in intents}
-    return {"status": position.status, "reason": position.close_reason, "bought": round(bought, 8),
+    notes = sorted(n.kind for n in await Notification.find_all().to_list())
+    return {"notes": notes, "status": position.status, "reason": position.close_reason, "bought": round(bought, 8),
             "sold": round(sold, 8), "pnl": round(position.realized_pnl, 6), "live": live, "venue_open": venue_open,
             "duplicates": len(venue_ids) - len(set(venue_ids)), "orphans": sorted(set(venue_ids) - known)}
 
@@ -208,6 +209,7 @@ async def test_a_kill_at_any_order_call_then_restart_leaves_no_duplicate_and_no_
             assert (got["status"], got["reason"], got["bought"], got["sold"]) == \
                 (clean["status"], clean["reason"], clean["bought"], clean["sold"]), where
             assert got["pnl"] == pytest.approx(clean["pnl"], abs=0.01), where
+            assert got["notes"] == clean["notes"], where
 
 
 async def _run_in(world: World, venue: str, plan: KillPlan) -> dict[str, Any]:

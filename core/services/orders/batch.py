@@ -101,10 +101,10 @@ class BatchSender:
         rules = {pid: await self._rules(accounts[pid], position.symbol) for pid, position in moved.items()}
         realized = fold_all((position, intent, fill, rules[ref(position)]) for fill, intent, position in fills)
         await insert_new(RealizedPnl, realized, "trade_id")  # exits only: a batch's fills are mostly entries
+        for fill, intent, position in fills:  # before the positions are stored: a crash repeats a notice, not loses it
+            await self.sender.tell_fill(position, intent, fill)
         await asyncio.gather(update_by_id(OrderIntent, changes),
                              self.keeper.store_folded([(before[pid], p) for pid, p in moved.items()]))
-        for fill, intent, position in fills:
-            await self.sender.tell_fill(position, intent, fill)
         return list(moved)
 
     async def _protective(self, positions: list[Position], accounts: dict[str, ExchangeAccount]) -> list[Send]:

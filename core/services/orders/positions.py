@@ -8,6 +8,7 @@ Positions are created by the trader (one insert) and never deleted."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -22,6 +23,7 @@ from models.query import where
 from models.refs import ref
 
 Folded = list[tuple[OrderIntent, Fill]]
+Tell = Callable[[Position, OrderIntent, Fill], Awaitable[None]]
 
 
 def changed_fields(before: dict[str, Any], position: Position) -> dict[str, Any]:
@@ -49,10 +51,12 @@ class PositionKeeper:
         except DuplicateKeyError:
             pass  # recorded by an earlier run
 
-    async def catch_up(self, position: Position) -> Folded:
+    async def catch_up(self, position: Position, tell: Tell | None = None) -> Folded:
         """Fold every fill of the position's orders not yet applied into it (a fold over fills, so a crash
-        between recording a fill and moving the position is repaired the next time). `position` is refreshed
-        in place; returns the fills folded now (empty when it did not move)."""
+        between recording a fill and moving the position is repaired the next time). `tell` (the user's fill
+        notice, stored once per fill) runs for each fill before the position is stored: a crash in between
+        repeats the notice, which is then a repeat, instead of losing it. `position` is refreshed in place;
+        returns the fills folded now (empty when it did not move)."""
         async with self.lock(position):
             fresh = await Position.get(ref(position))
             if fresh is None:
@@ -65,6 +69,8 @@ class PositionKeeper:
                 before, rules = stored_form(fresh), await self.rules(fresh)
                 realized = fold_all((fresh, intents[fill.client_order_id], fill, rules) for fill in new)
                 await insert_new(RealizedPnl, realized, "trade_id")  # first: see RealizedPnl
+                for fill in new if tell is not None else []:
+                    await tell(fresh, intents[fill.client_order_id], fill)
                 await fresh.set(changed_fields(before, fresh))
         for name in Position.model_fields:
             setattr(position, name, getattr(fresh, name))

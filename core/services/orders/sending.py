@@ -161,10 +161,7 @@ class OrderSender:
 
     async def catch_up(self, position: Position) -> bool:
         """Fold the position's unapplied fills in and tell the user of each; True if it moved."""
-        folded = await self.keeper.catch_up(position)
-        for intent, fill in folded:
-            await self.tell_fill(position, intent, fill)
-        return bool(folded)
+        return bool(await self.keeper.catch_up(position, tell=self.tell_fill))
 
     async def tell_fill(self, position: Position, intent: OrderIntent, fill: Fill) -> None:
         if intent.role == "entry" and intent.order_type == "market":
