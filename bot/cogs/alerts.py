@@ -29,7 +29,9 @@ class Alerts(commands.Cog):
             user = self.bot.get_user(event.discord_id) or await self.bot.fetch_user(event.discord_id)
             pnl = event.payload.get("pnl")
             embed = embeds.notification(event.kind, event.text, pnl if isinstance(pnl, int | float) else None)
-            await user.send(embed=embed)
+            # the notification's id as the nonce (discord.py sends it with enforce_nonce): a delivery repeated after
+            # a crash within Discord's nonce window returns the first message instead of sending a second DM
+            await user.send(embed=embed, nonce=event.notification_id)
         except discord.Forbidden:
             raise PermanentDeliveryError("the user does not accept direct messages from the bot") from None
         except discord.NotFound:

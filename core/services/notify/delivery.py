@@ -2,7 +2,11 @@
 Discord). Per user in the order they were stored; a transient failure is retried with backoff and holds that
 user's later notifications back (their order is kept); a permanent one (closed DMs) is not retried and the
 notification stays for the dashboard; a user with DMs turned off is skipped. One failing notification or user
-never stops the others."""
+never stops the others.
+
+Each note is claimed before it is sent (a lease, written only if nobody claimed it since it was read), so two
+delivery jobs never both send it; a job killed while sending leaves it to the run after the lease, and the DM sink
+sends it under the same nonce, which Discord turns into the first message instead of a second one."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ _failures = RateLimitedLog(logger)
 
 BACKOFF_S: Final = (5, 30, 120, 600, 1800)  # waits after each transient failure; then the notification fails
 BATCH: Final = 500  # notifications per run; a larger fan-out queues for the next runs
+LEASE_S: Final = 60  # a note being sent is another job's for this long (shorter than Discord's nonce window)
 
 
 @dataclass
@@ -62,11 +67,23 @@ class Delivery:
                 await note.set({Notification.delivery: "skipped", Notification.delivery_error: unwanted})
                 report.skipped += 1
                 continue
+            if not await self._claim(note, now_ms):
+                held.add(note.user_id)  # another delivery job is sending it: the user's later ones wait for it
+                continue
             outcome = await self._deliver(note, user, now_ms)
             setattr(report, outcome, getattr(report, outcome) + 1)
             if outcome == "retrying":
                 held.add(note.user_id)
         return report
+
+    @staticmethod
+    async def _claim(note: Notification, now_ms: int) -> bool:
+        """Take the note for LEASE_S (one write, only if nobody took it since it was read): of two delivery jobs
+        one sends it; a job that dies while sending leaves it to the next run after the lease."""
+        result = await Notification.get_pymongo_collection().update_one(
+            {"_id": note.id, "delivery": "pending", "next_attempt_ms": note.next_attempt_ms},
+            {"$set": {"next_attempt_ms": now_ms + LEASE_S * 1000}})
+        return result.modified_count == 1
 
     async def _deliver(self, note: Notification, user: User, now_ms: int) -> str:
         event = NotificationEvent(str(note.id), note.user_id, user.discord_id, note.kind, note.text, note.payload)

@@ -69,8 +69,9 @@ class PositionKeeper:
                 before, rules = stored_form(fresh), await self.rules(fresh)
                 realized = fold_all((fresh, intents[fill.client_order_id], fill, rules) for fill in new)
                 await insert_new(RealizedPnl, realized, "trade_id")  # first: see RealizedPnl
-                for fill in new if tell is not None else []:
-                    await tell(fresh, intents[fill.client_order_id], fill)
+                if tell is not None:
+                    for fill in new:
+                        await tell(fresh, intents[fill.client_order_id], fill)
                 await fresh.set(changed_fields(before, fresh))
         for name in Position.model_fields:
             setattr(position, name, getattr(fresh, name))
