@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
+from core.api import Caller
 from core.app import Services
+from core.domain import RawMessage
 from dashboard.app import create_app
 from dashboard.config import WebConfig
 
@@ -33,6 +36,17 @@ async def local_login(client: TestClient) -> None:  # type: ignore[type-arg]
     token = await csrf_of(client, "/auth/login")
     answer = await client.post("/auth/local", data={"csrf_token": token}, allow_redirects=False)
     assert answer.status == 303, await answer.text()
+
+
+async def resting_entry(services: Services, caller: Caller) -> None:
+    """`caller` follows a provider whose limit call waits below the market (42,250): entry 41,800, stop 41,000."""
+    admin = Caller(discord_id=1, name="admin", admin=True)
+    await services.api.risk.patch(caller, {"entry_style": "limit", "ladder_steps": 1})
+    alpha = await services.api.providers.register(admin, "Alpha", 777)
+    await services.api.subscriptions.subscribe(caller, alpha.id)
+    await services.pipeline.ingest(RawMessage(
+        channel_id=777, message_id=1, author="p", text="BTC/USDT LONG entry 41800 TP1 44000 SL 41000 10x",
+        created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from dashboard.app import create_app
 from dashboard.config import WebConfig
 from dashboard.live import INTERVAL_S
 from tests.conftest import make_settings
+from tests.dashboard.conftest import resting_entry
 from tests.fakes.binance import API_KEY, SECRET, FakeBinance
 
 CHROMIUM = "/usr/bin/chromium"
@@ -146,12 +147,7 @@ async def test_accounts_positions_theme_install_and_phone_width(site: str, brows
 
 async def test_a_waiting_entry_is_re_priced_from_the_orders_table(site: str, browser: Browser,
                                                                   services: Services) -> None:
-    await services.api.risk.patch(LOCAL, {"entry_style": "limit", "ladder_steps": 1})
-    alpha = await services.api.providers.register(ADMIN, "Alpha", 777)
-    await services.api.subscriptions.subscribe(LOCAL, alpha.id)
-    await services.pipeline.ingest(RawMessage(  # the market is at 42,250: the entry rests
-        channel_id=777, message_id=1, author="p", text="BTC/USDT LONG entry 41800 TP1 44000 SL 41000 10x",
-        created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
+    await resting_entry(services, LOCAL)
     page = await browser.new_page(viewport={"width": 360, "height": 740})
     await _log_in(page, site)
     await page.goto(f"{site}/dashboard/positions")

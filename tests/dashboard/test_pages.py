@@ -13,7 +13,7 @@ from core.api import Caller
 from core.app import Services
 from core.domain import RawMessage
 from models import ExchangeAccount
-from tests.dashboard.conftest import csrf_of, post_form
+from tests.dashboard.conftest import csrf_of, post_form, resting_entry
 
 LOCAL = Caller(discord_id=0, name="Local user")
 ADMIN = Caller(discord_id=1, name="admin", admin=True)
@@ -93,12 +93,7 @@ async def test_positions_are_listed_with_protection_and_closed(member: TestClien
 
 async def test_a_waiting_entry_gets_a_new_price_from_the_orders_table(member: TestClient,  # type: ignore[type-arg]
                                                                         services: Services) -> None:
-    await services.api.risk.patch(LOCAL, {"entry_style": "limit", "ladder_steps": 1})
-    alpha = await services.api.providers.register(ADMIN, "Alpha", 777)
-    await services.api.subscriptions.subscribe(LOCAL, alpha.id)
-    await services.pipeline.ingest(RawMessage(  # the market is at 42,250: the entry rests
-        channel_id=777, message_id=1, author="p", text="BTC/USDT LONG entry 41800 TP1 44000 SL 41000 10x",
-        created_at=datetime(2026, 4, 1, 12, tzinfo=UTC), guild_id=7))
+    await resting_entry(services, LOCAL)
     [entry] = await services.api.positions.orders(LOCAL)
     page = await (await member.get("/dashboard/positions")).text()
     assert f'action="/dashboard/orders/{entry.id}/price"' in page and "New entry price" in page
