@@ -52,4 +52,18 @@ class Settings(ApiCog):
         tree: app_commands.CommandTree[discord.Client] | None = getattr(interaction.client, "tree", None)
         commands = sorted(tree.walk_commands(), key=lambda c: c.qualified_name) if tree is not None else []
         lines = [f"`/{c.qualified_name}` — {c.description}" for c in commands if isinstance(c, app_commands.Command)]
-        await interaction.response.send_message("\n".join(lines)[:2000] or "No commands.", ephemeral=True)
+        parts = _messages(lines) or ["No commands."]
+        await interaction.response.send_message(parts[0], ephemeral=True)
+        for part in parts[1:]:  # a message holds 2,000 characters: the rest follow, never cut
+            await interaction.followup.send(part, ephemeral=True)
+
+
+def _messages(lines: list[str], limit: int = 2000) -> list[str]:
+    """Whole lines packed into messages of at most `limit` characters."""
+    parts: list[str] = []
+    for line in lines:
+        if parts and len(parts[-1]) + 1 + len(line) <= limit:
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line[:limit])
+    return parts

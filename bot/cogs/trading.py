@@ -1,4 +1,4 @@
-"""A member's trades: /positions, /orders, /close, /cancel, /stop, /calc, /why."""
+"""A member's trades: /positions, /orders, /close, /cancel, /entry, /stop, /calc, /why."""
 
 from __future__ import annotations
 
@@ -72,6 +72,14 @@ class Trading(ApiCog):
     async def cancel(self, interaction: discord.Interaction, order: str) -> None:
         await interaction.response.defer(ephemeral=True)
         await interaction.followup.send(await self.api.positions.cancel_order(caller(interaction), order),
+                                        ephemeral=True)
+
+    @app_commands.command(name="entry", description="Change a waiting entry order's price")
+    @app_commands.describe(order="The order's id (from /orders)", price="The new entry price")
+    async def entry(self, interaction: discord.Interaction, order: str,
+                    price: app_commands.Range[float, 0.0, None]) -> None:
+        await interaction.response.defer(ephemeral=True)
+        await interaction.followup.send(await self.api.positions.reprice_entry(caller(interaction), order, price),
                                         ephemeral=True)
 
     @app_commands.command(name="stop", description="Move a position's stop-loss")

@@ -116,6 +116,30 @@ async def test_why_explains_the_members_decision(bot: SignalcordBot, services: S
     assert any(f["name"] == "Every check" for f in embed["fields"])
 
 
+async def test_entry_moves_a_waiting_entry_and_says_why_it_refuses(bot: SignalcordBot, services: Services,
+                                                                    http: InteractionHttp) -> None:
+    provider = await _provider(services)
+    member = dpytest.get_config().members[1]
+    user = await services.accounts.ensure_user(member.id, member.name)
+    await services.accounts.subscribe(user, provider)
+    who = Caller(discord_id=member.id, name=member.name)
+    await services.api.risk.patch(who, {"entry_style": "limit", "ladder_steps": 1})
+    await services.pipeline.ingest(RawMessage(  # below the market (42,250): the entry waits
+        channel_id=dpytest.get_config().channels[0].id, message_id=7, author="provider",
+        text="BTC/USDT LONG entry 41800 TP1 44000 SL 41000 10x", created_at=services.clock()))
+    [order] = await services.api.positions.orders(who)
+
+    await invoke(bot, "entry", [{"name": "order", "type": 3, "value": order.id},
+                                {"name": "price", "type": 10, "value": 40_500}])
+    await invoke(bot, "entry", [{"name": "order", "type": 3, "value": order.id},
+                                {"name": "price", "type": 10, "value": 41_900}])
+
+    refused, moved = (a["content"] for a in http.answers[-2:])
+    assert "40500 is not above the stop 41000" in refused
+    assert moved.startswith("BTC/USDT: entry moved from 41800 to 41900")
+    assert [o.price for o in await services.api.positions.orders(who)] == [41_900]
+
+
 async def test_close_asks_for_confirmation_first(bot: SignalcordBot, http: InteractionHttp) -> None:
     await invoke(bot, "close")
     [answer] = http.answers
@@ -147,8 +171,9 @@ async def test_notifications_switch_a_topic_off(bot: SignalcordBot, http: Intera
 
 async def test_help_lists_every_command(bot: SignalcordBot, http: InteractionHttp) -> None:
     await invoke(bot, "help")
-    content = http.answers[0]["content"]
-    for name in ("/subscribe", "/risk set", "/provider add", "/why", "/close", "/notifications"):
+    assert all(len(a["content"]) <= 2000 for a in http.answers)  # Discord's limit: the list goes on in follow-ups
+    content = "\n".join(a["content"] for a in http.answers)
+    for name in ("/subscribe", "/risk set", "/provider add", "/why", "/close", "/notifications", "/entry"):
         assert f"`{name}`" in content
 
 
