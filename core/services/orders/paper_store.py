@@ -53,11 +53,7 @@ class MongoPaperStore:
         self._pending = False  # a journal entry of this process is not applied yet
 
     async def find_many(self, client_order_ids: Sequence[str]) -> dict[str, PaperOrderState]:
-        if len(client_order_ids) == 1:
-            found = await PaperOrder.find_one(PaperOrder.client_order_id == client_order_ids[0])
-            orders = [found] if found else []
-        else:
-            orders = await PaperOrder.find({"client_order_id": {"$in": list(client_order_ids)}}).to_list()
+        orders = await find_in(PaperOrder, {}, "client_order_id", client_order_ids)  # indexed reads, not `$in`
         return {o.client_order_id: _state(o) for o in orders}
 
     async def write(self, new: Sequence[PaperOrderState], changed: Sequence[PaperOrderState],

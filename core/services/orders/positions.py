@@ -19,7 +19,7 @@ from core.services.orders.fold import fold_all
 from core.services.orders.routing import GatewayRouter
 from models import Fill, OrderIntent, Position, RealizedPnl
 from models.bulk import insert_new, stored_form, update_by_id
-from models.query import where
+from models.query import find_in, where
 from models.refs import ref
 
 Folded = list[tuple[OrderIntent, Fill]]
@@ -63,7 +63,8 @@ class PositionKeeper:
                 return []
             intents = {i.client_order_id: i for i in await OrderIntent.find(
                 where(OrderIntent.user_id == position.user_id, OrderIntent.signal_id == position.signal_id)).to_list()}
-            fills = await Fill.find({"client_order_id": {"$in": sorted(intents)}}).sort("filled_at", "_id").to_list()
+            fills = sorted(await find_in(Fill, {}, "client_order_id", sorted(intents)),  # indexed reads, not `$in`
+                           key=lambda f: (f.filled_at, str(f.id)))
             new = [f for f in fills if f.trade_id not in fresh.applied]
             if new:
                 before, rules = stored_form(fresh), await self.rules(fresh)
