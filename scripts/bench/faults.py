@@ -207,8 +207,10 @@ async def set_up(services: Services, venue: Venue, users: int) -> None:
         # half the trades are stop-outs: with the default 5 % daily limit most users would be paused for the day
         # after a few, and the campaign would exercise pauses instead of orders
         await services.api.risk.patch(Caller(discord_id=700_000 + n), {"daily_loss_pct": 100})
-        if venue.fake is not None:
-            await add_testnet_account(services, user)
+        if venue.fake is not None:  # each user an account of its own: positions (and reduce-only) are per account
+            key, secret = f"fault-key-{n}", f"fault-secret-{n}"
+            venue.fake.other_accounts[key] = secret
+            await add_testnet_account(services, user, key, secret)
 
 
 async def trade(services: Services, venue: Venue, prices: StaticPriceSource, clock: Clock, n: int,

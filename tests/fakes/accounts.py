@@ -10,11 +10,12 @@ from models.refs import ref
 from tests.fakes.binance import API_KEY, SECRET
 
 
-async def add_testnet_account(services: Any, user: User) -> ExchangeAccount:
+async def add_testnet_account(services: Any, user: User, key: str = API_KEY, secret: str = SECRET) -> ExchangeAccount:
+    """`key`/`secret`: the fake's main account, or one of its `other_accounts`."""
     owner, seal = ref(user), services.secrets.seal
     await ExchangeAccount.find_one(ExchangeAccount.user_id == owner).update({"$set": {"is_default": False}})
     account = ExchangeAccount(user_id=owner, label="binance-testnet", mode=TradeMode.TESTNET, is_default=True,
-                              api_key=seal(API_KEY, owner=owner, field="api_key").__dict__,
-                              api_secret=seal(SECRET, owner=owner, field="api_secret").__dict__,
+                              api_key=seal(key, owner=owner, field="api_key").__dict__,
+                              api_secret=seal(secret, owner=owner, field="api_secret").__dict__,
                               paper_balances={"USDT": 10_000.0})
     return await account.insert()

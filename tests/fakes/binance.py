@@ -4,9 +4,10 @@ served by aiohttp so the real ccxt client runs against it. Requests are HMAC-ver
 Supported: exchangeInfo, ticker/24hr (its time is `clock_ms`), klines (1m rows a test sets), order create
 (MARKET, LIMIT) / fetch / cancel by client id, openOrders, the account's trades by order id (myTrades,
 userTrades, with commissions), account balances, futures leverage, marginType and position mode. Resting
-limits fill when a test moves the price (`set_price`). Faults are injected per call (`inject`): drop the
-connection before or after the order is processed, rate limit (HTTP 429, -1003), exchange unavailable (503),
-insufficient balance, bad key.
+limits fill when a test moves the price (`set_price`). Several accounts (`other_accounts`: API key -> secret)
+each see their own open orders and hold their own USDT-M positions, which reduce-only orders never go past.
+Faults are injected per call (`inject`): drop the connection before or after the order is processed, rate limit
+(HTTP 429, -1003), exchange unavailable (503), insufficient balance, bad key.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aiohttp import web
 API_KEY, SECRET = "test-key", "test-secret"
 FEE_RATE = 0.001
 PARAMS = web.RequestKey("params", dict)
+ACCOUNT = web.RequestKey("account", str)  # the API key of a signed request
 
 MARKETS = {  # Binance's real filters for these symbols (spot; futures use the same steps here)
     "BTCUSDT": ("BTC", "USDT", "0.01", "0.00001", "5"),
@@ -82,6 +84,7 @@ class FakeOrder:
     quote: float = 0.0
     trades: list[dict[str, Any]] = field(default_factory=list)  # one per fill, with its commission
     updated: int = 0  # the last change (a fill), epoch ms; 0 = none since it was placed
+    account: str = API_KEY  # whose order (the API key that placed it)
 
     def as_json(self, created: bool = False) -> dict[str, Any]:
         """The order as Binance writes it: a query answer carries `time` (placed) and `updateTime` (its last
@@ -130,6 +133,7 @@ class FakeAlgo:
     trigger_time: int = 0
     actual_order_id: int | None = None
     actual_price: float = 0.0
+    account: str = API_KEY
 
     def fires_at(self, price: float) -> bool:
         rising = (self.side == "BUY") == (self.type == "STOP_MARKET")  # a buy-stop / sell-TP waits for a rise
@@ -164,8 +168,11 @@ class FakeBinance:
     # a fault for some requests, decided per request (method, path) -> kind or None: a seeded fault campaign
     chaos: Callable[[str, str], str | None] | None = None
     chaos_injected: int = 0
-    api_key: str = API_KEY  # the one key (and secret) this account accepts
+    api_key: str = API_KEY  # the key (and secret) of the main account
     secret: str = SECRET
+    other_accounts: dict[str, str] = field(default_factory=dict)  # more accounts: API key -> secret
+    # each account's USDT-M position per symbol (one-way mode: a signed net quantity)
+    positions: dict[tuple[str, str], float] = field(default_factory=dict)
     # what GET /sapi/v1/account/apiRestrictions says about the key (Binance's documented fields)
     restrictions: dict[str, Any] = field(default_factory=lambda: {
         "ipRestrict": False, "createTime": 1_698_645_219_000, "enableReading": True, "enableWithdrawals": False,
@@ -191,7 +198,7 @@ class FakeBinance:
         for algo in list(self.algos.values()):
             if algo.symbol == symbol and algo.status == "NEW" and algo.fires_at(price):
                 order = FakeOrder(next(self._ids), f"autoclose-{algo.algo_id}", symbol, algo.side, "MARKET",
-                                  algo.qty, price, algo.reduce_only, True, self.clock_ms)
+                                  algo.qty, price, algo.reduce_only, True, self.clock_ms, account=algo.account)
                 self.orders[order.order_id] = order
                 self._fill(order, price)
                 algo.status, algo.updated, algo.trigger_time = "FINISHED", self.clock_ms, self.clock_ms
@@ -203,15 +210,28 @@ class FakeBinance:
                     self._fill(order, order.price)
 
     def _fill(self, order: FakeOrder, price: float) -> None:
+        """Fill the order's rest at `price`. A USDT-M reduce-only order only reduces the account's position (one-way
+        mode): what would go past zero is not filled, and an order left with less than it asked for EXPIRES (as
+        Binance does with a reduce-only order bigger than the position, e.g. a second stop after the first fired)."""
         base = MARKETS[order.symbol][0]
         amount = order.qty - order.executed
+        book = (order.account, order.symbol)
+        if order.futures and order.reduce_only:
+            held = self.positions.get(book, 0.0)
+            amount = min(amount, max(held, 0.0) if order.side == "SELL" else max(-held, 0.0))
+            if amount <= 1e-12:
+                order.status, order.updated = "EXPIRED", self.clock_ms
+                return
+        if order.futures:
+            self.positions[book] = self.positions.get(book, 0.0) + (amount if order.side == "BUY" else -amount)
         cost = amount * price
         if not order.futures:
             sign = 1 if order.side == "BUY" else -1
             self.balances[base] = self.balances.get(base, 0.0) + sign * amount
             self.balances["USDT"] -= sign * cost
         self.balances["USDT"] -= cost * FEE_RATE
-        order.executed, order.quote, order.status = order.qty, order.quote + cost, "FILLED"
+        order.executed, order.quote = order.executed + amount, order.quote + cost
+        order.status = "FILLED" if order.executed >= order.qty - 1e-12 else "EXPIRED"
         order.updated = self.clock_ms
         order.trades.append({"symbol": order.symbol, "id": next(self._ids), "orderId": order.order_id,
                              "side": order.side, "price": f"{price:.8f}", "qty": f"{amount:.8f}",
@@ -267,9 +287,12 @@ class FakeBinance:
         if "signature" in params:
             signed = request.query_string if request.method in ("GET", "DELETE") else body
             payload = signed.rsplit("&signature=", 1)[0]
-            good = hmac.new(self.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
-            if request.headers.get("X-MBX-APIKEY") != self.api_key or params["signature"] != good:
+            key = request.headers.get("X-MBX-APIKEY") or ""
+            secret = self.secret if key == self.api_key else self.other_accounts.get(key, "")
+            good = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+            if not secret or params["signature"] != good:
                 return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
+            request[ACCOUNT] = key
         fault = next((f for f in self.faults if request.path.endswith(f[0])), None)
         if fault is not None:
             self.faults.remove(fault)
@@ -321,7 +344,8 @@ class FakeBinance:
         async def handler(request: web.Request) -> web.Response:
             p = request[PARAMS]
             cid, symbol, kind = p["newClientOrderId"], p["symbol"], p["type"]
-            if any(o.client_id == cid and o.status in OPEN_STATES for o in self.orders.values()):
+            if any(o.client_id == cid and o.status in OPEN_STATES and o.account == request.get(ACCOUNT, self.api_key)
+                   for o in self.orders.values()):
                 # Binance refuses a repeated client id only among open orders: a filled, cancelled or expired
                 # order's id is accepted again, and a second order is placed
                 return self._error(400, -2010, "Duplicate order sent.")
@@ -339,7 +363,7 @@ class FakeBinance:
                                    "Margin is insufficient." if futures else
                                    "Account has insufficient balance for requested action.")
             order = FakeOrder(next(self._ids), cid, symbol, p["side"], kind, qty, price, reduce_only, futures,
-                              self.clock_ms)
+                              self.clock_ms, account=request.get(ACCOUNT, self.api_key))
             self.orders[order.order_id] = order
             marketable = kind == "MARKET" or (market <= price if p["side"] == "BUY" else market >= price)
             if marketable:
@@ -380,6 +404,7 @@ class FakeBinance:
             symbol = request[PARAMS].get("symbol")
             return web.json_response([o.as_json() for o in self.orders.values() if o.futures == futures
                                       and o.status in ("NEW", "PARTIALLY_FILLED")
+                                      and o.account == request.get(ACCOUNT, self.api_key)
                                       and (symbol is None or o.symbol == symbol)])
         return handler
 
@@ -428,7 +453,7 @@ class FakeBinance:
         if any(a.client_id == cid and a.status == "NEW" for a in self.algos.values()):
             return self._error(400, -4116, "ClientOrderId is duplicated.")
         algo = FakeAlgo(next(self._ids), cid, symbol, side, kind, float(p["quantity"]), float(p["triggerPrice"]),
-                        p.get("reduceOnly") == "true", self.clock_ms)
+                        p.get("reduceOnly") == "true", self.clock_ms, account=request.get(ACCOUNT, self.api_key))
         if algo.fires_at(self.prices[symbol]):
             return self._error(400, -2021, "Order would immediately trigger.")
         if futures_side := p.get("positionSide"):
@@ -459,4 +484,5 @@ class FakeBinance:
     async def _open_algos(self, request: web.Request) -> web.Response:
         symbol = request[PARAMS].get("symbol")
         return web.json_response([a.as_json() for a in self.algos.values()
-                                  if a.status == "NEW" and (symbol is None or a.symbol == symbol)])
+                                  if a.status == "NEW" and a.account == request.get(ACCOUNT, self.api_key)
+                                  and (symbol is None or a.symbol == symbol)])

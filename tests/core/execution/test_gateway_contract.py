@@ -175,6 +175,23 @@ async def test_a_held_stop_or_target_rests_then_fills_after_its_trigger_trades(v
                                            await venue.gateway.open_orders(venue.account_id, "BTC/USDT")]
 
 
+async def test_two_reduce_only_stops_for_a_moment_close_the_position_once(venue: Venue) -> None:
+    """A moved stop is placed before the old one is cancelled, and the old one's cancel can fail: for a moment both
+    rest. Reduce-only, they can only close what is open: the second to fire finds nothing and fills nothing."""
+    _holds_stops(venue)
+    await venue.gateway.create_order(await venue.gateway.prepare(order(venue)))
+    stops = [await venue.gateway.prepare(order(venue, "stop_market", side=OrderSide.SELL, stop_price=trigger,
+                                               reduce_only=True)) for trigger in (41_000.0, 41_200.0)]
+    for stop in stops:
+        await venue.gateway.create_order(stop)
+    venue.later(minutes=3)
+    await venue.move("BTC/USDT", 40_900.0)
+    done = [await venue.gateway.fetch_order(s.client_order_id, "BTC/USDT", "stop_market") for s in stops]
+    assert sum(d.filled for d in done if d is not None) == pytest.approx(0.01)
+    assert {d.status for d in done if d is not None} <= {OrderStatus.FILLED, OrderStatus.EXPIRED,
+                                                         OrderStatus.CANCELLED, OrderStatus.OPEN}
+
+
 async def test_a_held_stop_is_cancelled_by_its_client_id_and_a_passed_trigger_is_refused(venue: Venue) -> None:
     _holds_stops(venue)
     await venue.gateway.create_order(await venue.gateway.prepare(order(venue)))
