@@ -222,8 +222,9 @@ class FakeBinance:
             if amount <= 1e-12:
                 order.status, order.updated = "EXPIRED", self.clock_ms
                 return
-        if order.futures:
-            self.positions[book] = self.positions.get(book, 0.0) + (amount if order.side == "BUY" else -amount)
+        if order.futures:  # quantities are exact decimals on the exchange: no float dust is left in a position
+            change = amount if order.side == "BUY" else -amount
+            self.positions[book] = round(self.positions.get(book, 0.0) + change, 8)
         cost = amount * price
         if not order.futures:
             sign = 1 if order.side == "BUY" else -1
