@@ -4,6 +4,7 @@ interaction endpoints faked: what each answers, ephemeral or not, and that it we
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import discord.ext.test as dpytest
 import pytest
@@ -25,6 +26,12 @@ async def _provider(services: Services) -> Provider:
     found = await Provider.find_one(Provider.channel_id == channel.id)
     assert found is not None
     return found
+
+
+async def _member(services: Services) -> tuple[Any, User]:
+    """The guild's first member (the one `invoke` acts as) and their Signalcord user."""
+    member = dpytest.get_config().members[1]
+    return member, await services.accounts.ensure_user(member.id, member.name)
 
 
 async def test_subscribe_then_list_subscriptions(bot: SignalcordBot, services: Services,
@@ -101,8 +108,7 @@ async def test_provider_test_shows_the_reading_and_a_dry_run_of_the_callers_prof
 async def test_why_explains_the_members_decision(bot: SignalcordBot, services: Services,
                                                  http: InteractionHttp) -> None:
     provider = await _provider(services)
-    member = dpytest.get_config().members[1]
-    user = await services.accounts.ensure_user(member.id, member.name)
+    _, user = await _member(services)
     await services.accounts.subscribe(user, provider)
     channel = dpytest.get_config().channels[0]
     await services.pipeline.ingest(RawMessage(channel_id=channel.id, message_id=4242, author="provider",
@@ -119,8 +125,7 @@ async def test_why_explains_the_members_decision(bot: SignalcordBot, services: S
 async def test_entry_moves_a_waiting_entry_and_says_why_it_refuses(bot: SignalcordBot, services: Services,
                                                                     http: InteractionHttp) -> None:
     provider = await _provider(services)
-    member = dpytest.get_config().members[1]
-    user = await services.accounts.ensure_user(member.id, member.name)
+    member, user = await _member(services)
     await services.accounts.subscribe(user, provider)
     who = Caller(discord_id=member.id, name=member.name)
     await services.api.risk.patch(who, {"entry_style": "limit", "ladder_steps": 1})
@@ -179,8 +184,7 @@ async def test_help_lists_every_command(bot: SignalcordBot, http: InteractionHtt
 
 async def test_pnl_answers_with_a_chart_of_the_realised_days(bot: SignalcordBot, services: Services,
                                                              http: InteractionHttp) -> None:
-    member = dpytest.get_config().members[1]
-    user = await services.accounts.ensure_user(member.id, member.name)
+    _, user = await _member(services)
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
     for n, pnl in enumerate((25.0, -10.0)):
         await RealizedPnl(trade_id=f"t{n}", position_id="a" * 24, user_id=str(user.id), account_id="b" * 24,
@@ -196,8 +200,7 @@ async def test_pnl_answers_with_a_chart_of_the_realised_days(bot: SignalcordBot,
 
 async def test_mode_live_asks_to_confirm_naming_the_account(bot: SignalcordBot, services: Services,
                                                             http: InteractionHttp) -> None:
-    member = dpytest.get_config().members[1]
-    user = await services.accounts.ensure_user(member.id, member.name)
+    _, user = await _member(services)
     account = await ExchangeAccount.find_one(ExchangeAccount.user_id == str(user.id))
     assert account is not None
 
@@ -231,8 +234,7 @@ async def test_leaderboard_ranks_providers_by_the_members_closed_trades(bot: Sig
                                                                        http: InteractionHttp) -> None:
     provider = await _provider(services)
     other = await services.accounts.register_provider("Beta", 99)
-    member = dpytest.get_config().members[1]
-    user = await services.accounts.ensure_user(member.id, member.name)
+    _, user = await _member(services)
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
     results = [(provider, 30.0), (provider, -10.0), (other, -5.0)]
     for n, (source, pnl) in enumerate(results):
