@@ -71,8 +71,8 @@ def repriced_amount(rest: float, old_price: float, new_price: float, stop: float
     """What a resting entry's unfilled `rest` becomes at a new price: never more risk to the stop (a price nearer the
     stop buys less) and never more value (a higher price buys less), rounded down to the lot step."""
     scale = min(1.0, old_price / new_price)
-    if stop is not None:
-        scale = min(scale, abs(old_price - stop) / abs(new_price - stop))
+    if stop is not None:  # an entry at the stop itself risks nothing it could be sized by: nothing is bought
+        scale = min(scale, abs(old_price - stop) / abs(new_price - stop)) if new_price != stop else 0.0
     return amount_to_step(rest * scale, rules)
 
 

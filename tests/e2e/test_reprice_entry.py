@@ -15,7 +15,7 @@ from core.domain import OrderStatus, RawMessage
 from core.market.prices import StaticPriceSource
 from core.services.decide import risk_settings
 from core.services.orders.repricing import EntryRepricer, RepriceRefused
-from models import OrderIntent, PaperOrder, User
+from models import OrderIntent, PaperOrder, Position, User
 from tests.conftest import FakeClock
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED, move, only_position, trader
 from tests.e2e.test_restart import Killed, KillPlan, World, setup
@@ -96,6 +96,30 @@ async def test_an_entry_that_filled_before_its_cancel_is_not_bought_again(
         "entry1": OrderStatus.FILLED, "entry1.2": OrderStatus.CANCELLED}
     [stop] = await OrderIntent.find(OrderIntent.role == "sl", OrderIntent.status == OrderStatus.OPEN).to_list()
     assert stop.amount == entry.amount
+
+
+async def test_a_change_cut_short_is_dropped_when_the_stop_moved_past_its_price_and_the_old_entry_stays(
+        services: Services, prices: StaticPriceSource, clock: FakeClock) -> None:
+    prices.prices["BTC/USDT"] = 42_250.0
+    await trader(services, entry_style="limit", ladder_steps=1)
+    entry = await _resting(services)
+    repricer = EntryRepricer(services.protection)
+    finish = repricer.finish
+
+    async def cut(*_: object) -> str:  # the process stops right after the replacement is stored
+        return "cut"
+
+    repricer.finish = cut  # type: ignore[method-assign]
+    await repricer.reprice(entry, 41_500.0, "re-priced by you")
+    position = await only_position()
+    await position.set({Position.stop_loss: 41_600.0})  # meanwhile the stop moved above the new price
+    [replacement] = await OrderIntent.find(OrderIntent.replaces == entry.client_order_id).to_list()
+    said = await finish(replacement, "re-priced by you")
+    assert said == ("BTC/USDT: the new price was not sent: an entry at 41500 is not above the stop 41600 "
+                    "(move the stop first)")
+    assert {i.leg: i.status for i in await OrderIntent.find(OrderIntent.role == "entry").to_list()} == {
+        "entry1": OrderStatus.OPEN, "entry1.2": OrderStatus.CANCELLED}
+    assert (await only_position()).status == "pending"
 
 
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])

@@ -89,6 +89,12 @@ class EntryRepricer:
         if old is None or position is None:
             await self.sender.refuse(replacement, "the order it replaces is gone")
             return f"{replacement.symbol}: the entry it replaces is gone"
+        try:  # the stop or the targets may have moved since the change was asked for: then the old order stays
+            self._check(position, old.price or 0.0, replacement.price or 0.0)
+        except RepriceRefused as refused:
+            if replacement.status is OrderStatus.PENDING:
+                await self.desk.transition(replacement, OrderStatus.CANCELLED, f"not sent: {refused}")
+            return f"{replacement.symbol}: the new price was not sent: {refused}"
         if old.status in LIVE:
             await self.sender.cancel(old, f"{cause}: replaced by {replacement.leg} at {replacement.price:g}", position)
             old = await OrderIntent.get(old.id) or old

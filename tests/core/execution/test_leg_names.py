@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.domain import MarketRules
 from core.execution.leg_names import LegName, OrderRole
+from core.execution.legs import repriced_amount
 
 
 @pytest.mark.parametrize(
@@ -24,3 +26,11 @@ def test_the_rest_at_market_keeps_the_target_and_a_stranger_is_refused() -> None
     assert LegName.parse("tp2.3").at_market() == "tp2.m"
     with pytest.raises(ValueError, match="not a leg name"):
         LegName.parse("margin-call")
+
+
+def test_a_repriced_entry_never_risks_more_nor_costs_more_and_at_the_stop_buys_nothing() -> None:
+    rules = MarketRules(amount_step=0.00001, price_tick=0.01)
+    assert repriced_amount(0.08, 41_800, 41_900, 41_000, rules) == 0.07111  # 0.08 x 800 / 900, rounded down
+    assert repriced_amount(0.08, 41_800, 41_700, 41_000, rules) == 0.08  # further from the stop: the same
+    assert repriced_amount(0.08, 41_800, 42_000, None, rules) == 0.07961  # no stop: never more value
+    assert repriced_amount(0.08, 41_800, 41_000, 41_000, rules) == 0.0
