@@ -36,12 +36,16 @@ class MongoRateStorage(Storage, MovingWindowSupport):
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
         return PyMongoError
 
+    @staticmethod
+    async def _read(key: str) -> dict[str, Any]:
+        return await RateWindow.get_pymongo_collection().find_one({"key": key}) or {}
+
     async def _write(self, key: str, change: Change) -> dict[str, Any] | None:
         """Apply `change` (the stored fields and the time -> the new fields, or None for "no write") as one
         compare-and-set; returns the fields written, or None when `change` declined."""
         collection = RateWindow.get_pymongo_collection()
         for _ in range(ATTEMPTS):
-            stored = await collection.find_one({"key": key}) or {}
+            stored = await self._read(key)
             now = self.now()
             fields = change(stored, now)
             if fields is None:
@@ -73,7 +77,7 @@ class MongoRateStorage(Storage, MovingWindowSupport):
 
     async def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         """(the oldest hit still in the window, how many hits are in it)."""
-        stored = await RateWindow.get_pymongo_collection().find_one({"key": key}) or {}
+        stored = await self._read(key)
         now = self.now()
         recent = [h for h in stored.get("hits", []) if h > now - expiry]
         return (min(recent), len(recent)) if recent else (now, 0)
@@ -91,11 +95,11 @@ class MongoRateStorage(Storage, MovingWindowSupport):
         return int(written["counted"]) if written else 0
 
     async def get(self, key: str) -> int:
-        stored = await RateWindow.get_pymongo_collection().find_one({"key": key}) or {}
+        stored = await self._read(key)
         return int(stored.get("counted", 0)) if stored.get("counted_until", 0.0) > self.now() else 0
 
     async def get_expiry(self, key: str) -> float:
-        stored = await RateWindow.get_pymongo_collection().find_one({"key": key}) or {}
+        stored = await self._read(key)
         return float(stored.get("counted_until") or self.now())
 
     # -- upkeep ----------------------------------------------------------------------------------------------

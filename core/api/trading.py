@@ -90,14 +90,18 @@ class Positions:
         found = await OrderIntent.live(user_id=ref(user))
         return [order_view(i) for i in sorted(found, key=lambda i: (i.symbol, i.leg))]
 
-    async def cancel_order(self, caller: Caller, order_id: str) -> str:
-        """Cancel a waiting entry. Stops and targets follow the position (move the stop, or close it instead)."""
+    async def _waiting_entry(self, caller: Caller, order_id: str, instead: str) -> OrderIntent:
+        """The caller's live entry order `order_id`; a stop or target is refused, saying what to do `instead`."""
         intent = await owned(OrderIntent, order_id, await self.members.user(caller), "order")
         if intent.status not in LIVE:
             raise Invalid([f"{intent.symbol} {intent.leg} is already {intent.status.value}"])
         if intent.role != "entry":
-            raise Invalid([f"{intent.symbol} {intent.leg} protects your position: move the stop or close the "
-                           "position instead"])
+            raise Invalid([f"{intent.symbol} {intent.leg} protects your position: {instead}"])
+        return intent
+
+    async def cancel_order(self, caller: Caller, order_id: str) -> str:
+        """Cancel a waiting entry. Stops and targets follow the position (move the stop, or close it instead)."""
+        intent = await self._waiting_entry(caller, order_id, "move the stop or close the position instead")
         position = await Position.get(intent.position_id) if intent.position_id else None
         await self.closer.sender.cancel(intent, f"cancelled by you ({caller.name or caller.discord_id})", position)
         if position is not None:
@@ -108,11 +112,7 @@ class Positions:
         """Move a waiting limit entry to a new price: the old order is cancelled, then the new one sent for what it
         left unfilled, never with more risk to the stop or more value than before."""
         _check_price(price)
-        intent = await owned(OrderIntent, order_id, await self.members.user(caller), "order")
-        if intent.status not in LIVE:
-            raise Invalid([f"{intent.symbol} {intent.leg} is already {intent.status.value}"])
-        if intent.role != "entry":
-            raise Invalid([f"{intent.symbol} {intent.leg} protects your position: move the stop instead"])
+        intent = await self._waiting_entry(caller, order_id, "move the stop instead")
         try:
             return await self.repricer.reprice(intent, price, f"re-priced by you ({caller.name or caller.discord_id})")
         except RepriceRefused as refused:

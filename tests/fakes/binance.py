@@ -275,6 +275,10 @@ class FakeBinance:
                                            "malformed.")
         return web.json_response(self.restrictions)
 
+    def _account(self, request: web.Request) -> str:
+        """Whose request: the API key it was signed with (the main account's for an unsigned one)."""
+        return request.get(ACCOUNT, self.api_key)
+
     @staticmethod
     def _error(status: int, code: int, msg: str) -> web.Response:
         return web.json_response({"code": code, "msg": msg}, status=status)
@@ -345,7 +349,7 @@ class FakeBinance:
         async def handler(request: web.Request) -> web.Response:
             p = request[PARAMS]
             cid, symbol, kind = p["newClientOrderId"], p["symbol"], p["type"]
-            if any(o.client_id == cid and o.status in OPEN_STATES and o.account == request.get(ACCOUNT, self.api_key)
+            if any(o.client_id == cid and o.status in OPEN_STATES and o.account == self._account(request)
                    for o in self.orders.values()):
                 # Binance refuses a repeated client id only among open orders: a filled, cancelled or expired
                 # order's id is accepted again, and a second order is placed
@@ -364,7 +368,7 @@ class FakeBinance:
                                    "Margin is insufficient." if futures else
                                    "Account has insufficient balance for requested action.")
             order = FakeOrder(next(self._ids), cid, symbol, p["side"], kind, qty, price, reduce_only, futures,
-                              self.clock_ms, account=request.get(ACCOUNT, self.api_key))
+                              self.clock_ms, account=self._account(request))
             self.orders[order.order_id] = order
             marketable = kind == "MARKET" or (market <= price if p["side"] == "BUY" else market >= price)
             if marketable:
@@ -405,7 +409,7 @@ class FakeBinance:
             symbol = request[PARAMS].get("symbol")
             return web.json_response([o.as_json() for o in self.orders.values() if o.futures == futures
                                       and o.status in ("NEW", "PARTIALLY_FILLED")
-                                      and o.account == request.get(ACCOUNT, self.api_key)
+                                      and o.account == self._account(request)
                                       and (symbol is None or o.symbol == symbol)])
         return handler
 
@@ -454,7 +458,7 @@ class FakeBinance:
         if any(a.client_id == cid and a.status == "NEW" for a in self.algos.values()):
             return self._error(400, -4116, "ClientOrderId is duplicated.")
         algo = FakeAlgo(next(self._ids), cid, symbol, side, kind, float(p["quantity"]), float(p["triggerPrice"]),
-                        p.get("reduceOnly") == "true", self.clock_ms, account=request.get(ACCOUNT, self.api_key))
+                        p.get("reduceOnly") == "true", self.clock_ms, account=self._account(request))
         if algo.fires_at(self.prices[symbol]):
             return self._error(400, -2021, "Order would immediately trigger.")
         if futures_side := p.get("positionSide"):
@@ -485,5 +489,5 @@ class FakeBinance:
     async def _open_algos(self, request: web.Request) -> web.Response:
         symbol = request[PARAMS].get("symbol")
         return web.json_response([a.as_json() for a in self.algos.values()
-                                  if a.status == "NEW" and a.account == request.get(ACCOUNT, self.api_key)
+                                  if a.status == "NEW" and a.account == self._account(request)
                                   and (symbol is None or a.symbol == symbol)])

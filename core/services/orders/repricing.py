@@ -20,6 +20,7 @@ from core.market.rules import minimum_problem, price_to_tick
 from core.services.orders.desk import Leg
 from core.services.orders.protection import Protection
 from models import ExchangeAccount, OrderIntent, Position
+from models.orders import ACTIVE
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class EntryRepricer:
     async def reprice(self, entry: OrderIntent, price: float, cause: str) -> str:
         """Move a resting limit entry to `price` (rounded to the venue's tick); what happened, in words."""
         position = await Position.get(entry.position_id) if entry.position_id else None
-        if position is None or position.status not in ("pending", "open"):
+        if position is None or position.status not in ACTIVE:
             raise RepriceRefused(f"the {entry.symbol} position is " + (position.status if position else "gone"))
         if entry.role != "entry" or entry.order_type != "limit" or entry.status not in RESTING or entry.price is None:
             raise RepriceRefused(f"{entry.symbol} {entry.leg} is not a resting limit entry ({entry.status.value})")
@@ -112,12 +113,12 @@ class EntryRepricer:
             amount, price, rules)
         if problem:
             await self.desk.transition(now, OrderStatus.CANCELLED, f"not sent: {problem}")
-        elif amount != now.amount:  # the old order filled a little more before its cancel
-            await self.desk.update(now, amount=amount)
-        await self.keeper.replan(position)  # stored before the send: the position's risk is counted at the new price
-        if problem:
+            await self.keeper.replan(position)
             await self.keeper.settle_entries(position, f"entry re-priced, then not sent: {problem}")
         else:
+            if amount != now.amount:  # the old order filled a little more before its cancel
+                await self.desk.update(now, amount=amount)
+            await self.keeper.replan(position)  # stored before the send: the risk is counted at the new price
             await self.sender.send(now, position)
         await self.protection.sync(position)  # what the old order filled before its cancel gets its stop
         if problem:
