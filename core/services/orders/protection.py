@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 
-from core.domain import ON_VENUE, MarketRules, OrderStatus
+from core.domain import LIVE, ON_VENUE, MarketRules, OrderStatus
 from core.execution.gateway import ExecutionGateway
 from core.execution.leg_names import LegName
 from core.execution.legs import PlannedLeg, protective_legs
@@ -19,7 +20,7 @@ from core.services.orders.positions import PositionKeeper
 from core.services.orders.sending import OrderSender, live_legs
 from models import ExchangeAccount, OrderIntent, Position
 from models.orders import ENDED
-from models.query import where
+from models.query import one_of, where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,12 @@ def protective_leg(position: Position, leg: PlannedLeg, name: str, gateway: Exec
                side=leg.side, amount=leg.amount, price=None, stop_price=leg.stop_price,
                cause=f"protect {leg.amount:g} @ {leg.stop_price:g}", reduce_only=True, order_type=leg.order_type,
                role=leg.role, position_id=ref(position), emulated=not gateway.supports(leg.order_type))
+
+
+async def protective_orders(position: Position) -> list[OrderIntent]:
+    """Every stop and target the position has had, live or ended, in stored order."""
+    return await OrderIntent.find(where({"position_id": ref(position), "role": one_of(["sl", "tp"])})
+                                  ).sort("_id").to_list()
 
 
 def same_leg(intent: OrderIntent, leg: PlannedLeg, rules: MarketRules) -> bool:
@@ -58,9 +65,15 @@ class Protection:
             closing = position.status in ENDED
             rules = await self.keeper.rules(position)
             wanted = [] if closing else protective_legs(book(position), profile_of(position), rules)
+            # one reading names both what is live and the next generation: another process that read the same
+            # names the same replacement (one client id), one that read later finds it live
             live: dict[str, list[OrderIntent]] = {}
-            for intent in await live_legs(position, "sl", "tp"):  # in stored order: the newest generation last
-                live.setdefault(LegName.parse(intent.leg).base, []).append(intent)
+            generations: Counter[str] = Counter()
+            for intent in await protective_orders(position):  # in stored order: the newest generation last
+                base = LegName.parse(intent.leg).base
+                generations[base] += 1
+                if intent.status in LIVE:
+                    live.setdefault(base, []).append(intent)
             to_send: list[tuple[PlannedLeg, list[OrderIntent]]] = []
             stale: list[OrderIntent] = []
             for leg in wanted:
@@ -81,7 +94,8 @@ class Protection:
             if account is None:
                 return
             # claimed under the lock, so an overlapping sync finds the replacement live and leaves it be
-            claimed = [(await self._claim(position, leg, account), leg, old) for leg, old in to_send]
+            claimed = [(await self._claim(position, leg, generations[leg.name], account), leg, old)
+                       for leg, old in to_send]
         for intent, leg, old in claimed:  # sent outside it: a fill on sending syncs this position again
             if intent.status is OrderStatus.PENDING:
                 await self.sender.send(intent, position)
@@ -101,10 +115,10 @@ class Protection:
         for intent in old:
             await self.sender.cancel(intent, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g}")
 
-    async def _claim(self, position: Position, leg: PlannedLeg, account: ExchangeAccount) -> OrderIntent:
-        """Store the leg's next generation (sl, sl.2, ...) as an intent, or find it stored already."""
-        same_name = {"$regex": f"^{leg.name}(\\.|$)"}
-        generation = await OrderIntent.find(where({"position_id": ref(position), "leg": same_name})).count()
+    async def _claim(self, position: Position, leg: PlannedLeg, generation: int,
+                     account: ExchangeAccount) -> OrderIntent:
+        """Store the leg's next generation (sl, sl.2, ...; `generation` of it are stored) as an intent, or find
+        it stored already."""
         name = leg.name if generation == 0 else f"{leg.name}.{generation + 1}"
         gateway = await self.desk.gateways.for_account(ref(account))
         return await self.desk.claim(protective_leg(position, leg, name, gateway), account)
