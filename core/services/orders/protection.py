@@ -24,6 +24,7 @@ from models.query import one_of, where
 from models.refs import ref
 
 logger = logging.getLogger(__name__)
+SYNC_PASSES = 3  # a sync that lost its replacement to another process's reads again (bounded: the next sync goes on)
 
 
 def protective_leg(position: Position, leg: PlannedLeg, name: str, gateway: ExecutionGateway) -> Leg:
@@ -56,11 +57,22 @@ class Protection:
         """Make the live protective legs match what the position needs now. A leg that changes gets a new
         generation placed first and the old one cancelled after it is live (a refused replacement leaves the old
         one working): a position is never without its stop in between, and two reduce-only stops for a moment
-        can only close what is open."""
+        can only close what is open.
+
+        Another process can claim the same replacement first at another price (the lock is this process's): the
+        stored one is sent, and the position is synced again so the stop working is the position's stop."""
+        for _ in range(SYNC_PASSES):
+            if await self._sync_once(position):
+                return
+        logger.warning("position %s: protection still changing after %d syncs; the next sync goes on",
+                       ref(position), SYNC_PASSES)
+
+    async def _sync_once(self, position: Position) -> bool:
+        """One pass of `sync`: False when a replacement someone else stored differs from what this pass planned."""
         async with self._locks.setdefault(ref(position), asyncio.Lock()):
             fresh = await Position.get(ref(position))
             if fresh is None:
-                return
+                return True
             position = fresh
             closing = position.status in ENDED
             rules = await self.keeper.rules(position)
@@ -92,7 +104,7 @@ class Protection:
                     await self.sender.cancel(entry, f"position {position.status}")
             account = await ExchangeAccount.get(position.account_id)
             if account is None:
-                return
+                return True
             # claimed under the lock, so an overlapping sync finds the replacement live and leaves it be
             claimed = [(await self._claim(position, leg, generations[leg.name], account), leg, old)
                        for leg, old in to_send]
@@ -100,6 +112,7 @@ class Protection:
             if intent.status is OrderStatus.PENDING:
                 await self.sender.send(intent, position)
             await self._retire(intent, leg, old)
+        return all(same_leg(intent, leg, rules) for intent, leg, _ in claimed)
 
     async def _retire(self, replacement: OrderIntent, leg: PlannedLeg, old: list[OrderIntent]) -> None:
         """Cancel what `replacement` replaces, once the replacement is working (resting on the venue, or armed)."""
