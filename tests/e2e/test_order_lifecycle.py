@@ -3,12 +3,14 @@ break-even, trailing, limit ladders with partial fills, expiry and cancel-if-mis
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
+from core.api.views import Caller
 from core.app import Services
-from core.domain import Bar, OrderStatus, RawMessage
+from core.domain import LIVE, Bar, OrderStatus, RawMessage
 from core.market.prices import StaticPriceSource
 from core.services.decide import risk_settings
 from core.services.jobs.monitor import Monitor
@@ -242,3 +244,33 @@ async def test_after_a_restart_the_monitor_continues_from_the_last_bar_it_ran(
 
     assert again.bars == 3  # the three minutes it missed; the bar it ran before is not run again
     assert feed.asked[1] == int(clock.now.timestamp() * 1000) // 60_000 * 60_000 - 3 * 60_000
+
+
+async def test_a_trailing_update_never_loosens_a_stop_the_user_tightened_meanwhile(
+        services: Services, prices: StaticPriceSource, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The monitor computes a trailing stop from the position it read; the user moves the stop tighter before
+    the monitor stores it. The monitor's looser stop must not land over the user's (stops only tighten)."""
+    user = await trader(services, trailing_stop={"activation_pct": 1, "distance_pct": 0.5})
+    await call(services, "BTC/USDT LONG entry 42000-42500 SL 41000 10x")
+    position = await only_position()
+    keeper = services.monitor.keeper
+    real_track, computed, go_on = keeper.track, asyncio.Event(), asyncio.Event()
+
+    async def track(*args: object) -> None:  # the monitor has its trailing stop (42,785) and waits to store it
+        computed.set()
+        await go_on.wait()
+        await real_track(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(keeper, "track", track)
+    prices.prices["BTC/USDT"] = 43_000.0  # +1.8 %: the trail starts 0.5 % behind 43,000
+    clock.advance(minutes=1)
+    ticking = asyncio.create_task(services.monitor.tick())
+    await computed.wait()
+    await services.api.positions.move_stop(Caller(discord_id=1000), ref(position), 42_900.0)
+    go_on.set()
+    await ticking
+
+    position = await only_position()
+    assert (position.stop_loss, position.best_price) == (42_900.0, 43_000.0)
+    live = [(leg, price) for leg, (status, _, price) in (await legs(user)).items() if status in LIVE and "sl" in leg]
+    assert live == [("sl.2", 42_900.0)]

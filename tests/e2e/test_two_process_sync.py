@@ -1,8 +1,13 @@
-"""Two processes syncing one position at once (the execution issue, concurrency). The position's lock lives in
-one process, so it does not keep out another: a second process that read the live stops before the first
-claimed its replacement, and counted the stop's generations after, claimed one more generation (sl.3 next to
-sl.2) and both rested on the exchange. The next generation is now named from the same reading as the live
-stops, so both processes name the same replacement and the stored client id makes it one order."""
+"""Two processes working on one position at once (the execution issue, concurrency): two app instances on one
+database, their steps interleaved with events. A position's locks live in one process, so they do not keep out
+another; what keeps the other out is in the database (a stored client id, a conditional write).
+
+- Two syncs: one read the live stops before the other claimed its replacement and counted the stop's generations
+  after, so it claimed one more (sl.3 next to sl.2) and both rested on the exchange. The next generation is now
+  named from the same reading as the live stops.
+- A user's stop move and a provider's update: both name sl.2, the first stored wins; the other syncs again.
+- Two folds of fills: one computed from an older position stored over a newer one (closed, set back to half
+  open). The fold's write is now conditional on the fills applied when it was read."""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ import pytest
 
 from core.api.views import Caller
 from core.domain import LIVE, RawMessage
-from models import OrderIntent, Position
+from core.services.orders import positions
+from models import Fill, OrderIntent, Position
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import KillPlan, World, setup, step
@@ -109,4 +115,42 @@ async def test_a_stop_move_here_and_a_provider_update_there_leave_the_last_stop_
                 ours = {s.client_order_id for s in stops}
                 resting = [a.client_id for a in world.fake.algos.values() if a.client_id in ours and a.status == "NEW"]
                 assert resting == [live[0].client_order_id]
+        await here.client.drop_database(world.settings.db_name)
+
+
+@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
+        new_world: Callable[[bool], World], venue: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Target 1 fills and one process folds it in; before it stores the position, the stop fills and another
+    process folds both fills and stores the position closed. The first one's write is of a position that no
+    longer exists (open, after target 1 only): it must not land over the closed one."""
+    world = new_world(venue == "ccxt")
+    async with world.process(CLEAN) as here:
+        await setup(here, venue)
+        await step(here, world, 0)  # in at 42,250: 0.08 open, the stop and two targets resting on the venue
+        async with world.process(CLEAN) as there:
+            computed, go_on = asyncio.Event(), asyncio.Event()
+            real_insert = positions.insert_new
+
+            async def insert_new(*args: Any) -> Any:  # the first fold to realise P&L waits before it stores
+                if not computed.is_set():
+                    computed.set()
+                    await go_on.wait()
+                return await real_insert(*args)
+
+            monkeypatch.setattr(positions, "insert_new", insert_new)
+            world.market(1)  # through target 1
+            world.clock.advance(minutes=1)
+            folding = asyncio.create_task(here.monitor.tick())
+            await computed.wait()
+            world.market(2)  # then through the stop
+            world.clock.advance(minutes=1)
+            await there.monitor.tick()
+            go_on.set()
+            await folding
+
+            [position] = await Position.find_all().to_list()
+            fills = await Fill.find_all().to_list()
+            assert (position.status, position.amount, position.close_reason) == ("closed", 0.0, "stop-loss hit")
+            assert sorted(position.applied) == sorted(f.trade_id for f in fills)
         await here.client.drop_database(world.settings.db_name)

@@ -8,22 +8,33 @@ Positions are created by the trader (one insert) and never deleted."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
-from core.domain import FINAL, MarketRules
+from core.domain import FINAL, MarketRules, Side
 from core.services.orders.fold import fold_all
 from core.services.orders.routing import GatewayRouter
 from models import Fill, OrderIntent, Position, RealizedPnl
-from models.bulk import insert_new, stored_form, update_by_id
+from models.bulk import insert_new, stored_form
 from models.query import find_in, where
 from models.refs import ref
 
+logger = logging.getLogger(__name__)
 Folded = list[tuple[OrderIntent, Fill]]
 Tell = Callable[[Position, OrderIntent, Fill], Awaitable[None]]
+
+
+FOLD_TRIES = 5  # folds of one position that another process may overtake before this one gives up
+
+
+def _unmoved(before: dict[str, Any]) -> dict[str, Any]:
+    """The position as `before` read it: no fill applied since (`applied` only grows, by folds)."""
+    return {"_id": before["_id"], "applied": {"$size": len(before["applied"])}}
 
 
 def changed_fields(before: dict[str, Any], position: Position) -> dict[str, Any]:
@@ -56,32 +67,57 @@ class PositionKeeper:
         between recording a fill and moving the position is repaired the next time). `tell` (the user's fill
         notice, stored once per fill) runs for each fill before the position is stored: a crash in between
         repeats the notice, which is then a repeat, instead of losing it. `position` is refreshed in place;
-        returns the fills folded now (empty when it did not move)."""
-        async with self.lock(position):
-            fresh = await Position.get(ref(position))
-            if fresh is None:
-                return []
-            intents = {i.client_order_id: i for i in await OrderIntent.find(
-                where(OrderIntent.user_id == position.user_id, OrderIntent.signal_id == position.signal_id)).to_list()}
-            fills = sorted(await find_in(Fill, {}, "client_order_id", sorted(intents)),  # indexed reads, not `$in`
-                           key=lambda f: (f.filled_at, str(f.id)))
-            new = [f for f in fills if f.trade_id not in fresh.applied]
-            if new:
-                before, rules = stored_form(fresh), await self.rules(fresh)
-                realized = fold_all((fresh, intents[fill.client_order_id], fill, rules) for fill in new)
-                await insert_new(RealizedPnl, realized, "trade_id")  # first: see RealizedPnl
-                if tell is not None:
-                    for fill in new:
-                        await tell(fresh, intents[fill.client_order_id], fill)
-                await fresh.set(changed_fields(before, fresh))
-        for name in Position.model_fields:
-            setattr(position, name, getattr(fresh, name))
-        return [(intents[fill.client_order_id], fill) for fill in new]
+        returns the fills folded now (empty when it did not move).
+
+        The lock keeps out this process; another process folding the same position at once is kept out by the
+        write's condition (the position still has the fills applied that were read): the one that finds it moved
+        reads again, so a fold computed from an older position never lands over a newer one."""
+        for _ in range(FOLD_TRIES):
+            async with self.lock(position):
+                fresh = await Position.get(ref(position))
+                if fresh is None:
+                    return []
+                intents = {i.client_order_id: i for i in await OrderIntent.find(where(
+                    OrderIntent.user_id == position.user_id, OrderIntent.signal_id == position.signal_id)).to_list()}
+                fills = sorted(await find_in(Fill, {}, "client_order_id", sorted(intents)),  # indexed, not `$in`
+                               key=lambda f: (f.filled_at, str(f.id)))
+                new = [f for f in fills if f.trade_id not in fresh.applied]
+                stored = True
+                if new:
+                    before, rules = stored_form(fresh), await self.rules(fresh)
+                    realized = fold_all((fresh, intents[fill.client_order_id], fill, rules) for fill in new)
+                    await insert_new(RealizedPnl, realized, "trade_id")  # first: see RealizedPnl
+                    if tell is not None:
+                        for fill in new:
+                            await tell(fresh, intents[fill.client_order_id], fill)
+                    stored = await self._store_fold(before, fresh)
+            if stored:
+                for name in Position.model_fields:
+                    setattr(position, name, getattr(fresh, name))
+                return [(intents[fill.client_order_id], fill) for fill in new]
+            logger.info("position %s was folded by another process meanwhile: reading it again", ref(position))
+        logger.warning("position %s kept changing under %d folds: the next catch-up folds the rest", ref(position),
+                       FOLD_TRIES)
+        return []
+
+    @staticmethod
+    async def _store_fold(before: dict[str, Any], position: Position) -> bool:
+        """Store a fold unless the position had more fills applied since it was read (False then)."""
+        result = await Position.get_pymongo_collection().update_one(
+            _unmoved(before), {"$set": changed_fields(before, position)})
+        return result.matched_count == 1
 
     async def store_folded(self, positions: list[tuple[dict[str, Any], Position]]) -> None:
-        """Store positions a batch folded fills into (each with its `stored_form` from before), in one write."""
-        await update_by_id(Position, {position.id: {"$set": changed_fields(before, position)}
-                                      for before, position in positions})
+        """Store positions a batch folded fills into (each with its `stored_form` from before), in one write. One
+        that another process folded meanwhile is folded again from the stored fills."""
+        if not positions:
+            return
+        result = await Position.get_pymongo_collection().bulk_write(
+            [UpdateOne(_unmoved(before), {"$set": changed_fields(before, position)}) for before, position in positions],
+            ordered=False)
+        if result.matched_count < len(positions):
+            for _, position in positions:
+                await self.catch_up(position)
 
     async def settle_entries(self, position: Position, cause: str) -> None:
         """No entry is live any more: a position that never filled is cancelled."""
@@ -114,12 +150,26 @@ class PositionKeeper:
             position.planned_amount, position.entry_price = fresh.planned_amount, fresh.entry_price
 
     async def track(self, position: Position, best: float, stop: float | None) -> None:
-        """The best price since entry moved (and with it, maybe, a trailing or break-even stop)."""
+        """The best price since entry moved (and with it, maybe, a trailing or break-even stop), as computed from
+        `position` as it was read. Stored only where it is better than what is stored now (a stop the user or
+        the provider tightened meanwhile stays), and only if neither moved since (in another process): then
+        the next tick computes again from the stored position."""
         async with self.lock(position):
-            changes: dict[Any, Any] = {Position.best_price: best}
-            if stop is not None:
-                changes[Position.stop_loss] = stop
-            await position.set(changes)
+            fresh = await Position.get(ref(position))
+            if fresh is None:
+                return
+            sign = 1 if fresh.side is Side.LONG else -1
+            changes: dict[str, Any] = {}
+            if fresh.best_price is None or sign * (best - fresh.best_price) > 0:
+                changes["best_price"] = best
+            if stop is not None and (fresh.stop_loss is None or sign * (stop - fresh.stop_loss) > 0):
+                changes["stop_loss"] = stop
+            if changes:
+                await Position.get_pymongo_collection().update_one(
+                    {"_id": fresh.id, "best_price": fresh.best_price, "stop_loss": fresh.stop_loss},
+                    {"$set": changes})
+            stored = await Position.get(ref(position)) or fresh
+            position.best_price, position.stop_loss = stored.best_price, stored.stop_loss
 
     async def move_stop(self, position: Position, price: float) -> None:
         async with self.lock(position):
