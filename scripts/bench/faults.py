@@ -4,12 +4,15 @@ is killed and restarted every few signals; then every record is checked against 
 
     .venv/bin/python scripts/bench/faults.py [--venue paper|ccxt|both] [--signals 200] [--users 50]
                                              [--fault-rate 0.05] [--kill-every 5] [--seed N]
+                                             [--processes 1]
 
 Faults on every venue call: timeouts (504), 5xx (503), rate limits (429), connection resets before the venue
 acted, and accepted-then-timeout (the venue acted, the answer was lost). On paper they are raised around the
 paper exchange's calls; on ccxt the fake Binance answers them (the real ccxt client, over HTTP). Kills land at a
 random database write or venue call. Each signal is a whole trade: a call, the price through target 1 or the
-stop, the provider's close. At the end the faults stop, the app restarts once more and reconciles, and:
+stop, the provider's close. With `--processes 2` (ccxt) a second app instance on the same database runs its monitor
+and a reconcile alongside every part of every trade. At the end the faults stop, the app restarts once more and
+reconciles, and:
 
 - duplicate_orders: client ids placed twice on the venue, and positions that sold more than they bought;
 - lost_records: venue orders with Signalcord's prefix but no record, venue fills missing from the records,
@@ -34,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,7 @@ from core.execution.gateway import ExecutionGateway, OrderOutcomeUnknown, OrderR
 from core.execution.ids import PREFIX  # noqa: E402
 from core.market.prices import StaticPriceSource  # noqa: E402
 from models import Decision, ExchangeAccount, Fill, Message, OrderIntent, PaperOrder, Position  # noqa: E402
+from models.bootstrap import make_client  # noqa: E402
 from models.embedded import EmbeddedMongo  # noqa: E402
 from models.refs import ref  # noqa: E402
 from tests.fakes.accounts import add_testnet_account  # noqa: E402
@@ -166,9 +170,17 @@ class Venue:
 
 
 @asynccontextmanager
-async def running(settings: Any, prices: StaticPriceSource, clock: Clock, venue: Venue,
-                  campaign: Campaign) -> AsyncIterator[Services]:
-    """One process of the app, its venue calls and database writes counted toward the next kill."""
+async def running(settings: Any, prices: StaticPriceSource, clock: Clock, venue: Venue, campaign: Campaign,
+                  processes: int = 1) -> AsyncIterator[list[Services]]:
+    """`processes` instances of the app on one database, their venue calls and database writes counted toward the
+    next kill (which stops them all: a kill is the deployment's restart)."""
+    async with AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(_instance(settings, prices, clock, venue, campaign))
+               for _ in range(processes)]
+
+
+@asynccontextmanager
+async def _counted_writes(campaign: Campaign) -> AsyncIterator[None]:
     originals = {name: getattr(AsyncCollection, name) for name in WRITES}
 
     def counted(name: str) -> Any:
@@ -182,21 +194,27 @@ async def running(settings: Any, prices: StaticPriceSource, clock: Clock, venue:
     for name in WRITES:
         setattr(AsyncCollection, name, counted(name))
     try:
-        async with build_services(settings, prices=prices, clock=clock) as services:
-            if venue.fake is None:
-                services.gateways.paper = FaultyPaper(services.gateways.paper, campaign)  # type: ignore[assignment]
-            else:
-                connect = services.gateways.connect
-                assert connect is not None
-
-                async def counted_connect(account: ExchangeAccount) -> ExecutionGateway:
-                    return FaultyPaper(await connect(account), campaign, inject=False)  # type: ignore[return-value]
-
-                services.gateways.connect = counted_connect
-            yield services
+        yield
     finally:
         for name, original in originals.items():
             setattr(AsyncCollection, name, original)
+
+
+@asynccontextmanager
+async def _instance(settings: Any, prices: StaticPriceSource, clock: Clock, venue: Venue,
+                    campaign: Campaign) -> AsyncIterator[Services]:
+    async with build_services(settings, prices=prices, clock=clock) as services:
+        if venue.fake is None:
+            services.gateways.paper = FaultyPaper(services.gateways.paper, campaign)  # type: ignore[assignment]
+        else:
+            connect = services.gateways.connect
+            assert connect is not None
+
+            async def counted_connect(account: ExchangeAccount) -> ExecutionGateway:
+                return FaultyPaper(await connect(account), campaign, inject=False)  # type: ignore[return-value]
+
+            services.gateways.connect = counted_connect
+        yield services
 
 
 async def set_up(services: Services, venue: Venue, users: int) -> None:
@@ -213,19 +231,28 @@ async def set_up(services: Services, venue: Venue, users: int) -> None:
             await add_testnet_account(services, user, key, secret)
 
 
-async def trade(services: Services, venue: Venue, prices: StaticPriceSource, clock: Clock, n: int,
+async def trade(instances: list[Services], venue: Venue, prices: StaticPriceSource, clock: Clock, n: int,
                 path: tuple[float, ...]) -> None:
-    """Signal n's whole trade; each part is safe to run again after a restart (messages are stored once)."""
+    """Signal n's whole trade, run by the first instance; each part is safe to run again after a restart (messages
+    are stored once). Any other instance runs its monitor and a reconcile alongside each part, on the same
+    positions: what two processes meeting on one order or position would do."""
+    services, others = instances[0], instances[1:]
+
+    async def alongside(part: Awaitable[Any]) -> None:
+        await asyncio.gather(part, *(job for other in others for job in (other.monitor.tick(),
+                                                                           other.reconciler.run())))
+
     venue.move(prices, path[0])
     clock.advance(1)
-    await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=2 * n + 1, author="provider",
-                                              text=CALL, created_at=clock()))
+    await alongside(services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=2 * n + 1,
+                                                        author="provider", text=CALL, created_at=clock())))
     for price in path[1:]:
         venue.move(prices, price)
         clock.advance(1)
-        await services.monitor.tick()
-    await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=2 * n + 2, author="provider",
-                                              text="Close #BTCUSDT", created_at=clock()))
+        await alongside(services.monitor.tick())
+    await alongside(services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=2 * n + 2,
+                                                        author="provider", text="Close #BTCUSDT",
+                                                        created_at=clock())))
     if n % 3 == 2:
         clock.advance(1)
         await services.reconciler.run()
@@ -244,27 +271,32 @@ async def run_venue(venue: Venue, uri: str, args: argparse.Namespace, rng: rando
                                  SIGNALCORD_EXCHANGE_BASE_URL=venue.url or "",
                                  SIGNALCORD_EXCHANGE_RATE_LIMIT_MS="1", SIGNALCORD_PAPER_START_BALANCE="1000000")
         prices, clock = StaticPriceSource({"BTC/USDT": 42_250.0}), Clock()
+        client = make_client(uri)  # a fresh database before the app makes its indexes (a drop takes them along)
+        await client.drop_database(settings.db_name)
+        await client.close()
         done, restarts, first, planned = 0, 0, True, set()
         while done < args.signals:
             try:
-                async with running(settings, prices, clock, venue, campaign) as services:
+                async with _counted_writes(campaign), running(settings, prices, clock, venue, campaign,
+                                                              args.processes) as instances:
+                    services = instances[0]
                     if first:
-                        await services.client.drop_database(settings.db_name)
                         await set_up(services, venue, args.users)
                         first = False
                     else:
                         clock.advance(2)  # a restart takes a while: past the grace before a resume
-                        await services.start_up()
+                        await asyncio.gather(*(instance.start_up() for instance in instances))
                     while done < args.signals:
                         if done % args.kill_every == args.kill_every - 1 and done not in planned:
                             planned.add(done)
                             campaign.kill_in = rng.randrange(1, 120)  # a kill somewhere in the next trade or so
-                        await trade(services, venue, prices, clock, done, PATHS[done % len(PATHS)])
+                        await trade(instances, venue, prices, clock, done, PATHS[done % len(PATHS)])
                         done += 1
             except Killed:
                 restarts += 1
         campaign.on, campaign.kill_in = False, None
-        async with running(settings, prices, clock, venue, campaign) as services:  # faults over: settle up
+        async with _counted_writes(campaign), running(settings, prices, clock, venue, campaign) as [services]:
+            # faults over: one instance settles up
             clock.advance(2)
             await services.start_up()
             for _ in range(2):
@@ -273,7 +305,8 @@ async def run_venue(venue: Venue, uri: str, args: argparse.Namespace, rng: rando
                 await services.reconciler.run()
             result = await check(services, venue)
             await services.client.drop_database(settings.db_name)
-    return {"venue": venue.name, "seed": args.seed, "signals": args.signals, "users": args.users, **result,
+    return {"venue": venue.name, "seed": args.seed, "signals": args.signals, "users": args.users,
+            "processes": args.processes, **result,
             "faults_injected": campaign.faults, "restarts": restarts,
             "seconds": round(time.perf_counter() - started, 1)}
 
@@ -301,6 +334,9 @@ async def check(services: Services, venue: Venue) -> dict[str, Any]:
             problems["lost_records"].append(f"{cid} filled {amount:g} on the venue, {filled.get(cid, 0.0):g} booked")
         if (status in ON_VENUE) != (intent.status in ON_VENUE) and not intent.emulated:
             problems["unreconciled"].append(f"{cid} is {intent.status.value} here, {status.value} there")
+            if EXPLAIN["on"]:
+                print(f"   {intent.leg} {intent.side.value} {intent.amount:g}: " + "; ".join(
+                    f"{t.status.value}@{t.at_ms % 10_000_000}: {t.cause}" for t in intent.history), file=sys.stderr)
     for intent in intents:
         if intent.status is OrderStatus.PENDING and not intent.emulated:
             problems["unreconciled"].append(f"{intent.client_order_id} never sent ({intent.leg})")
@@ -375,7 +411,11 @@ async def main() -> None:
     parser.add_argument("--kill-every", type=int, default=5)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--explain", action="store_true", help="print each flagged position's orders and fills")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="app instances on one database (ccxt only: the paper exchange matches in one process)")
     args = parser.parse_args()
+    if args.processes > 1 and args.venue != "ccxt":
+        parser.error("--processes above 1 needs --venue ccxt: the paper exchange matches orders in one process")
     EXPLAIN["on"] = args.explain
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     print(f"seed {args.seed}", file=sys.stderr)

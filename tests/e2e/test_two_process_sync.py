@@ -19,9 +19,10 @@ from typing import Any
 import pytest
 
 from core.api.views import Caller
-from core.domain import LIVE, RawMessage
+from core.domain import LIVE, OrderSide, OrderStatus, RawMessage
 from core.services.orders import positions
-from models import Fill, OrderIntent, Position
+from core.services.orders.desk import Leg
+from models import ExchangeAccount, Fill, OrderIntent, Position
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import KillPlan, World, setup, step
@@ -153,4 +154,80 @@ async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
             fills = await Fill.find_all().to_list()
             assert (position.status, position.amount, position.close_reason) == ("closed", 0.0, "stop-loss hit")
             assert sorted(position.applied) == sorted(f.trade_id for f in fills)
+        await here.client.drop_database(world.settings.db_name)
+
+
+@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+async def test_a_fold_by_another_process_before_the_target_is_marked_filled_counts_the_target_hit(
+        new_world: Callable[[bool], World], venue: str) -> None:
+    """Target 1 fills: one process records the fill and, before it marks the order filled, another process folds
+    the fill in (its reconcile pass). The position must count target 1 as hit (from the fills, not from the
+    order's status as read then): else the stop is re-planned with a target 1 that already filled, and it is
+    placed again and sold twice."""
+    world = new_world(venue == "ccxt")
+    async with world.process(CLEAN) as here:
+        await setup(here, venue)
+        await step(here, world, 0)  # in at 42,250: 0.08 open, the stop and two targets resting on the venue
+        [position] = await Position.find_all().to_list()
+        async with world.process(CLEAN) as there:
+            recorded, go_on = asyncio.Event(), asyncio.Event()
+            desk = here.protection.desk
+            real_transition = desk.transition
+
+            async def transition(intent: OrderIntent, *args: Any, **kwargs: Any) -> Any:
+                if intent.leg == "tp1" and not recorded.is_set():  # its fill is recorded; the order not yet moved
+                    recorded.set()
+                    await go_on.wait()
+                return await real_transition(intent, *args, **kwargs)
+
+            desk.transition = transition  # type: ignore[method-assign]
+            world.market(1)  # through target 1
+            world.clock.advance(minutes=1)
+            ticking = asyncio.create_task(here.monitor.tick())
+            await recorded.wait()
+            await there.protection.sender.catch_up(position)
+            go_on.set()
+            await ticking
+            await there.reconciler.run()
+
+            [position] = await Position.find_all().to_list()
+            assert (position.status, position.amount, position.targets_hit) == ("open", pytest.approx(0.04), 1)
+            intents = await OrderIntent.find({"position_id": ref(position)}).to_list()
+            live = sorted((i.leg, i.amount) for i in intents if i.status in LIVE)
+            assert live == [("sl.2", pytest.approx(0.04)), ("tp2", pytest.approx(0.04))]
+            assert [i.leg for i in intents if i.leg.startswith("tp1")] == ["tp1"]
+        await here.client.drop_database(world.settings.db_name)
+
+
+@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+async def test_a_cancel_from_a_stale_reading_of_an_unsent_order_cancels_it_on_the_venue(
+        new_world: Callable[[bool], World], venue: str) -> None:
+    """One process reads a stored, unsent target (pending) and decides to cancel it (its position closed); the
+    other claims and sends it first. A cancel of a pending order only marks it cancelled (nothing was sent):
+    written over the send, the record said cancelled while the order rested on the exchange. The mark is
+    conditional on the order still being unsent; it was sent, so it is cancelled on the venue."""
+    world = new_world(venue == "ccxt")
+    async with world.process(CLEAN) as here:
+        await setup(here, venue)
+        await step(here, world, 0)
+        [position] = await Position.find_all().to_list()
+        account = await ExchangeAccount.get(position.account_id)
+        assert account is not None
+        leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="tp9", symbol="BTC/USDT",
+                  side=OrderSide.SELL, amount=0.01, price=None, stop_price=44_500.0, cause="protect",
+                  reduce_only=True, order_type="take_profit", role="tp", position_id=ref(position))
+        stored = await here.protection.desk.claim(leg, account)
+        async with world.process(CLEAN) as there:
+            stale = await OrderIntent.get(stored.id)  # the other process's reading: pending
+            assert stale is not None and stale.status is OrderStatus.PENDING
+            await here.protection.sender.send(stored, position)  # sent first: resting on the venue
+            await there.protection.sender.cancel(stale, "no longer needed: position closed")
+
+            final = await OrderIntent.get(stored.id)
+            assert final is not None and final.status is OrderStatus.CANCELLED
+            assert [t.status for t in final.history][:3] == [OrderStatus.PENDING, OrderStatus.SUBMITTED,
+                                                            OrderStatus.OPEN]
+            gateway = await here.gateways.route(account)
+            venue_orders = await gateway.open_orders(ref(account), "BTC/USDT")
+            assert stored.client_order_id not in [o.client_order_id for o in venue_orders]
         await here.client.drop_database(world.settings.db_name)

@@ -99,7 +99,7 @@ class BatchSender:
         moved = {ref(position): position for _, _, position in fills}
         before = {pid: stored_form(position) for pid, position in moved.items()}
         rules = {pid: await self._rules(accounts[pid], position.symbol) for pid, position in moved.items()}
-        realized = fold_all((position, intent, fill, rules[ref(position)]) for fill, intent, position in fills)
+        realized = fold_all((position, intent, fill, rules[ref(position)], None) for fill, intent, position in fills)
         await insert_new(RealizedPnl, realized, "trade_id")  # exits only: a batch's fills are mostly entries
         for fill, intent, position in fills:  # before the positions are stored: a crash repeats a notice, not loses it
             await self.sender.tell_fill(position, intent, fill)

@@ -9,6 +9,7 @@ as the gateway classified it (final rejection, or unknown outcome to reconcile).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ from core.services.orders.routing import GatewayRouter
 from models import ExchangeAccount, OrderIntent
 from models.bulk import insert_new
 from models.orders import LIVE_VALUES, Transition
+
+logger = logging.getLogger(__name__)
 
 LIVE_QUERY = {"$in": LIVE_VALUES}  # the status filter for a position's few live intents
 
@@ -216,9 +219,21 @@ class OrderDesk:
         read_at, intent.updated_at_ms = intent.updated_at_ms, epoch_ms(self.clock())
         return await _write_if(intent, {"updated_at_ms": read_at}, {"updated_at_ms": intent.updated_at_ms})
 
-    async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> None:
+    async def transition(self, intent: OrderIntent, status: OrderStatus, cause: str, **fields: object) -> bool:
+        """Move the intent to `status`, written only if its stored status is still the one this runner read.
+        False when another runner (another process) moved it meanwhile: nothing is written and `intent` is
+        refreshed from the record, so the caller goes on from what is stored."""
+        read = intent.status
         changes = self.step(intent, status, cause)
-        await OrderIntent.find_one(OrderIntent.id == intent.id).update({"$set": {**changes, **fields}})
+        if await _write_if(intent, {"status": read.value}, {**changes, **fields}):
+            return True
+        stored = await OrderIntent.get(intent.id)
+        if stored is not None:
+            for name in OrderIntent.model_fields:
+                setattr(intent, name, getattr(stored, name))
+        logger.info("%s was moved to %s by another runner; %s not written", intent.client_order_id,
+                    intent.status.value, status.value)
+        return False
 
     async def update(self, intent: OrderIntent, **fields: Any) -> None:
         """Change fields that are not a status (e.g. fills counted while the status stays the same)."""

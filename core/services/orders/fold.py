@@ -43,9 +43,13 @@ def fill_of(intent: OrderIntent, result: OrderResult, delta: float) -> Fill:
                 trade_id=f"{result.exchange_order_id}:{result.filled:.12g}", filled_at=result.at)
 
 
-def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules) -> float | None:
+def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules,
+         filled_through: float | None = None) -> float | None:
     """Move the position by the fill; returns what an exit realised (None for an entry). `rules` are the
-    venue's for the symbol (a break-even stop after a target is rounded to its tick)."""
+    venue's for the symbol (a break-even stop after a target is rounded to its tick). `filled_through` is what
+    the order's recorded fills add up to with this one (default: the order's filled amount as read): a target
+    is hit once that covers it, even if the order itself is not marked filled yet (another process recorded
+    the fill and has not moved the order)."""
     delta = fill.amount
     position.applied.append(fill.trade_id)
     position.fees += fill.fee
@@ -68,7 +72,9 @@ def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules
     pnl = sign * (fill.price - position.entry_price) * closed - fill.fee - entry_fee_share
     position.realized_pnl += pnl
     position.amount = max(0.0, position.amount - closed)
-    done = intent.status is OrderStatus.FILLED or intent.filled >= intent.amount - EPS * max(1.0, intent.amount)
+    through = intent.filled if filled_through is None else filled_through
+    done = intent.status is OrderStatus.FILLED or max(through, intent.filled) >= intent.amount - EPS * max(
+        1.0, intent.amount)
     if intent.role == "tp" and done:  # a target is hit once its order filled in full, not at its first part
         position.targets_hit = max(position.targets_hit, LegName.parse(intent.leg).number)
         moved = tightened_stop(book(position), position.best_price or fill.price, profile_of(position), rules)
@@ -80,9 +86,21 @@ def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules
     return pnl
 
 
-def fold_all(folds: Iterable[tuple[Position, OrderIntent, Fill, MarketRules]]) -> list[RealizedPnl]:
-    """Fold each fill into its position, in order; returns the ledger rows of what the exits realised."""
+def fold_all(folds: Iterable[tuple[Position, OrderIntent, Fill, MarketRules, float | None]]) -> list[RealizedPnl]:
+    """Fold each fill into its position, in order (each with its order's `filled_through`, see `fold`); returns the
+    ledger rows of what the exits realised."""
     return [RealizedPnl(trade_id=fill.trade_id, position_id=ref(position), user_id=position.user_id,
                         account_id=position.account_id, exchange=position.exchange, symbol=position.symbol,
                         pnl=pnl, at_ms=epoch_ms(fill.filled_at))
-            for position, intent, fill, rules in folds if (pnl := fold(position, intent, fill, rules)) is not None]
+            for position, intent, fill, rules, through in folds
+            if (pnl := fold(position, intent, fill, rules, through)) is not None]
+
+
+def filled_through(fills: Iterable[Fill]) -> dict[str, float]:
+    """For each fill (by trade id), what its order's fills add up to with it: `fills` in the order they traded."""
+    total: dict[str, float] = {}
+    through: dict[str, float] = {}
+    for fill in fills:
+        total[fill.client_order_id] = total.get(fill.client_order_id, 0.0) + fill.amount
+        through[fill.trade_id] = total[fill.client_order_id]
+    return through

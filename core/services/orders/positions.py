@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
 from core.domain import FINAL, MarketRules, Side
-from core.services.orders.fold import fold_all
+from core.services.orders.fold import filled_through, fold_all
 from core.services.orders.routing import GatewayRouter
 from models import Fill, OrderIntent, Position, RealizedPnl
 from models.bulk import insert_new, stored_form
@@ -85,7 +85,9 @@ class PositionKeeper:
                 stored = True
                 if new:
                     before, rules = stored_form(fresh), await self.rules(fresh)
-                    realized = fold_all((fresh, intents[fill.client_order_id], fill, rules) for fill in new)
+                    through = filled_through(fills)
+                    realized = fold_all((fresh, intents[fill.client_order_id], fill, rules, through[fill.trade_id])
+                                        for fill in new)
                     await insert_new(RealizedPnl, realized, "trade_id")  # first: see RealizedPnl
                     if tell is not None:
                         for fill in new:

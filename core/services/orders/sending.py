@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from core.domain import LIVE, NotificationKind, OrderStatus
+from core.domain import FINAL, LIVE, ON_VENUE, NotificationKind, OrderStatus
 from core.execution.gateway import (
     CLASSIFIED,
     NotSent,
@@ -25,6 +25,7 @@ from core.execution.gateway import (
     RateLimited,
 )
 from core.execution.leg_names import LegName
+from core.execution.lifecycle import ALLOWED
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
 from core.services.orders.desk import OrderDesk, SentElsewhere
@@ -92,7 +93,8 @@ class OrderSender:
     async def refuse(self, intent: OrderIntent, reason: str, position: Position | None = None) -> None:
         """Record a final refusal, tell the user, and settle the position if it was its last entry."""
         if intent.status not in (OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.FILLED):
-            await self.desk.transition(intent, OrderStatus.REJECTED, f"rejected: {reason}", error=reason)
+            if not await self.desk.transition(intent, OrderStatus.REJECTED, f"rejected: {reason}", error=reason):
+                return  # another runner moved it meanwhile (sent it): its outcome is that runner's to tell
         user = await User.get(intent.user_id)
         if user is None:
             return
@@ -113,8 +115,9 @@ class OrderSender:
                      final: OrderStatus = OrderStatus.CANCELLED) -> None:
         """Cancel on the venue (or disarm); `final` is EXPIRED for entries that ran out of time."""
         if intent.status is OrderStatus.PENDING:  # never sent, or an armed trigger
-            await self.desk.transition(intent, final, cause)
-            return
+            if await self.desk.transition(intent, final, cause) or intent.status in FINAL:
+                return
+            # another runner sent it since it was read: cancel it on the venue
         gateway = await self.desk.gateway(intent)
         try:
             async for attempt in AsyncRetrying(retry=retry_if_exception_type(RateLimited), wait=self.desk.backoff,
@@ -142,11 +145,13 @@ class OrderSender:
             if result.status is intent.status:
                 await self.desk.update(intent, filled=result.filled, average_price=result.average_price,
                                        fee=result.fee)
-            else:
-                await self.desk.transition(intent, result.status, text, exchange_order_id=result.exchange_order_id,
-                                           filled=result.filled, average_price=result.average_price,
-                                           fee=result.fee)
+            elif await self.desk.transition(intent, result.status, text, exchange_order_id=result.exchange_order_id,
+                                            filled=result.filled, average_price=result.average_price,
+                                            fee=result.fee):
                 intent.filled, intent.average_price, intent.fee = result.filled, result.average_price, result.fee
+            else:  # another runner moved it since it was read: go on from the record as it is now
+                await self._behind(intent, result, position, cause=cause, why=why, sync=sync)
+                return
         if intent.position_id is None:
             return
         position = await Position.find_one(where(Position.user_id == intent.user_id,
@@ -158,6 +163,32 @@ class OrderSender:
             await self.keeper.settle_entries(position, cause or "entries done")
         if sync and (moved or result.status not in LIVE) and self.after_report is not None:
             await self.after_report(position)
+
+    async def _behind(self, intent: OrderIntent, result: OrderResult, position: Position | None, *,
+                      cause: str | None, why: str | None, sync: bool) -> None:
+        """A report that found the record moved by another runner (`intent` is the record now). The record ended
+        while the order was live on the venue (cancelled while another runner sent it): the record's decision
+        stands, so the order is cancelled there. A report the record can still take is applied to it; one the
+        record is already past is old news."""
+        if intent.status in FINAL and result.status in ON_VENUE:
+            logger.warning("%s is %s here but %s on the venue: cancelling it there", intent.client_order_id,
+                           intent.status.value, result.status.value)
+            gateway = await self.desk.gateway(intent)
+            try:
+                answer = await gateway.cancel_order(intent.client_order_id, intent.symbol, intent.order_type)
+            except CLASSIFIED as exc:
+                logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
+                return
+            delta = (answer.filled if answer else 0.0) - intent.filled
+            if answer is not None and delta > EPS:  # it traded before the cancel: the fill counts all the same
+                await self.keeper.record_fill(fill_of(intent, answer, delta))
+                await self.desk.update(intent, filled=answer.filled, average_price=answer.average_price,
+                                       fee=answer.fee)
+                if position is not None:
+                    await self.catch_up(position)
+            return
+        if result.status is intent.status or result.status in ALLOWED[intent.status]:
+            await self.apply(intent, result, position, cause=cause, why=why, sync=sync)
 
     async def catch_up(self, position: Position) -> bool:
         """Fold the position's unapplied fills in and tell the user of each; True if it moved."""
