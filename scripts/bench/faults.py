@@ -321,6 +321,8 @@ async def check(services: Services, venue: Venue) -> dict[str, Any]:
     for cid, _, _ in venue_orders:
         seen[cid] = seen.get(cid, 0) + 1
     problems["duplicate_orders"] += [f"{cid} placed {n} times" for cid, n in seen.items() if n > 1]
+    for cid in (cid for cid, n in seen.items() if n > 1 and cid in by_cid):
+        story(by_cid[cid])
     fills = await Fill.find_all().to_list()
     filled: dict[str, float] = {}
     for fill in fills:
@@ -332,11 +334,10 @@ async def check(services: Services, venue: Venue) -> dict[str, Any]:
             continue
         if abs(filled.get(cid, 0.0) - amount) > 1e-9:
             problems["lost_records"].append(f"{cid} filled {amount:g} on the venue, {filled.get(cid, 0.0):g} booked")
+            story(intent)
         if (status in ON_VENUE) != (intent.status in ON_VENUE) and not intent.emulated:
             problems["unreconciled"].append(f"{cid} is {intent.status.value} here, {status.value} there")
-            if EXPLAIN["on"]:
-                print(f"   {intent.leg} {intent.side.value} {intent.amount:g}: " + "; ".join(
-                    f"{t.status.value}@{t.at_ms % 10_000_000}: {t.cause}" for t in intent.history), file=sys.stderr)
+            story(intent)
     for intent in intents:
         if intent.status is OrderStatus.PENDING and not intent.emulated:
             problems["unreconciled"].append(f"{intent.client_order_id} never sent ({intent.leg})")
@@ -370,6 +371,13 @@ async def check(services: Services, venue: Venue) -> dict[str, Any]:
 
 
 EXPLAIN: dict[str, bool] = {"on": False}
+
+
+def story(intent: OrderIntent) -> None:
+    """With --explain: one flagged order's history, to stderr."""
+    if EXPLAIN["on"]:
+        print(f"   {intent.client_order_id} {intent.leg} {intent.side.value} {intent.amount:g}: " + "; ".join(
+            f"{t.status.value}@{t.at_ms % 10_000_000}: {t.cause}" for t in intent.history), file=sys.stderr)
 
 
 def explain(position: Position, intents: list[OrderIntent], fills: list[Fill]) -> None:

@@ -79,7 +79,7 @@ def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules
         position.targets_hit = max(position.targets_hit, LegName.parse(intent.leg).number)
         moved = tightened_stop(book(position), position.best_price or fill.price, profile_of(position), rules)
         position.stop_loss = moved if moved is not None else position.stop_loss  # break-even after target n
-    if position.amount <= EPS:
+    if position.amount < rules.amount_step / 2:  # less than any order can trade: a float remainder, not a position
         reason = {"sl": "stop-loss hit", "tp": "last target hit"}.get(intent.role, intent.history[0].cause)
         position.amount, position.status, position.exit_price = 0.0, "closed", fill.price
         position.close_reason, position.closed_at_ms = reason, epoch_ms(fill.filled_at)

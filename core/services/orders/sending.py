@@ -104,8 +104,9 @@ class OrderSender:
                       if i.client_order_id != intent.client_order_id]
             working = others[-1].stop_price if others else None
         text = messages.order_refused(intent.symbol, intent.role, intent.leg, reason, working)
+        # once per leg and reason: a stop refused again at each sync (sl.2, sl.3, ...) for one reason is told once
         await self.notifier.notify(user, NotificationKind.ORDER_REJECTED, text, signal_id=intent.signal_id,
-                                   once_per=intent.leg)
+                                   once_per=f"{LegName.parse(intent.leg).base}:{reason}")
         if intent.role == "entry":
             position = position or (await Position.get(intent.position_id) if intent.position_id else None)
             if position is not None:

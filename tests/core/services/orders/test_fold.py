@@ -66,3 +66,24 @@ async def test_entry_fees_are_all_booked_when_entries_fill_after_a_partial_exit(
     booked = sum(r for r in realised if r is not None)
     assert position.status == "closed" and booked == pytest.approx(-30.0)  # every entry fee, once
     assert position.realized_pnl == pytest.approx(-30.0)
+
+
+async def test_what_is_left_below_half_a_lot_step_after_the_exits_closes_the_position(db: str) -> None:
+    """Exits that add up to the position in lot steps can leave a float remainder (1e-5 of a 0.001 step in a
+    fault campaign): no venue holds it and no order can trade it, so it is not an open position to protect
+    (a stop for it was refused, planned again and refused at every sync)."""
+    position = Position(user_id=ID, account_id=ID, signal_id=ID, provider_id=ID, mode=TradeMode.PAPER,
+                        symbol="BTC/USDT", side=Side.LONG, amount=0.08, entered=0.08, entry_price=42_000.0,
+                        leverage=1.0, status="open", take_profits=[43_000.0], stop_loss=41_000.0)
+    tp1 = OrderIntent(client_order_id="sc" + "1" * 30, signal_id=ID, user_id=ID, account_id=ID, leg="tp1", role="tp",
+                      position_id=ID, mode=TradeMode.PAPER, symbol="BTC/USDT", side=OrderSide.SELL,
+                      order_type="take_profit", amount=0.08, stop_price=43_000.0, reduce_only=True,
+                      status=OrderStatus.FILLED, filled=0.08,
+                      history=[Transition(status=OrderStatus.PENDING, at_ms=0, cause="protect")])
+    left = RULES.amount_step * 0.4
+    fold(position, tp1, _fill(0.08 - left, 0.08 - left), RULES)
+    assert (position.status, position.amount, position.close_reason) == ("closed", 0.0, "last target hit")
+
+    position.status, position.amount = "open", 0.08  # a whole step left is a position still
+    fold(position, tp1, _fill(0.08 - RULES.amount_step, 0.08 - RULES.amount_step), RULES)
+    assert position.status == "open" and position.amount == pytest.approx(RULES.amount_step)
