@@ -1,13 +1,17 @@
 """Two processes working on one position at once (the execution issue, concurrency): two app instances on one
 database, their steps interleaved with events. A position's locks live in one process, so they do not keep out
-another; what keeps the other out is in the database (a stored client id, a conditional write).
+another; what keeps the other out is in the database (a stored client id, a conditional write, a unique id).
 
 - Two syncs: one read the live stops before the other claimed its replacement and counted the stop's generations
   after, so it claimed one more (sl.3 next to sl.2) and both rested on the exchange. The next generation is now
   named from the same reading as the live stops.
 - A user's stop move and a provider's update: both name sl.2, the first stored wins; the other syncs again.
 - Two folds of fills: one computed from an older position stored over a newer one (closed, set back to half
-  open). The fold's write is now conditional on the fills applied when it was read."""
+  open). The fold's write is now conditional on the fills applied when it was read.
+- A fold between a target's fill being booked and its order being marked filled: the target was not counted
+  as hit. It is now counted from the fills.
+- A cancel from a stale reading of an unsent order, and two bookings of one order filling in parts: status
+  changes are written only from the status read, and a fill is named by where it starts."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import pytest
 
 from core.api.views import Caller
 from core.domain import LIVE, OrderSide, OrderStatus, RawMessage
+from core.execution.gateway import OrderResult
 from core.services.orders import positions
 from core.services.orders.desk import Leg
 from models import ExchangeAccount, Fill, OrderIntent, Position
@@ -230,4 +235,44 @@ async def test_a_cancel_from_a_stale_reading_of_an_unsent_order_cancels_it_on_th
             gateway = await here.gateways.route(account)
             venue_orders = await gateway.open_orders(ref(account), "BTC/USDT")
             assert stored.client_order_id not in [o.client_order_id for o in venue_orders]
+        await here.client.drop_database(world.settings.db_name)
+
+
+async def test_two_reports_of_an_order_filling_in_parts_book_what_it_filled_once(
+        new_world: Callable[[bool], World]) -> None:
+    """An exit fills in parts; one process reads the venue at 0.05 filled and books it, the other read it earlier
+    at 0.03 and books after. Each booked its report against the order as it had read it (nothing filled), so
+    0.08 was booked for an order that filled 0.05, and the position closed. A part is now booked from what the
+    order's recorded fills already add up to, and two bookings from the same point are one."""
+    world = new_world(False)
+    async with world.process(CLEAN) as here:
+        await setup(here, "paper")
+        await step(here, world, 0)  # 0.08 open
+        [position] = await Position.find_all().to_list()
+        account = await ExchangeAccount.get(position.account_id)
+        assert account is not None
+        leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="exit-parts", symbol="BTC/USDT",
+                  side=OrderSide.SELL, amount=0.08, price=42_300.0, cause="closed by the user", reduce_only=True,
+                  order_type="limit", role="exit", position_id=ref(position))
+        desk = here.protection.desk
+        stored = await desk.claim(leg, account)
+        await desk.transition(stored, OrderStatus.SUBMITTED, "sent to paper")
+        async with world.process(CLEAN) as there:
+            one, other = await OrderIntent.get(stored.id), await OrderIntent.get(stored.id)
+            assert one is not None and other is not None
+
+            def report(filled: float) -> OrderResult:
+                return OrderResult(client_order_id=stored.client_order_id, exchange_order_id="77",
+                                   status=OrderStatus.PARTIALLY_FILLED, filled=filled, average_price=42_300.0,
+                                   fee=filled * 42_300.0 * 0.0004, fee_currency="USDT", at=world.clock())
+
+            await here.protection.sender.apply(one, report(0.05), position)
+            await there.protection.sender.apply(other, report(0.03), position)  # read before, booked after
+
+            fills = await Fill.find(Fill.client_order_id == stored.client_order_id).to_list()
+            assert sum(f.amount for f in fills) == pytest.approx(0.05)
+            [position] = await Position.find_all().to_list()
+            assert (position.status, position.amount) == ("open", pytest.approx(0.03))
+            final = await OrderIntent.get(stored.id)
+            assert final is not None and final.filled == pytest.approx(0.05)
         await here.client.drop_database(world.settings.db_name)

@@ -85,9 +85,9 @@ class BatchSender:
             intent, result = item.intent, item.outcome
             if not isinstance(result, OrderResult):
                 continue
-            delta = result.filled - intent.filled
-            if delta > EPS:
-                fills.append((fill_of(intent, result, delta), intent, position))
+            fill = fill_of(intent, result)  # a new order: nothing booked for it yet
+            if fill is not None:
+                fills.append((fill, intent, position))
             update: dict[str, object] = {}
             if result.status is not intent.status:
                 update = self.desk.step(intent, result.status, describe(result))

@@ -235,6 +235,14 @@ class OrderDesk:
                     intent.status.value, status.value)
         return False
 
+    async def filled_more(self, intent: OrderIntent, filled: float, average_price: float | None, fee: float) -> None:
+        """More of the order filled, its status the same: written only over a smaller filled amount (an older
+        report read by another runner never sets it back)."""
+        intent.filled, intent.average_price, intent.fee = filled, average_price, fee
+        await OrderIntent.get_pymongo_collection().update_one(
+            {"_id": intent.id, "filled": {"$lt": filled}},
+            {"$set": {"filled": filled, "average_price": average_price, "fee": fee}})
+
     async def update(self, intent: OrderIntent, **fields: Any) -> None:
         """Change fields that are not a status (e.g. fills counted while the status stays the same)."""
         for name, value in fields.items():

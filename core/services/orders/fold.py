@@ -4,7 +4,7 @@ ledger rows that exits realise (`fold_all`). The keeper (positions.py) stores wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from core.clock import epoch_ms
 from core.domain import MarketRules, OrderStatus, RiskProfile, Side
@@ -33,14 +33,20 @@ def describe(result: OrderResult) -> str:
     return f"{result.status.value} on the venue"
 
 
-def fill_of(intent: OrderIntent, result: OrderResult, delta: float) -> Fill:
-    """The fill a report adds to what the intent had: `delta` more at the price that makes the new average."""
-    before_cost = intent.filled * (intent.average_price or 0.0)
-    price = (result.filled * (result.average_price or 0.0) - before_cost) / delta
+def fill_of(intent: OrderIntent, result: OrderResult, booked: Sequence[Fill] = ()) -> Fill | None:
+    """The part a venue report adds to the order's fills booked so far (`booked`), or None when it adds nothing:
+    the report's cumulative amount, cost and fee less what is booked. The part is named by where it starts (the
+    venue's order id and the amount booked before it), so two bookings of one order from the same point — two
+    reports read by two runners — are the same trade id and count once, however far each report had got."""
+    base = sum(f.amount for f in booked)
+    delta = result.filled - base
+    if delta <= EPS * max(1.0, result.filled):
+        return None
+    cost = result.filled * (result.average_price or 0.0) - sum(f.amount * f.price for f in booked)
     return Fill(client_order_id=intent.client_order_id, user_id=intent.user_id, account_id=intent.account_id,
-                symbol=intent.symbol, side=intent.side, amount=delta, price=price,
-                fee=max(0.0, result.fee - intent.fee), fee_currency=result.fee_currency,
-                trade_id=f"{result.exchange_order_id}:{result.filled:.12g}", filled_at=result.at)
+                symbol=intent.symbol, side=intent.side, amount=delta, price=cost / delta,
+                fee=max(0.0, result.fee - sum(f.fee for f in booked)), fee_currency=result.fee_currency,
+                trade_id=f"{result.exchange_order_id}:from:{base:.12g}", filled_at=result.at)
 
 
 def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules,

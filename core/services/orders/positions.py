@@ -17,7 +17,8 @@ from pymongo.errors import DuplicateKeyError
 
 from core.clock import Clock, epoch_ms
 from core.domain import FINAL, MarketRules, Side
-from core.services.orders.fold import filled_through, fold_all
+from core.execution.gateway import OrderResult
+from core.services.orders.fold import fill_of, filled_through, fold_all
 from core.services.orders.routing import GatewayRouter
 from models import Fill, OrderIntent, Position, RealizedPnl
 from models.bulk import insert_new, stored_form
@@ -56,11 +57,21 @@ class PositionKeeper:
     async def rules(self, position: Position) -> MarketRules:
         return await self.gateways.venue_rules(position.account_id, position.symbol)
 
-    async def record_fill(self, fill: Fill) -> None:
-        try:
-            await fill.insert()
-        except DuplicateKeyError:
-            pass  # recorded by an earlier run
+    async def record_fill(self, intent: OrderIntent, result: OrderResult) -> None:
+        """Book what a venue report of the order adds to its fills booked so far (see `fill_of`). A booking from
+        the same point that landed first (an earlier run, or another runner with its own report) makes this one
+        read the booked fills again: what is left of this report, if anything, is booked after it."""
+        for _ in range(FOLD_TRIES):
+            booked = await Fill.find(where(Fill.client_order_id == intent.client_order_id)).to_list()
+            fill = fill_of(intent, result, booked)
+            if fill is None:
+                return
+            try:
+                await fill.insert()
+                return
+            except DuplicateKeyError:
+                continue
+        logger.warning("%s: fills kept being booked meanwhile; the next report books the rest", intent.client_order_id)
 
     async def catch_up(self, position: Position, tell: Tell | None = None) -> Folded:
         """Fold every fill of the position's orders not yet applied into it (a fold over fills, so a crash

@@ -29,7 +29,7 @@ from core.execution.lifecycle import ALLOWED
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
 from core.services.orders.desk import OrderDesk, SentElsewhere
-from core.services.orders.fold import EPS, describe, fill_of
+from core.services.orders.fold import EPS, describe
 from core.services.orders.positions import PositionKeeper
 from models import Fill, OrderIntent, Position, User
 from models.query import one_of, where
@@ -140,12 +140,11 @@ class OrderSender:
         """Fold the venue's report in. `cause` replaces the status text of the transition; `why` is added to it."""
         delta = result.filled - intent.filled
         if delta > EPS:
-            await self.keeper.record_fill(fill_of(intent, result, delta))
+            await self.keeper.record_fill(intent, result)
         if result.status is not intent.status or delta > EPS:
             text = cause or describe(result) + (f" ({why})" if why else "")
             if result.status is intent.status:
-                await self.desk.update(intent, filled=result.filled, average_price=result.average_price,
-                                       fee=result.fee)
+                await self.desk.filled_more(intent, result.filled, result.average_price, result.fee)
             elif await self.desk.transition(intent, result.status, text, exchange_order_id=result.exchange_order_id,
                                             filled=result.filled, average_price=result.average_price,
                                             fee=result.fee):
@@ -180,9 +179,8 @@ class OrderSender:
             except CLASSIFIED as exc:
                 logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
                 return
-            delta = (answer.filled if answer else 0.0) - intent.filled
-            if answer is not None and delta > EPS:  # it traded before the cancel: the fill counts all the same
-                await self.keeper.record_fill(fill_of(intent, answer, delta))
+            if answer is not None and answer.filled - intent.filled > EPS:  # it traded before the cancel: it counts
+                await self.keeper.record_fill(intent, answer)
                 await self.desk.update(intent, filled=answer.filled, average_price=answer.average_price,
                                        fee=answer.fee)
                 if position is not None:
