@@ -8,6 +8,8 @@ another; what keeps the other out is in the database (a stored client id, a cond
 - A user's stop move and a provider's update: both name sl.2, the first stored wins; the other syncs again.
 - Two folds of fills: one computed from an older position stored over a newer one (closed, set back to half
   open). The fold's write is now conditional on the fills applied when it was read.
+- A fold's break-even stop stored over a tighter stop the user set in another process meanwhile: the fold's write
+  is also conditional on the stop it read.
 - A fold between a target's fill being booked and its order being marked filled: the target was not counted
   as hit. It is now counted from the fills.
 - A cancel from a stale reading of an unsent order, and two bookings of one order filling in parts: status
@@ -25,9 +27,10 @@ import pytest
 from core.api.views import Caller
 from core.domain import LIVE, OrderSide, OrderStatus, RawMessage
 from core.execution.gateway import OrderResult
+from core.services.decide import risk_settings
 from core.services.orders import positions
 from core.services.orders.desk import Leg
-from models import ExchangeAccount, Fill, OrderIntent, Position
+from models import ExchangeAccount, Fill, OrderIntent, Position, User
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import KillPlan, World, setup, step
@@ -275,4 +278,40 @@ async def test_two_reports_of_an_order_filling_in_parts_book_what_it_filled_once
             assert (position.status, position.amount) == ("open", pytest.approx(0.03))
             final = await OrderIntent.get(stored.id)
             assert final is not None and final.filled == pytest.approx(0.05)
+        await here.client.drop_database(world.settings.db_name)
+
+
+async def test_a_break_even_fold_never_loosens_a_stop_moved_in_another_process(
+        new_world: Callable[[bool], World], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Target 1 fills and one process folds it in, which moves the stop to the entry (break-even after target
+    1); before it stores that, the user moves the stop tighter in another process. The fold must not store its
+    break-even stop over the user's: it reads the position again and keeps the tighter stop."""
+    world = new_world(False)
+    async with world.process(CLEAN) as here:
+        await setup(here, "paper")
+        [user] = await User.find_all().to_list()
+        await risk_settings.update_profile(user, {"break_even": {"after_target": 1}})
+        await step(here, world, 0)  # in at 42,250: the stop at 41,000 and two targets resting
+        [position] = await Position.find_all().to_list()
+        async with world.process(CLEAN) as there:
+            computed, go_on = asyncio.Event(), asyncio.Event()
+            real_insert = positions.insert_new
+
+            async def insert_new(*args: Any) -> Any:  # the fold of target 1 waits before it stores the position
+                if not computed.is_set():
+                    computed.set()
+                    await go_on.wait()
+                return await real_insert(*args)
+
+            monkeypatch.setattr(positions, "insert_new", insert_new)
+            world.market(1)  # through target 1
+            world.clock.advance(minutes=1)
+            folding = asyncio.create_task(here.monitor.tick())
+            await computed.wait()
+            await there.protection.keeper.move_stop(position, 42_600.0)  # the user's move, in the other process
+            go_on.set()
+            await folding
+
+            [position] = await Position.find_all().to_list()
+            assert (position.targets_hit, position.stop_loss) == (1, 42_600.0)
         await here.client.drop_database(world.settings.db_name)

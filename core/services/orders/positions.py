@@ -34,8 +34,9 @@ FOLD_TRIES = 5  # folds of one position that another process may overtake before
 
 
 def _unmoved(before: dict[str, Any]) -> dict[str, Any]:
-    """The position as `before` read it: no fill applied since (`applied` only grows, by folds)."""
-    return {"_id": before["_id"], "applied": {"$size": len(before["applied"])}}
+    """The position as `before` read it: no fill applied since (`applied` only grows, by folds), and its stop not
+    moved since (a fold's break-even stop is computed from the stop it read)."""
+    return {"_id": before["_id"], "applied": {"$size": len(before["applied"])}, "stop_loss": before["stop_loss"]}
 
 
 def changed_fields(before: dict[str, Any], position: Position) -> dict[str, Any]:
