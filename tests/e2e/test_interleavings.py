@@ -16,7 +16,7 @@ from core.execution.gateway import ExecutionGateway
 from models import Fill, OrderIntent, Position, RealizedPnl, User
 from models.refs import ref
 from tests.e2e.test_monitor_isolation import wrap_gateway
-from tests.e2e.test_overlapping_syncs import WatchedLock
+from tests.e2e.test_overlapping_syncs import WatchedLock, hold_first_claim
 from tests.e2e.test_restart import KillPlan, World, setup, step
 from tests.fakes.wrapped import GatewayWrapper
 
@@ -88,16 +88,7 @@ async def test_a_stop_move_meeting_a_reconcile_leaves_one_stop_at_the_new_price(
         await step(services, world, 0)
         [position] = await Position.find_all().to_list()
         protection = services.protection
-        reached, go_on = asyncio.Event(), asyncio.Event()
-        real_claim = protection._claim
-
-        async def claim(*args: Any) -> Any:
-            if not reached.is_set():  # the first sync to claim a replacement waits there
-                reached.set()
-                await go_on.wait()
-            return await real_claim(*args)
-
-        protection._claim = claim  # type: ignore[method-assign]
+        reached, go_on = hold_first_claim(protection)  # the first sync to claim a replacement waits there
         contended = asyncio.Event()
         protection._locks[ref(position)] = WatchedLock(contended)
         moving = asyncio.create_task(services.api.positions.move_stop(Caller(discord_id=1000), ref(position),

@@ -29,6 +29,22 @@ class WatchedLock(asyncio.Lock):
         return await super().acquire()
 
 
+def hold_first_claim(protection: Any) -> tuple[asyncio.Event, asyncio.Event]:
+    """The first sync of `protection` to claim a replacement stops there, having read the live legs: the event
+    set when it got there, and the one that lets it go on."""
+    reached, go_on = asyncio.Event(), asyncio.Event()
+    real_claim = protection._claim
+
+    async def claim(*args: Any) -> Any:
+        if not reached.is_set():
+            reached.set()
+            await go_on.wait()
+        return await real_claim(*args)
+
+    protection._claim = claim
+    return reached, go_on
+
+
 async def test_two_syncs_at_once_leave_one_live_stop(new_world: Callable[[bool], World]) -> None:
     world = new_world(False)
     async with world.process(KillPlan(at=None, after=False)) as services:
@@ -38,17 +54,9 @@ async def test_two_syncs_at_once_leave_one_live_stop(new_world: Callable[[bool],
         await position.set({Position.stop_loss: 41_500.0})  # the stop is moved: each sync wants a replacement
 
         protection = services.protection
-        contended, first_at_claim, go_on = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        contended = asyncio.Event()
         protection._locks[ref(position)] = WatchedLock(contended)
-        real_claim = protection._claim
-
-        async def claim(*args: Any) -> Any:
-            if not first_at_claim.is_set():  # the first sync stops as it is about to claim its replacement
-                first_at_claim.set()
-                await go_on.wait()
-            return await real_claim(*args)
-
-        protection._claim = claim  # type: ignore[method-assign]
+        first_at_claim, go_on = hold_first_claim(protection)  # the first sync stops as it is about to claim
         first = asyncio.create_task(protection.sync(position))
         await first_at_claim.wait()
         second = asyncio.create_task(protection.sync(position))

@@ -33,6 +33,7 @@ from core.services.orders.desk import Leg
 from models import ExchangeAccount, Fill, OrderIntent, Position, User
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
+from tests.e2e.test_overlapping_syncs import hold_first_claim
 from tests.e2e.test_restart import KillPlan, World, setup, step
 
 CLEAN = KillPlan(at=None, after=False)
@@ -49,17 +50,8 @@ async def test_two_processes_syncing_one_position_leave_one_live_stop(
         await position.set({Position.stop_loss: 41_500.0})  # the stop is moved: each process wants a replacement
 
         async with world.process(CLEAN) as second:  # another process on the same database and account
-            read, first_done = asyncio.Event(), asyncio.Event()
-            late = second.protection
-            real_claim = late._claim
-
-            async def claim(*args: Any) -> Any:  # the second has read the live stops; the first runs now
-                read.set()
-                await first_done.wait()
-                return await real_claim(*args)
-
-            late._claim = claim  # type: ignore[method-assign]
-            behind = asyncio.create_task(late.sync(position))
+            read, first_done = hold_first_claim(second.protection)  # it has read the live stops; the first runs
+            behind = asyncio.create_task(second.protection.sync(position))
             await read.wait()
             await first.protection.sync(position)
             first_done.set()
@@ -127,6 +119,27 @@ async def test_a_stop_move_here_and_a_provider_update_there_leave_the_last_stop_
         await here.client.drop_database(world.settings.db_name)
 
 
+async def target_1_folded_not_stored(here: Any, world: World, monkeypatch: pytest.MonkeyPatch
+                                     ) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """The price goes through target 1 and `here`'s monitor folds its fill in, then waits before it stores the
+    position: the tick (running), and the event that lets it go on."""
+    computed, go_on = asyncio.Event(), asyncio.Event()
+    real_insert = positions.insert_new
+
+    async def insert_new(*args: Any) -> Any:  # the first fold to realise P&L waits before it stores
+        if not computed.is_set():
+            computed.set()
+            await go_on.wait()
+        return await real_insert(*args)
+
+    monkeypatch.setattr(positions, "insert_new", insert_new)
+    world.market(1)
+    world.clock.advance(minutes=1)
+    folding = asyncio.create_task(here.monitor.tick())
+    await computed.wait()
+    return folding, go_on
+
+
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])
 async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
         new_world: Callable[[bool], World], venue: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -138,20 +151,7 @@ async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
         await setup(here, venue)
         await step(here, world, 0)  # in at 42,250: 0.08 open, the stop and two targets resting on the venue
         async with world.process(CLEAN) as there:
-            computed, go_on = asyncio.Event(), asyncio.Event()
-            real_insert = positions.insert_new
-
-            async def insert_new(*args: Any) -> Any:  # the first fold to realise P&L waits before it stores
-                if not computed.is_set():
-                    computed.set()
-                    await go_on.wait()
-                return await real_insert(*args)
-
-            monkeypatch.setattr(positions, "insert_new", insert_new)
-            world.market(1)  # through target 1
-            world.clock.advance(minutes=1)
-            folding = asyncio.create_task(here.monitor.tick())
-            await computed.wait()
+            folding, go_on = await target_1_folded_not_stored(here, world, monkeypatch)
             world.market(2)  # then through the stop
             world.clock.advance(minutes=1)
             await there.monitor.tick()
@@ -294,20 +294,7 @@ async def test_a_break_even_fold_never_loosens_a_stop_moved_in_another_process(
         await step(here, world, 0)  # in at 42,250: the stop at 41,000 and two targets resting
         [position] = await Position.find_all().to_list()
         async with world.process(CLEAN) as there:
-            computed, go_on = asyncio.Event(), asyncio.Event()
-            real_insert = positions.insert_new
-
-            async def insert_new(*args: Any) -> Any:  # the fold of target 1 waits before it stores the position
-                if not computed.is_set():
-                    computed.set()
-                    await go_on.wait()
-                return await real_insert(*args)
-
-            monkeypatch.setattr(positions, "insert_new", insert_new)
-            world.market(1)  # through target 1
-            world.clock.advance(minutes=1)
-            folding = asyncio.create_task(here.monitor.tick())
-            await computed.wait()
+            folding, go_on = await target_1_folded_not_stored(here, world, monkeypatch)
             await there.protection.keeper.move_stop(position, 42_600.0)  # the user's move, in the other process
             go_on.set()
             await folding
