@@ -59,6 +59,12 @@ class OrderIntent(Document):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at_ms: int = 0
 
+    @property
+    def sent_as(self) -> str:
+        """The order type the venue holds it under: an emulated trigger (armed here, or a stop the venue refused as
+        already passed) is sent as a market order, so it is looked up and cancelled among the plain orders."""
+        return "market" if self.emulated else self.order_type
+
     @classmethod
     async def live(cls, **match: Any) -> list[OrderIntent]:
         """Live intents (resting here or on the venue) matching `match`, in stored order: the one query for them."""

@@ -9,6 +9,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from core.domain import OrderSide, OrderStatus
 from core.execution.gateway import ExecutionGateway
 from core.services.jobs.reconcile import Reconciler
@@ -98,4 +100,35 @@ async def test_two_reconcilers_resend_an_order_that_never_landed_once(new_world:
         await asyncio.gather(services.reconciler.run(), other.run())
 
         assert [o.client_id for o in fake.orders.values()].count(intent.client_order_id) == 1
+        await services.client.drop_database(world.settings.db_name)
+
+
+async def test_a_passed_stop_exited_at_market_whose_answer_was_lost_is_looked_up_among_plain_orders(
+        new_world: Callable[[bool], World]) -> None:
+    """A stop the exchange refuses because the price already passed it (-2021) exits at market under the stop's
+    client id; that market order landed but its answer was lost. The look-up before any resend asked Binance's
+    conditional orders (the stop's type), found nothing, and the reconciler sent the market order again: a second
+    sell, refused by reduce-only here, while the first one's fill was never booked (found by the fault campaign
+    with two instances). The look-up now asks where the order was sent: the plain orders."""
+    world = new_world(True)
+    fake = world.fake
+    assert fake is not None
+    async with world.process(KillPlan(at=None, after=False)) as services:
+        await setup(services, "ccxt")
+        await step(services, world, 0)  # 0.08 in at 42,250
+        [position] = await Position.find_all().to_list()
+        account = await ExchangeAccount.get(position.account_id)
+        assert account is not None
+        leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg="sl.9", symbol="BTC/USDT",
+                  side=OrderSide.SELL, amount=0.08, price=None, stop_price=42_400.0, cause="protect",
+                  reduce_only=True, order_type="stop_market", role="sl", position_id=ref(position))
+        stop = await services.protection.desk.claim(leg, account)  # above the price: passed already
+        fake.inject("/fapi/v1/order", "drop_after")  # the exit at market lands; its answer is lost
+        await services.protection.sender.send(stop, position)
+        world.clock.advance(minutes=1)  # past the grace: the reconciler looks it up
+        await services.reconciler.run()
+
+        assert [o.client_id for o in fake.orders.values()].count(stop.client_order_id) == 1
+        final = await OrderIntent.get(stop.id)
+        assert final is not None and final.status is OrderStatus.FILLED and final.filled == pytest.approx(0.08)
         await services.client.drop_database(world.settings.db_name)

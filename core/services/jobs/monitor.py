@@ -124,7 +124,7 @@ class Monitor:
         result = changed.get(intent.client_order_id)
         if result is None and intent.mode.value != "paper" and intent.status is not OrderStatus.PENDING:
             gateway = await self.sender.desk.gateway(intent)
-            result = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.order_type)
+            result = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.sent_as)
         if result is not None:
             before = intent.filled
             await self.sender.apply(intent, result)

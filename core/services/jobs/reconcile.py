@@ -85,7 +85,7 @@ class Reconciler:
 
     async def _intent(self, intent: OrderIntent, report: ReconcileReport) -> None:
         gateway = await self.sender.desk.gateway(intent)
-        found = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.order_type)
+        found = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.sent_as)
         if found is not None:
             if found.status is not intent.status or found.filled > intent.filled:
                 await self.sender.apply(intent, found)

@@ -133,7 +133,7 @@ class OrderDesk:
             raise OrderRejected(intent.error or "rejected earlier")
         gateway = await self.gateway(intent)
         if len(intent.history) > 1 or intent.status is not OrderStatus.PENDING:
-            found = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.order_type)
+            found = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.sent_as)
             if found is not None:
                 return found
         prepared = await self._prepared(gateway, intent)

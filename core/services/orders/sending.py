@@ -124,7 +124,7 @@ class OrderSender:
             async for attempt in AsyncRetrying(retry=retry_if_exception_type(RateLimited), wait=self.desk.backoff,
                                                stop=stop_after_attempt(self.desk.attempts), reraise=True):
                 with attempt:  # a rate limit is waited out like a send's; a cancel is safe to repeat
-                    result = await gateway.cancel_order(intent.client_order_id, intent.symbol, intent.order_type)
+                    result = await gateway.cancel_order(intent.client_order_id, intent.symbol, intent.sent_as)
         except CLASSIFIED as exc:  # still live, or unknown: what depends on it goes on, the reconciler retries
             logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
             return
@@ -175,7 +175,7 @@ class OrderSender:
                            intent.status.value, result.status.value)
             gateway = await self.desk.gateway(intent)
             try:
-                answer = await gateway.cancel_order(intent.client_order_id, intent.symbol, intent.order_type)
+                answer = await gateway.cancel_order(intent.client_order_id, intent.symbol, intent.sent_as)
             except CLASSIFIED as exc:
                 logger.warning("cancel %s: %s (the reconciler will retry)", intent.client_order_id, exc)
                 return
