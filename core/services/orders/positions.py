@@ -179,11 +179,13 @@ class PositionKeeper:
             if stop is not None and (fresh.stop_loss is None or sign * (stop - fresh.stop_loss) > 0):
                 changes["stop_loss"] = stop
             if changes:
-                await Position.get_pymongo_collection().update_one(
+                written = await Position.get_pymongo_collection().update_one(
                     {"_id": fresh.id, "best_price": fresh.best_price, "stop_loss": fresh.stop_loss},
                     {"$set": changes})
-            stored = await Position.get(ref(position)) or fresh
-            position.best_price, position.stop_loss = stored.best_price, stored.stop_loss
+                if written.matched_count == 1:  # else it moved meanwhile: the next tick starts from what is stored
+                    fresh.best_price = changes.get("best_price", fresh.best_price)
+                    fresh.stop_loss = changes.get("stop_loss", fresh.stop_loss)
+            position.best_price, position.stop_loss = fresh.best_price, fresh.stop_loss
 
     async def move_stop(self, position: Position, price: float) -> None:
         async with self.lock(position):
