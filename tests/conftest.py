@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
@@ -20,6 +22,7 @@ from core.market.prices import StaticPriceSource
 from models import ALL_DOCUMENTS
 from models.embedded import EmbeddedMongo
 from tests.fakes.binance import FakeBinance
+from tests.fakes.bybit import FakeBybit
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -80,11 +83,28 @@ async def services(mongo_url: str, tmp_path: Path, prices: StaticPriceSource,
         await built.client.drop_database(name)
 
 
+@asynccontextmanager
+async def served(app: web.Application) -> AsyncIterator[str]:
+    """A fake service's app behind a local server: its base URL (the real client library talks to it)."""
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
 @pytest.fixture
 async def fake_binance() -> AsyncIterator[tuple[FakeBinance, str]]:
-    """The fake Binance behind a local server, and its base URL (the real ccxt client talks to it)."""
+    """The fake Binance behind a local server, and its base URL."""
     fake = FakeBinance()
-    server = TestServer(fake.app())
-    await server.start_server()
-    yield fake, str(server.make_url("")).rstrip("/")
-    await server.close()
+    async with served(fake.app()) as url:
+        yield fake, url
+
+
+@pytest.fixture
+async def fake_bybit() -> AsyncIterator[tuple[FakeBybit, str]]:
+    """The fake Bybit (v5, USDT perpetuals) behind a local server, and its base URL."""
+    fake = FakeBybit()
+    async with served(fake.app()) as url:
+        yield fake, url

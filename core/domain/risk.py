@@ -83,7 +83,8 @@ class RiskProfile(_Strict):
     max_leverage: float = Field(default=10.0, ge=1, le=125, description="the most leverage a trade uses")
     over_max_leverage: Literal["clamp", "skip"] = Field(
         default="clamp", description="a call above max leverage: trade it at the max, or skip it")
-    margin_mode: Literal["isolated", "cross"] = Field(default="isolated", description="futures margin mode")
+    margin_mode: Literal["isolated", "cross"] = Field(
+        default="isolated", description="futures margin mode (on Bybit the unified account's own mode applies)")
     # daily loss and exposure
     daily_loss_pct: float | None = Field(default=5.0, gt=0, le=100, description="daily loss limit, % of equity")
     daily_loss_amount: float | None = Field(default=None, gt=0, description="daily loss limit, quote currency")

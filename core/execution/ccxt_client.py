@@ -42,18 +42,32 @@ async def mapped(action: str) -> AsyncIterator[None]:
     except ccxt.InvalidOrder as exc:
         if "duplicate" in str(exc).lower():
             raise DuplicateClientId(str(exc)) from None
+        if passed_trigger(exc):
+            raise OrderRejected(f"the trigger would fire immediately ({short(exc)})", "triggered") from None
         raise OrderRejected(f"the exchange refused the order ({short(exc)})", "invalid") from None
-    except (ccxt.BadRequest, ccxt.BadSymbol, ccxt.NotSupported) as exc:
+    except ccxt.BadRequest as exc:
+        if "not modified" in str(exc).lower():  # e.g. Bybit 110043 "Set leverage not modified": already so
+            raise AlreadySet(str(exc)) from None
+        raise OrderRejected(f"the exchange refused the request ({short(exc)})", "invalid") from None
+    except (ccxt.BadSymbol, ccxt.NotSupported) as exc:
         raise OrderRejected(f"the exchange refused the request ({short(exc)})", "invalid") from None
     except ccxt.OperationFailed as exc:  # NetworkError, RequestTimeout, ExchangeNotAvailable, ...
         raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({short(exc)})") from None
     except ccxt.ExchangeError as exc:
-        if "immediately trigger" in str(exc).lower():  # Binance -2021, which ccxt classifies only on its own hosts
+        if passed_trigger(exc):  # Binance -2021, which ccxt classifies only on its own hosts
             raise OrderRejected(f"the trigger would fire immediately ({short(exc)})", "triggered") from None
         if "insufficient" in str(exc).lower():  # e.g. Binance futures -2019, which ccxt leaves unclassified
             raise OrderRejected(f"insufficient funds on the exchange ({short(exc)})", "funds") from None
         # an error we cannot classify: assume it may have landed
         raise OrderOutcomeUnknown(f"{action}: {type(exc).__name__} ({short(exc)})") from None
+
+
+# a conditional order refused because the price is already past its trigger: Binance -2021, Bybit 110092/110093
+PASSED_TRIGGER = ("immediately trigger", "expect rising", "expect falling")
+
+
+def passed_trigger(exc: Exception) -> bool:
+    return any(text in str(exc).lower() for text in PASSED_TRIGGER)
 
 
 def fees_of(order: dict[str, Any]) -> list[dict[str, Any]]:
@@ -85,6 +99,9 @@ def make_exchange(exchange_id: str, *, futures: bool, base_url: str | None = Non
         "options": {"defaultType": "future" if futures else "spot", "fetchCurrencies": False,
                     "fetchMarkets": {"types": ["linear" if futures else "spot"]}, **(options or {})},
     })
+    # currencies are not needed to trade, and some venues read them from a private endpoint (Bybit's coin info)
+    # that a trade-only key may not reach: load markets alone
+    exchange.has["fetchCurrencies"] = False
     if sandbox:
         exchange.set_sandbox_mode(True)
     return point_at(exchange, base_url) if base_url is not None else exchange

@@ -5,11 +5,14 @@ Before any send, `prepare` rounds with the market's own precision (amount down t
 tick) and checks the minimum amount and notional: a doomed order is refused here with a reason, not sent.
 Every ccxt error is mapped to the engine's three outcomes by `mapped` (final / rate limited / unknown).
 
-Which order types rest on the venue is data (`HELD`): market and limit everywhere; on Binance USDT-M futures
-also the stop-loss and take-profit (reduce-only STOP_MARKET / TAKE_PROFIT_MARKET, which ccxt sends through
-Binance's algo-order API). A held conditional order is found and cancelled by its client id on that API; once
-it triggers, the market order it placed (under the exchange's own ids) is read and reported under ours.
-Types a venue does not hold are emulated by the engine's monitor (fired as reduce-only market orders).
+What each venue does its own way is data (`core.execution.venue_ways`): market and limit orders rest
+everywhere; on Binance USDT-M futures and Bybit USDT perpetuals also the stop-loss and take-profit (reduce-only
+conditional market orders). Binance keeps those apart (its algo-order API): a held conditional order is found
+and cancelled by its client id there, and once it triggers, the market order it placed (under the exchange's own
+ids) is read and reported under ours. On Bybit a conditional order stays the same order when it fires, answers
+to a create or cancel name the order only (its state is read after), and an order is found by client id in the
+open, then the closed orders. Types a venue does not hold are emulated by the engine's monitor (fired as
+reduce-only market orders).
 """
 
 from __future__ import annotations
@@ -32,16 +35,11 @@ from core.execution.gateway import (
     OrderRequest,
     OrderResult,
 )
+from core.execution.venue_ways import CONDITIONAL, ways_of
 
 logger = logging.getLogger(__name__)
 _STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
            "expired": OrderStatus.EXPIRED, "rejected": OrderStatus.REJECTED}
-# the order types each venue holds itself, by (ccxt exchange id, futures); the others are emulated
-PLAIN = frozenset({"market", "limit"})
-HELD: dict[tuple[str, bool], frozenset[str]] = {
-    ("binance", True): PLAIN | {"stop_market", "take_profit"},
-}
-CONDITIONAL = {"stop_market": "stopLossPrice", "take_profit": "takeProfitPrice"}  # the ccxt param of each
 _TRIGGERED = ("TRIGGERED", "FINISHED")  # Binance algoStatus once the conditional order placed its market order
 
 
@@ -53,6 +51,7 @@ class CcxtGateway:
         self.quote = quote
         self._configured: set[str] = set()
         self._hedge_mode: bool | None = None
+        self.ways = ways_of(exchange.id, futures)
 
     @classmethod
     def build(cls, exchange_id: str, *, api_key: str, secret: str, mode: str, futures: bool = False,
@@ -68,10 +67,15 @@ class CcxtGateway:
         await self.exchange.close()
 
     def supports(self, order_type: str) -> bool:
-        return order_type in HELD.get((self.exchange.id, self.futures), PLAIN)
+        return order_type in self.ways.held
+
+    def _held_trigger(self, order_type: str | None) -> bool:
+        """A stop or target the venue holds as a conditional order."""
+        return order_type in CONDITIONAL and self.supports(order_type)
 
     def _conditional(self, order_type: str | None) -> bool:
-        return order_type in CONDITIONAL and self.supports(order_type)
+        """A held conditional order that is looked up, cancelled and listed apart from the plain ones."""
+        return self.ways.conditional_apart and self._held_trigger(order_type)
 
     def _symbol(self, symbol: str) -> str:
         return f"{symbol}:{self.quote}" if self.futures and ":" not in symbol else symbol
@@ -124,27 +128,39 @@ class CcxtGateway:
         """Leverage and margin mode before an opening order; the position-mode params every order needs."""
         params: dict[str, Any] = {}
         if self._hedge_mode is None:
-            async with mapped("read position mode"):
-                mode = await self.exchange.fetch_position_mode(symbol)
-            self._hedge_mode = bool(mode.get("hedged"))
+            self._hedge_mode = await self._read_hedge_mode(symbol)
         key = f"{symbol}|{request.leverage}|{request.margin_mode}"
         if not request.reduce_only and key not in self._configured:
-            if request.margin_mode:
+            if request.margin_mode and self.ways.margin_per_symbol:
                 try:
                     async with mapped("set margin mode"):
                         await self.exchange.set_margin_mode(request.margin_mode, symbol)
                 except AlreadySet:
                     pass  # e.g. after a restart: the symbol is already in this mode (Binance -4046)
             if request.leverage:
-                async with mapped("set leverage"):
-                    await self.exchange.set_leverage(int(request.leverage), symbol)
+                try:
+                    async with mapped("set leverage"):
+                        await self.exchange.set_leverage(int(request.leverage), symbol)
+                except AlreadySet:
+                    pass  # the symbol already has this leverage (Bybit 110043)
             self._configured.add(key)
-        if self._hedge_mode:  # hedge mode: the side of the book instead of reduce-only
+        if self._hedge_mode and self.ways.hedge_by == "hedged":
+            params["hedged"] = True  # ccxt names the side of the book from the side and reduce-only
+            if request.reduce_only:
+                params["reduceOnly"] = True
+        elif self._hedge_mode:  # hedge mode: the side of the book instead of reduce-only
             opening_long = (request.side is OrderSide.BUY) != request.reduce_only
             params["positionSide"] = "LONG" if opening_long else "SHORT"
         elif request.reduce_only:
             params["reduceOnly"] = True
         return params
+
+    async def _read_hedge_mode(self, symbol: str) -> bool:
+        async with mapped("read position mode"):
+            if self.ways.position_mode == "fetch":
+                return bool((await self.exchange.fetch_position_mode(symbol)).get("hedged"))
+            positions = await self.exchange.fetch_positions([symbol])  # one per side of the book in hedge mode
+        return any(p.get("hedged") for p in positions)
 
     async def create_order(self, request: OrderRequest) -> OrderResult:
         if not self.supports(request.order_type):
@@ -153,7 +169,7 @@ class CcxtGateway:
         symbol = market["symbol"]
         params: dict[str, Any] = {"clientOrderId": request.client_order_id}
         kind, price = request.order_type, request.price
-        if self._conditional(kind):  # a market order the venue places when its trigger trades
+        if self._held_trigger(kind):  # a market order the venue places when its trigger trades
             params[CONDITIONAL[kind]], kind, price = request.stop_price, "market", None
         if self.futures:
             params |= await self._configure_futures(request, symbol)
@@ -166,9 +182,21 @@ class CcxtGateway:
             if found is None:
                 raise OrderOutcomeUnknown("the exchange reported a duplicate id but has no such order") from None
             return found
-        if self._conditional(request.order_type):
+        if self._held_trigger(request.order_type):
             return self._result(order, request.client_order_id)  # resting: nothing filled yet
+        if not self.ways.full_answers:
+            return await self._read_after(order, request)
         return await self._report(order, request.client_order_id, symbol)
+
+    async def _read_after(self, answer: dict[str, Any], request: OrderRequest) -> OrderResult:
+        """The state of an order the venue's answer only named. If it cannot be read now the order is there all
+        the same: it is reported working, and the monitor reads it by its client id."""
+        try:
+            found = await self.fetch_order(request.client_order_id, request.symbol, request.order_type)
+        except CLASSIFIED as exc:
+            logger.warning("order %s placed; its state is read later (%s)", request.client_order_id, exc)
+            found = None
+        return found or replace(self._result(answer, request.client_order_id), status=OrderStatus.OPEN)
 
     async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
         """One after the other: they share this account's connection and its rate limiter."""
@@ -197,6 +225,8 @@ class CcxtGateway:
         return await self._report(found, client_order_id, market["symbol"])
 
     async def _fetch(self, client_order_id: str, symbol: str, conditional: bool) -> dict[str, Any] | None:
+        if self.ways.lookup_by_lists:
+            return await self._fetch_from_lists(client_order_id, symbol)
         params: dict[str, Any] = {"clientOrderId": client_order_id} | ({"trigger": True} if conditional else {})
         try:
             async with mapped("fetch order"):
@@ -206,6 +236,14 @@ class CcxtGateway:
                 return None
             raise
         return order
+
+    async def _fetch_from_lists(self, client_order_id: str, symbol: str) -> dict[str, Any] | None:
+        query = {"orderLinkId": client_order_id}
+        async with mapped("fetch order"):
+            found = await self.exchange.fetch_open_orders(symbol, params=query)
+            if not found:
+                found = await self.exchange.fetch_canceled_and_closed_orders(symbol, params=query)
+        return found[0] if found else None
 
     async def _triggered(self, algo: dict[str, Any], client_order_id: str, symbol: str) -> OrderResult:
         """A conditional order as the engine sees it: resting, cancelled, or — once it triggered — the market
@@ -224,13 +262,13 @@ class CcxtGateway:
                            ) -> OrderResult | None:
         market = await self._market(symbol)
         conditional = self._conditional(order_type)
-        params: dict[str, Any] = {"clientOrderId": client_order_id} | ({"trigger": True} if conditional else {})
+        params: dict[str, Any] = {self.ways.cancel_by: client_order_id} | ({"trigger": True} if conditional else {})
         try:
             async with mapped("cancel order"):
                 order = await self.exchange.cancel_order(None, market["symbol"], params)
         except (OrderRejected, OrderOutcomeUnknown):
             return await self.fetch_order(client_order_id, symbol, order_type)  # filled or never there: say which
-        if conditional:  # the venue answers a conditional cancel with "success" only: read what it is now
+        if conditional or not self.ways.full_answers:  # the answer names the order only: read what it is now
             return await self.fetch_order(client_order_id, symbol, order_type)
         return await self._report(order, client_order_id, market["symbol"])
 
@@ -287,6 +325,9 @@ class CcxtGateway:
         status = _STATUS.get(order.get("status") or "", OrderStatus.OPEN)
         if status is OrderStatus.OPEN and filled > 0:
             status = OrderStatus.PARTIALLY_FILLED
+        amount = float(order.get("amount") or 0.0)
+        if status is OrderStatus.FILLED and filled < amount * (1 - 1e-9):
+            status = OrderStatus.EXPIRED  # ended with only part filled (Bybit PartiallyFilledCanceled)
         fees = fees_of(order)
         fee = sum(float(f.get("cost") or 0.0) for f in fees)
         currency = str(next((f.get("currency") for f in fees if f.get("currency")), self.quote))
@@ -299,7 +340,7 @@ class CcxtGateway:
             client_order_id=order.get("clientOrderId") or client_order_id, exchange_order_id=str(order.get("id")),
             status=status, filled=filled, average_price=float(order["average"]) if order.get("average") else None,
             fee=fee, fee_currency=currency, at=at, price_source=self.exchange.id, symbol=symbol, side=side,
-            order_type=str(order.get("type") or ""), amount=float(order.get("amount") or 0.0),
+            order_type=str(order.get("type") or ""), amount=amount,
             price=float(order["price"]) if order.get("price") else None,
             stop_price=float(order["triggerPrice"]) if order.get("triggerPrice") else None,
             reduce_only=bool(order.get("reduceOnly")))

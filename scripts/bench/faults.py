@@ -2,13 +2,14 @@
 """A mixed fault campaign: many signals for many users while venue calls fail at a seeded rate and the process
 is killed and restarted every few signals; then every record is checked against the venue.
 
-    .venv/bin/python scripts/bench/faults.py [--venue paper|ccxt|both] [--signals 200] [--users 50]
+    .venv/bin/python scripts/bench/faults.py [--venue paper|ccxt|bybit|both] [--signals 200] [--users 50]
                                              [--fault-rate 0.05] [--kill-every 5] [--seed N]
                                              [--processes 1]
 
 Faults on every venue call: timeouts (504), 5xx (503), rate limits (429), connection resets before the venue
 acted, and accepted-then-timeout (the venue acted, the answer was lost). On paper they are raised around the
-paper exchange's calls; on ccxt the fake Binance answers them (the real ccxt client, over HTTP). Kills land at a
+paper exchange's calls; on ccxt the fake Binance answers them (the real ccxt client, over HTTP), on bybit the fake
+Bybit (v5, USDT perpetuals) does. Kills land at a
 random database write or venue call. Each signal is a whole trade: a call, the price through target 1 or the
 stop, the provider's close. With `--processes 2` (ccxt) a second app instance on the same database runs its monitor
 and a reconcile alongside every part of every trade. At the end the faults stop, the app restarts once more and
@@ -61,6 +62,7 @@ from models.embedded import EmbeddedMongo  # noqa: E402
 from models.refs import ref  # noqa: E402
 from tests.fakes.accounts import add_testnet_account  # noqa: E402
 from tests.fakes.binance import FakeBinance  # noqa: E402
+from tests.fakes.bybit import FakeBybit  # noqa: E402
 from tests.fakes.wrapped import GatewayWrapper  # noqa: E402
 
 CHANNEL = 955_000_001
@@ -160,8 +162,9 @@ class FaultyPaper(GatewayWrapper):
 
 
 class Venue:
-    def __init__(self, name: str, fake: FakeBinance | None, url: str | None) -> None:
+    def __init__(self, name: str, fake: FakeBinance | FakeBybit | None, url: str | None) -> None:
         self.name, self.fake, self.url = name, fake, url
+        self.exchange = "bybit" if isinstance(fake, FakeBybit) else "binance"
 
     def move(self, prices: StaticPriceSource, price: float) -> None:
         prices.prices["BTC/USDT"] = price
@@ -228,7 +231,7 @@ async def set_up(services: Services, venue: Venue, users: int) -> None:
         if venue.fake is not None:  # each user an account of its own: positions (and reduce-only) are per account
             key, secret = f"fault-key-{n}", f"fault-secret-{n}"
             venue.fake.other_accounts[key] = secret
-            await add_testnet_account(services, user, key, secret)
+            await add_testnet_account(services, user, key, secret, exchange=venue.exchange)
 
 
 async def trade(instances: list[Services], venue: Venue, prices: StaticPriceSource, clock: Clock, n: int,
@@ -397,22 +400,14 @@ async def _venue_orders(venue: Venue) -> list[tuple[str, OrderStatus, float]]:
     """(client id, status, filled) of every order Signalcord placed on the venue."""
     if venue.fake is None:
         return [(o.client_order_id, o.status, o.filled) for o in await PaperOrder.find_all().to_list()]
-    fake = venue.fake
-    status = {"NEW": OrderStatus.OPEN, "PARTIALLY_FILLED": OrderStatus.PARTIALLY_FILLED,
-              "FILLED": OrderStatus.FILLED, "CANCELED": OrderStatus.CANCELLED, "EXPIRED": OrderStatus.EXPIRED}
-    placed = {a.actual_order_id: a for a in fake.algos.values() if a.actual_order_id is not None}
-    orders = [(o.client_id, status[o.status], o.executed) for o in fake.orders.values()
-              if o.order_id not in placed and o.client_id.startswith(PREFIX)]
-    for algo in fake.algos.values():
-        fired = fake.orders.get(algo.actual_order_id) if algo.actual_order_id else None
-        state = {"NEW": OrderStatus.OPEN, "CANCELED": OrderStatus.CANCELLED}.get(algo.status, OrderStatus.FILLED)
-        orders.append((algo.client_id, state, fired.executed if fired else 0.0))
-    return orders
+    return [(cid, OrderStatus(state), filled) for cid, state, filled in venue.fake.order_book()
+            if cid.startswith(PREFIX)]
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--venue", choices=["paper", "ccxt", "both"], default="both")
+    parser.add_argument("--venue", choices=["paper", "ccxt", "bybit", "both"], default="both",
+                        help="both: paper and ccxt (the fake Binance)")
     parser.add_argument("--signals", type=int, default=200)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--fault-rate", type=float, default=0.05)
@@ -420,10 +415,11 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--explain", action="store_true", help="print each flagged position's orders and fills")
     parser.add_argument("--processes", type=int, default=1,
-                        help="app instances on one database (ccxt only: the paper exchange matches in one process)")
+                        help="app instances on one database (not paper: the paper exchange matches in one process)")
     args = parser.parse_args()
-    if args.processes > 1 and args.venue != "ccxt":
-        parser.error("--processes above 1 needs --venue ccxt: the paper exchange matches orders in one process")
+    if args.processes > 1 and args.venue not in ("ccxt", "bybit"):
+        parser.error("--processes above 1 needs --venue ccxt or bybit: the paper exchange matches orders in one "
+                     "process")
     EXPLAIN["on"] = args.explain
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
     print(f"seed {args.seed}", file=sys.stderr)
@@ -431,7 +427,7 @@ async def main() -> None:
     results = []
     with EmbeddedMongo(None) as mongo:
         for name in (["paper", "ccxt"] if args.venue == "both" else [args.venue]):
-            fake = FakeBinance() if name == "ccxt" else None
+            fake = FakeBybit() if name == "bybit" else FakeBinance() if name == "ccxt" else None
             server: TestServer | None = None
             if fake is not None:
                 server = TestServer(fake.app())

@@ -11,7 +11,7 @@ from models import OrderIntent, Position
 from tests.e2e.test_restart import KillPlan, World, setup, step
 
 
-async def test_a_rate_limited_entry_is_looked_up_then_sent_again(new_world: Callable[[bool], World]) -> None:
+async def test_a_rate_limited_entry_is_looked_up_then_sent_again(new_world: Callable[..., World]) -> None:
     world = new_world(True)
     fake = world.fake
     assert fake is not None

@@ -51,7 +51,7 @@ class SharedLookups(GatewayWrapper):
 
 
 async def test_the_monitor_and_the_reconciler_apply_one_triggered_stop_once(
-        new_world: Callable[[bool], World]) -> None:
+        new_world: Callable[..., World]) -> None:
     world = new_world(True)
     assert world.fake is not None
     async with world.process(CLEAN) as services:
@@ -81,7 +81,7 @@ async def test_the_monitor_and_the_reconciler_apply_one_triggered_stop_once(
 
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])
 async def test_a_stop_move_meeting_a_reconcile_leaves_one_stop_at_the_new_price(
-        new_world: Callable[[bool], World], venue: str) -> None:
+        new_world: Callable[..., World], venue: str) -> None:
     world = new_world(venue == "ccxt")
     async with world.process(CLEAN) as services:
         await setup(services, venue)

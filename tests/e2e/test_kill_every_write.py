@@ -74,7 +74,7 @@ class WriteKillWorld(World):
 
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])
 async def test_a_kill_at_any_database_write_then_restart_loses_and_duplicates_nothing(
-        new_world: Callable[[bool], World], venue: str) -> None:
+        new_world: Callable[..., World], venue: str) -> None:
     def world() -> WriteKillWorld:
         base = new_world(venue == "ccxt")
         return WriteKillWorld(base.settings, base.clock, base.prices, base.fake)

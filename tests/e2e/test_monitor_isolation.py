@@ -65,7 +65,7 @@ async def wrap_gateway(services: Any, user: User, wrap: Callable[[ExecutionGatew
     services.gateways.connect = connecting
 
 
-async def test_a_revoked_key_never_stops_another_users_stop(new_world: Callable[[bool], World],
+async def test_a_revoked_key_never_stops_another_users_stop(new_world: Callable[..., World],
                                                             caplog: pytest.LogCaptureFixture) -> None:
     world = new_world(True)
     async with _two_traders(world) as services:
@@ -86,7 +86,7 @@ async def test_a_revoked_key_never_stops_another_users_stop(new_world: Callable[
 
 
 @pytest.mark.parametrize("error", [RateLimited("429 too many requests"), RuntimeError("a bad record")])
-async def test_reconciliation_goes_on_past_a_failing_account(new_world: Callable[[bool], World],
+async def test_reconciliation_goes_on_past_a_failing_account(new_world: Callable[..., World],
                                                              error: Exception) -> None:
     async with _two_traders(new_world(True), error) as services:
         report = await services.reconciler.run()
@@ -126,7 +126,7 @@ class BrokenCancel(GatewayWrapper):
 
 
 async def test_a_provider_update_failing_for_one_holder_still_reaches_the_others(
-        new_world: Callable[[bool], World]) -> None:
+        new_world: Callable[..., World]) -> None:
     world = new_world(True)
     async with world.process(KillPlan(at=None, after=False)) as services:
         provider = await services.accounts.register_provider("Alpha", CHANNEL)

@@ -35,7 +35,7 @@ async def _stored_exit(services: Any, world: World) -> tuple[Position, OrderInte
     return position, await services.protection.desk.claim(leg, account)
 
 
-async def test_two_runners_of_one_pending_order_send_it_once(new_world: Callable[[bool], World]) -> None:
+async def test_two_runners_of_one_pending_order_send_it_once(new_world: Callable[..., World]) -> None:
     world = new_world(True)
     fake = world.fake
     assert fake is not None
@@ -78,7 +78,7 @@ class LookBothFirst(GatewayWrapper):
         return await self._inner.fetch_order(client_order_id, symbol, order_type)
 
 
-async def test_two_reconcilers_resend_an_order_that_never_landed_once(new_world: Callable[[bool], World]) -> None:
+async def test_two_reconcilers_resend_an_order_that_never_landed_once(new_world: Callable[..., World]) -> None:
     """An order marked submitted whose sender died before it reached the exchange is resent by reconciliation;
     two processes reconciling at once resend it once: the resend is claimed by a conditional write (its
     timestamp moves on, so the other finds it taken, and a claimer that dies leaves it for the next pass)."""
@@ -104,7 +104,7 @@ async def test_two_reconcilers_resend_an_order_that_never_landed_once(new_world:
 
 
 async def test_a_passed_stop_exited_at_market_whose_answer_was_lost_is_looked_up_among_plain_orders(
-        new_world: Callable[[bool], World]) -> None:
+        new_world: Callable[..., World]) -> None:
     """A stop the exchange refuses because the price already passed it (-2021) exits at market under the stop's
     client id; that market order landed but its answer was lost. The look-up before any resend asked Binance's
     conditional orders (the stop's type), found nothing, and the reconciler sent the market order again: a second

@@ -30,7 +30,7 @@ class CancelFailsOnce(GatewayWrapper):
 
 
 async def test_a_target_left_resting_after_its_position_closed_is_cancelled_before_it_can_fill(
-        new_world: Callable[[bool], World]) -> None:
+        new_world: Callable[..., World]) -> None:
     world = new_world(False)
     async with world.process(KillPlan(at=None, after=False)) as services:
         await setup(services, "paper")
@@ -65,7 +65,7 @@ class CancelFails(GatewayWrapper):
 
 
 async def test_no_new_position_opens_on_a_symbol_while_an_old_order_on_it_cannot_be_cancelled(
-        new_world: Callable[[bool], World]) -> None:
+        new_world: Callable[..., World]) -> None:
     world = new_world(False)
     async with world.process(KillPlan(at=None, after=False)) as services:
         await setup(services, "paper")

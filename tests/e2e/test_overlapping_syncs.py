@@ -45,7 +45,7 @@ def hold_first_claim(protection: Any) -> tuple[asyncio.Event, asyncio.Event]:
     return reached, go_on
 
 
-async def test_two_syncs_at_once_leave_one_live_stop(new_world: Callable[[bool], World]) -> None:
+async def test_two_syncs_at_once_leave_one_live_stop(new_world: Callable[..., World]) -> None:
     world = new_world(False)
     async with world.process(KillPlan(at=None, after=False)) as services:
         await setup(services, "paper")

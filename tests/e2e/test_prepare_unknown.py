@@ -21,7 +21,7 @@ from tests.fakes.wrapped import GatewayWrapper
 
 
 async def test_a_market_load_failing_as_a_stop_fires_leaves_it_armed_and_it_fires_next_tick(
-        new_world: Callable[[bool], World], caplog: pytest.LogCaptureFixture) -> None:
+        new_world: Callable[..., World], caplog: pytest.LogCaptureFixture) -> None:
     world = new_world(True)
     assert world.fake is not None
     plan = KillPlan(at=None, after=False)
@@ -68,7 +68,7 @@ class MarketsDown(GatewayWrapper):
 
 
 async def test_one_account_failing_to_load_markets_never_stops_the_others_entries(
-        new_world: Callable[[bool], World]) -> None:
+        new_world: Callable[..., World]) -> None:
     world = new_world(True)
     async with world.process(KillPlan(at=None, after=False)) as services:
         provider = await services.accounts.register_provider("Alpha", CHANNEL)

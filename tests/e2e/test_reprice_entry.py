@@ -126,7 +126,7 @@ async def test_a_change_cut_short_is_dropped_when_the_stop_moved_past_its_price_
 @pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
 @pytest.mark.parametrize("call", [1, 2], ids=["cancel", "send"])  # venue call 0 placed the entry
 async def test_a_change_cut_at_any_venue_call_is_finished_after_a_restart_with_one_live_entry(
-        new_world: Callable[[bool], World], venue: str, call: int, after: bool) -> None:
+        new_world: Callable[..., World], venue: str, call: int, after: bool) -> None:
     world, plan = new_world(venue == "ccxt"), KillPlan(at=call, after=after)
     if world.fake is not None:  # one server for all runs: each run starts from an empty order book
         world.fake.orders.clear()

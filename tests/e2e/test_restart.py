@@ -1,6 +1,7 @@
 """Kill the process at every order call and restart it: no order is sent twice, none is left behind untracked,
 and the trade ends as it would have without the crash. Runs on the embedded database with the app's real
-services, against the paper exchange and against ccxt talking to the fake Binance (testnet account).
+services, against the paper exchange and against ccxt talking to the fake Binance or the fake Bybit (testnet
+accounts).
 
 A kill is a BaseException raised by a gateway wrapper just before or just after the venue call, so it passes
 every `except Exception` like a real SIGKILL passes everything: the database and the venue keep exactly what
@@ -27,8 +28,10 @@ from models import ExchangeAccount, Fill, Notification, OrderIntent, PaperHoldin
 from models.refs import ref
 from tests.conftest import FakeClock, make_settings
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
+from tests.fakes import bybit
 from tests.fakes.accounts import add_testnet_account
 from tests.fakes.binance import FakeBinance
+from tests.fakes.bybit import FakeBybit
 from tests.fakes.wrapped import GatewayWrapper
 
 SIGNAL = "BTC/USDT LONG entry 42000-42500 TP1 43000 TP2 44000 SL 41000 10x"
@@ -77,7 +80,7 @@ class World:
     settings: Any
     clock: FakeClock
     prices: StaticPriceSource
-    fake: FakeBinance | None
+    fake: FakeBinance | FakeBybit | None
 
     @asynccontextmanager
     async def process(self, plan: KillPlan) -> AsyncIterator[Services]:
@@ -92,6 +95,11 @@ class World:
             services.gateways.connect = killing_connect
             yield services
 
+    @property
+    def venue(self) -> str:
+        """"paper", "ccxt" (the fake Binance) or "bybit": what `setup` opens the user's account on."""
+        return "paper" if self.fake is None else "bybit" if isinstance(self.fake, FakeBybit) else "ccxt"
+
     def market(self, step: int) -> None:
         self.prices.prices["BTC/USDT"] = STEPS[step]
         if self.fake is not None:
@@ -99,11 +107,15 @@ class World:
 
 
 async def setup(services: Services, venue: str) -> None:
+    """A provider and one subscribed user, trading on paper, or on a testnet account on the fake Binance ("ccxt")
+    or the fake Bybit ("bybit")."""
     provider = await services.accounts.register_provider("Alpha", CHANNEL)
     user = await services.accounts.ensure_user(1000, "trader")
     await services.accounts.subscribe(user, provider)
     if venue == "ccxt":
         await add_testnet_account(services, user)
+    elif venue == "bybit":
+        await add_testnet_account(services, user, bybit.API_KEY, bybit.SECRET, exchange="bybit")
 
 
 async def step(services: Services, world: World, index: int) -> None:
@@ -159,11 +171,8 @@ async def outcome(world: World) -> dict[str, Any]:
     sold = sum(f.amount for f in fills if f.side.value == "sell")
     live = [i.leg for i in intents if i.status.value in LIVE_QUERY["$in"]]
     if world.fake is not None:
-        placed = {a.actual_order_id for a in world.fake.algos.values()}  # by a triggered stop: under its id
-        venue_ids = [o.client_id for o in world.fake.orders.values() if o.order_id not in placed]
-        venue_ids += [a.client_id for a in world.fake.algos.values()]
-        venue_open = [o.client_id for o in world.fake.orders.values() if o.status in ("NEW", "PARTIALLY_FILLED")]
-        venue_open += [a.client_id for a in world.fake.algos.values() if a.status == "NEW"]
+        book = world.fake.order_book()
+        venue_ids, venue_open = [cid for cid, _, _ in book], [cid for cid, state, _ in book if state == "open"]
     else:
         paper = await PaperOrder.find_all().to_list()
         venue_ids = [o.client_order_id for o in paper]
@@ -176,11 +185,13 @@ async def outcome(world: World) -> dict[str, Any]:
 
 
 @pytest.fixture
-def new_world(mongo_url: str, tmp_path: Path, fake_binance: tuple[FakeBinance, str]) -> Callable[[bool], World]:
-    """A fresh database (and, for ccxt, the fake exchange) for one run of the app; the key file is shared."""
-    fake, url = fake_binance
+def new_world(mongo_url: str, tmp_path: Path, fake_binance: tuple[FakeBinance, str],
+              fake_bybit: tuple[FakeBybit, str]) -> Callable[..., World]:
+    """A fresh database (and, with an exchange, the fake Binance, or the fake Bybit when `exchange="bybit"`) for
+    one run of the app; the key file is shared."""
 
-    def make(with_exchange: bool) -> World:
+    def make(with_exchange: bool, exchange: str = "binance") -> World:
+        fake, url = fake_bybit if exchange == "bybit" else fake_binance
         env = {"MONGODB_URI": mongo_url, "SIGNALCORD_DB_NAME": f"t_{uuid.uuid4().hex[:10]}",
                "SIGNALCORD_EXCHANGE_BASE_URL": url, "SIGNALCORD_EXCHANGE_RATE_LIMIT_MS": "1"}
         return World(make_settings(tmp_path, **env), FakeClock(POSTED), StaticPriceSource({"BTC/USDT": STEPS[0]}),
@@ -189,11 +200,16 @@ def new_world(mongo_url: str, tmp_path: Path, fake_binance: tuple[FakeBinance, s
     return make
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+def world_for(new_world: Callable[..., World], venue: str) -> World:
+    """The world of a venue name: "paper", "ccxt" (the fake Binance) or "bybit"."""
+    return new_world(venue != "paper", "bybit" if venue == "bybit" else "binance")
+
+
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
 async def test_a_kill_at_any_order_call_then_restart_leaves_no_duplicate_and_no_orphan(
-        new_world: Callable[[bool], World], venue: str) -> None:
+        new_world: Callable[..., World], venue: str) -> None:
     clean_plan = KillPlan(at=None, after=False)
-    clean = await _run_in(new_world(venue == "ccxt"), venue, clean_plan)
+    clean = await _run_in(world_for(new_world, venue), venue, clean_plan)
     assert clean["status"] == "closed" and clean["reason"] == "stop-loss hit"
     assert clean["bought"] == clean["sold"] == 0.08
     assert clean["live"] == [] and clean["venue_open"] == [] and clean["duplicates"] == 0
@@ -202,7 +218,7 @@ async def test_a_kill_at_any_order_call_then_restart_leaves_no_duplicate_and_no_
     for at in range(clean_plan.calls):
         for after in (False, True):
             plan = KillPlan(at=at, after=after)
-            got = await _run_in(new_world(venue == "ccxt"), venue, plan)
+            got = await _run_in(world_for(new_world, venue), venue, plan)
             where = f"killed {'after' if after else 'before'} order call {at}"
             assert got["duplicates"] == 0 and got["orphans"] == [], where
             assert got["live"] == [] and got["venue_open"] == [], where
@@ -214,20 +230,15 @@ async def test_a_kill_at_any_order_call_then_restart_leaves_no_duplicate_and_no_
 
 async def _run_in(world: World, venue: str, plan: KillPlan) -> dict[str, Any]:
     """Run in a fresh database (and a fresh fake exchange book)."""
-    fake = world.fake
-    if fake is not None:  # one server for all runs: each run starts from an empty order book
-        fake.orders.clear()
-        fake.algos.clear()
-        fake.calls.clear()
-        fake.prices["BTCUSDT"] = STEPS[0]
-        fake.balances.update({"USDT": 10_000.0, "BTC": 0.0})
+    if world.fake is not None:  # one server for all runs: each run starts from an empty order book
+        world.fake.reset({"BTCUSDT": STEPS[0]})
     killed, result = await run(world, venue, plan)
     assert killed == (plan.at is not None), "the planned kill did not happen"
     return result
 
 
 @pytest.fixture
-def ccxt_world(new_world: Callable[[bool], World]) -> World:
+def ccxt_world(new_world: Callable[..., World]) -> World:
     return new_world(True)
 
 

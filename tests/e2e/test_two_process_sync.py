@@ -41,7 +41,7 @@ CLEAN = KillPlan(at=None, after=False)
 
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])
 async def test_two_processes_syncing_one_position_leave_one_live_stop(
-        new_world: Callable[[bool], World], venue: str) -> None:
+        new_world: Callable[..., World], venue: str) -> None:
     world = new_world(venue == "ccxt")
     async with world.process(CLEAN) as first:
         await setup(first, venue)
@@ -69,7 +69,7 @@ async def test_two_processes_syncing_one_position_leave_one_live_stop(
 
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])
 async def test_a_stop_move_here_and_a_provider_update_there_leave_the_last_stop_working(
-        new_world: Callable[[bool], World], venue: str) -> None:
+        new_world: Callable[..., World], venue: str) -> None:
     """The user moves the stop to 41,500 in one process while the provider's "move SL to entry" arrives in
     another; both syncs read before either claimed, so both name the replacement sl.2 and the first stored wins.
     The process whose price lost syncs again: the stop working on the venue is the position's stop (42,250)."""
@@ -142,7 +142,7 @@ async def target_1_folded_not_stored(here: Any, world: World, monkeypatch: pytes
 
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])
 async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
-        new_world: Callable[[bool], World], venue: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        new_world: Callable[..., World], venue: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Target 1 fills and one process folds it in; before it stores the position, the stop fills and another
     process folds both fills and stores the position closed. The first one's write is of a position that no
     longer exists (open, after target 1 only): it must not land over the closed one."""
@@ -167,7 +167,7 @@ async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
 
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])
 async def test_a_fold_by_another_process_before_the_target_is_marked_filled_counts_the_target_hit(
-        new_world: Callable[[bool], World], venue: str) -> None:
+        new_world: Callable[..., World], venue: str) -> None:
     """Target 1 fills: one process records the fill and, before it marks the order filled, another process folds
     the fill in (its reconcile pass). The position must count target 1 as hit (from the fills, not from the
     order's status as read then): else the stop is re-planned with a target 1 that already filled, and it is
@@ -209,7 +209,7 @@ async def test_a_fold_by_another_process_before_the_target_is_marked_filled_coun
 
 @pytest.mark.parametrize("venue", ["paper", "ccxt"])
 async def test_a_cancel_from_a_stale_reading_of_an_unsent_order_cancels_it_on_the_venue(
-        new_world: Callable[[bool], World], venue: str) -> None:
+        new_world: Callable[..., World], venue: str) -> None:
     """One process reads a stored, unsent target (pending) and decides to cancel it (its position closed); the
     other claims and sends it first. A cancel of a pending order only marks it cancelled (nothing was sent):
     written over the send, the record said cancelled while the order rested on the exchange. The mark is
@@ -242,7 +242,7 @@ async def test_a_cancel_from_a_stale_reading_of_an_unsent_order_cancels_it_on_th
 
 
 async def test_two_reports_of_an_order_filling_in_parts_book_what_it_filled_once(
-        new_world: Callable[[bool], World]) -> None:
+        new_world: Callable[..., World]) -> None:
     """An exit fills in parts; one process reads the venue at 0.05 filled and books it, the other read it earlier
     at 0.03 and books after. Each booked its report against the order as it had read it (nothing filled), so
     0.08 was booked for an order that filled 0.05, and the position closed. A part is now booked from what the
@@ -282,7 +282,7 @@ async def test_two_reports_of_an_order_filling_in_parts_book_what_it_filled_once
 
 
 async def test_a_break_even_fold_never_loosens_a_stop_moved_in_another_process(
-        new_world: Callable[[bool], World], monkeypatch: pytest.MonkeyPatch) -> None:
+        new_world: Callable[..., World], monkeypatch: pytest.MonkeyPatch) -> None:
     """Target 1 fills and one process folds it in, which moves the stop to the entry (break-even after target
     1); before it stores that, the user moves the stop tighter in another process. The fold must not store its
     break-even stop over the user's: it reads the position again and keeps the tighter stop."""

@@ -34,7 +34,7 @@ class DiesPreparingAStop:
         return await self._inner.prepare(request)
 
 
-async def test_a_stop_stored_but_never_sent_is_sent_after_a_restart(new_world: Callable[[bool], World]) -> None:
+async def test_a_stop_stored_but_never_sent_is_sent_after_a_restart(new_world: Callable[..., World]) -> None:
     world = new_world(False)
     plan = KillPlan(at=None, after=False)
     async with world.process(plan) as services:
@@ -59,7 +59,7 @@ async def test_a_stop_stored_but_never_sent_is_sent_after_a_restart(new_world: C
         await services.client.drop_database(world.settings.db_name)
 
 
-async def test_a_stop_refused_again_for_the_same_reason_is_told_once(new_world: Callable[[bool], World]) -> None:
+async def test_a_stop_refused_again_for_the_same_reason_is_told_once(new_world: Callable[..., World]) -> None:
     """A replacement stop the venue refuses is planned again at the next sync under a new generation (sl.2,
     sl.3, ...): the user hears the reason once, not once a minute."""
     world = new_world(False)

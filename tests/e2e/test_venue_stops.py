@@ -17,7 +17,7 @@ from core.app import Services
 from core.domain import NotificationKind, OrderStatus, RawMessage
 from models import Fill, Notification, OrderIntent, Position
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
-from tests.e2e.test_restart import KillPlan, World, setup, step
+from tests.e2e.test_restart import KillPlan, World, setup, step, world_for
 
 CLEAN = KillPlan(at=None, after=False)
 
@@ -27,7 +27,7 @@ async def in_at_market(world: World) -> AsyncIterator[Services]:
     """One user in at market on the venue: 0.08 BTC, the stop at 41,000 and two targets placed. The database is
     dropped at the end."""
     async with world.process(CLEAN) as services:
-        await setup(services, "ccxt" if world.fake is not None else "paper")
+        await setup(services, world.venue)
         await step(services, world, 0)
         yield services
         await services.client.drop_database(world.settings.db_name)
@@ -40,7 +40,7 @@ async def _stop(role: str = "sl") -> OrderIntent:
 
 
 async def test_the_stop_rests_on_the_exchange_and_fires_while_signalcord_is_down(
-        new_world: Callable[[bool], World]) -> None:
+        new_world: Callable[..., World]) -> None:
     world = new_world(True)
     fake = world.fake
     assert fake is not None
@@ -76,7 +76,7 @@ async def test_the_stop_rests_on_the_exchange_and_fires_while_signalcord_is_down
         await services.client.drop_database(world.settings.db_name)
 
 
-async def test_a_moved_stop_is_placed_before_the_old_one_is_cancelled(new_world: Callable[[bool], World]) -> None:
+async def test_a_moved_stop_is_placed_before_the_old_one_is_cancelled(new_world: Callable[..., World]) -> None:
     world = new_world(True)
     fake = world.fake
     assert fake is not None
@@ -97,7 +97,7 @@ async def test_a_moved_stop_is_placed_before_the_old_one_is_cancelled(new_world:
         assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
 
 
-async def test_a_refused_replacement_leaves_the_old_stop_working(new_world: Callable[[bool], World]) -> None:
+async def test_a_refused_replacement_leaves_the_old_stop_working(new_world: Callable[..., World]) -> None:
     world = new_world(True)
     fake = world.fake
     assert fake is not None
@@ -118,9 +118,10 @@ async def test_a_refused_replacement_leaves_the_old_stop_working(new_world: Call
         assert "Your earlier stop at 41000 stays in place" in told.text
 
 
-@pytest.mark.parametrize(("venue", "held"), [("ccxt", "on the exchange"), ("paper", "on the exchange")])
-async def test_positions_say_who_holds_their_stop(new_world: Callable[[bool], World], venue: str, held: str) -> None:
-    async with in_at_market(new_world(venue == "ccxt")) as services:
+@pytest.mark.parametrize(("venue", "held"), [("ccxt", "on the exchange"), ("paper", "on the exchange"),
+                                             ("bybit", "on the exchange")])
+async def test_positions_say_who_holds_their_stop(new_world: Callable[..., World], venue: str, held: str) -> None:
+    async with in_at_market(world_for(new_world, venue)) as services:
         [shown] = await services.api.positions.open(Caller(discord_id=1000))
         assert shown.protection == held
         stop = await _stop()
@@ -133,7 +134,7 @@ async def test_positions_say_who_holds_their_stop(new_world: Callable[[bool], Wo
 
 
 @pytest.mark.parametrize("fault", ["rate_limit", "unavailable"])
-async def test_a_provider_close_goes_on_when_cancelling_the_stop_fails(new_world: Callable[[bool], World],
+async def test_a_provider_close_goes_on_when_cancelling_the_stop_fails(new_world: Callable[..., World],
                                                                       fault: str) -> None:
     """Found by the fault campaign: a 429 while cancelling the stop during a provider's close escaped the cancel,
     ended the whole update (the message stayed unprocessed) and left the position open. A rate-limited cancel is

@@ -1,4 +1,5 @@
-"""A user's testnet account on the fake Binance: keys sealed as the app seals them, made the default account."""
+"""A user's testnet account on a fake exchange (Binance unless named): keys sealed as the app seals them, made the
+default account."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from models.refs import ref
 from tests.fakes.binance import API_KEY, SECRET
 
 
-async def add_testnet_account(services: Any, user: User, key: str = API_KEY, secret: str = SECRET) -> ExchangeAccount:
+async def add_testnet_account(services: Any, user: User, key: str = API_KEY, secret: str = SECRET,
+                              exchange: str = "binance") -> ExchangeAccount:
     """`key`/`secret`: the fake's main account, or one of its `other_accounts`."""
     owner, seal = ref(user), services.secrets.seal
     await ExchangeAccount.find_one(ExchangeAccount.user_id == owner).update({"$set": {"is_default": False}})
-    account = ExchangeAccount(user_id=owner, label="binance-testnet", mode=TradeMode.TESTNET, is_default=True,
+    account = ExchangeAccount(user_id=owner, label=f"{exchange}-testnet", exchange=exchange, mode=TradeMode.TESTNET,
+                              is_default=True,
                               api_key=seal(key, owner=owner, field="api_key").__dict__,
                               api_secret=seal(secret, owner=owner, field="api_secret").__dict__,
                               paper_balances={"USDT": 10_000.0})

@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+
+from tests.fakes.faults import Chaos, pick, transport_fault
 
 API_KEY, SECRET = "test-key", "test-secret"
 FEE_RATE = 0.001
@@ -166,7 +167,7 @@ class FakeBinance:
     clock_ms: int = 1_775_044_800_000
     klines: dict[str, list[list[Any]]] = field(default_factory=dict)  # symbol -> [open time, o, h, l, c, v]
     # a fault for some requests, decided per request (method, path) -> kind or None: a seeded fault campaign
-    chaos: Callable[[str, str], str | None] | None = None
+    chaos: Chaos | None = None
     chaos_injected: int = 0
     api_key: str = API_KEY  # the key (and secret) of the main account
     secret: str = SECRET
@@ -183,6 +184,28 @@ class FakeBinance:
 
     def inject(self, path_suffix: str, kind: str) -> None:
         self.faults.append((path_suffix, kind))
+
+    def reset(self, prices: dict[str, float]) -> None:
+        """An empty order book at these prices (one server for several runs)."""
+        self.orders.clear()
+        self.algos.clear()
+        self.calls.clear()
+        self.prices.update(prices)
+        self.balances.update({"USDT": 10_000.0, "BTC": 0.0})
+
+    def order_book(self) -> list[tuple[str, str, float]]:
+        """(client id, open | filled | cancelled | expired, amount filled) of every order placed by its owner; a
+        conditional order that fired reports what the market order it placed filled."""
+        state = {"NEW": "open", "PARTIALLY_FILLED": "open", "FILLED": "filled", "CANCELED": "cancelled",
+                 "EXPIRED": "expired"}
+        by_trigger = {a.actual_order_id for a in self.algos.values()}
+        book = [(o.client_id, state[o.status], o.executed) for o in self.orders.values()
+                if o.order_id not in by_trigger]
+        for algo in self.algos.values():
+            fired = self.orders.get(algo.actual_order_id) if algo.actual_order_id else None
+            book.append((algo.client_id, {"NEW": "open", "CANCELED": "cancelled"}.get(algo.status, "filled"),
+                         fired.executed if fired else 0.0))
+        return book
 
     def order_posts(self) -> int:
         return sum(1 for method, path in self.calls if method == "POST" and path.endswith("/order"))
@@ -298,31 +321,18 @@ class FakeBinance:
             if not secret or params["signature"] != good:
                 return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
             request[ACCOUNT] = key
-        fault = next((f for f in self.faults if request.path.endswith(f[0])), None)
-        if fault is not None:
-            self.faults.remove(fault)
-            kind = fault[1]
-        elif self.chaos is not None and (picked := self.chaos(request.method, request.path)) is not None:
-            kind = picked
-            self.chaos_injected += 1
-        else:
+        kind, chosen = pick(self.faults, self.chaos, request)
+        if kind is None:
             return await handler(request)
-        if kind == "gateway_timeout":
-            return web.Response(status=504, text="Gateway Time-out")
+        self.chaos_injected += chosen
         if kind == "rate_limit":
             return self._error(429, -1003, "Too much request weight used; current limit is 1200 request weight "
                                            "per 1 MINUTE.")
-        if kind == "unavailable":
-            return web.Response(status=503, text="Service Unavailable")
         if kind == "insufficient":
             return self._error(400, -2010, "Account has insufficient balance for requested action.")
         if kind == "auth":
             return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
-        if kind == "drop_after":
-            await handler(request)  # the order lands, the answer never arrives
-        assert request.transport is not None
-        request.transport.close()
-        raise ConnectionResetError("fake exchange dropped the connection")
+        return await transport_fault(kind, request, handler)
 
     def _exchange_info(self, futures: bool) -> Any:
         async def handler(request: web.Request) -> web.Response:

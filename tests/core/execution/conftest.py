@@ -1,5 +1,6 @@
-"""Venues for the gateway contract suite: the paper exchange on the real embedded database, and ccxt (spot and
-USDT-M futures) against the local fake Binance server. Each venue can move its market (`move`)."""
+"""Venues for the gateway contract suite: the paper exchange on the real embedded database, ccxt (spot and
+USDT-M futures) against the local fake Binance server, and ccxt (USDT perpetuals) against the local fake Bybit.
+Each venue can move its market (`move`) and names its (taker, maker) fee rates."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from core.market.prices import StaticPriceSource
 from core.services.orders.paper_store import MongoPaperStore
 from models import ExchangeAccount
 from tests.conftest import FakeClock
+from tests.fakes import binance, bybit
 from tests.fakes.binance import API_KEY, SECRET, FakeBinance
+from tests.fakes.bybit import FakeBybit
 
 
 @dataclass
@@ -26,9 +29,10 @@ class Venue:
     name: str
     gateway: ExecutionGateway
     account_id: str
-    fake: FakeBinance | None = None
+    fake: FakeBinance | FakeBybit | None = None
     prices: StaticPriceSource | None = None
     clock: FakeClock | None = None
+    fees: tuple[float, float] = (0.0004, 0.0002)  # (taker, maker)
 
     def later(self, **delta: float) -> None:
         """Time passes on the venue (nothing trades)."""
@@ -64,13 +68,21 @@ def ccxt_gateway(base_url: str, *, futures: bool = False) -> CcxtGateway:
                              base_url=base_url, rate_limit_ms=1)
 
 
-@pytest.fixture(params=["paper", "ccxt-spot", "ccxt-futures"])
-async def venue(request: pytest.FixtureRequest, db: str, clock: FakeClock,
-                fake_binance: tuple[FakeBinance, str]) -> AsyncIterator[Venue]:
+def bybit_gateway(base_url: str) -> CcxtGateway:
+    return CcxtGateway.build("bybit", api_key=bybit.API_KEY, secret=bybit.SECRET, mode="testnet", futures=True,
+                             base_url=base_url, rate_limit_ms=1)
+
+
+@pytest.fixture(params=["paper", "ccxt-spot", "ccxt-futures", "ccxt-bybit"])
+async def venue(request: pytest.FixtureRequest, db: str, clock: FakeClock, fake_binance: tuple[FakeBinance, str],
+                fake_bybit: tuple[FakeBybit, str]) -> AsyncIterator[Venue]:
     if request.param == "paper":
         yield await paper_venue(clock)
         return
-    fake, url = fake_binance
-    gateway = ccxt_gateway(url, futures=request.param == "ccxt-futures")
-    yield Venue(request.param, gateway, "acct", fake=fake)
+    if request.param == "ccxt-bybit":
+        gateway = bybit_gateway(fake_bybit[1])
+        yield Venue(request.param, gateway, "acct", fake=fake_bybit[0], fees=(bybit.TAKER, bybit.MAKER))
+    else:
+        gateway = ccxt_gateway(fake_binance[1], futures=request.param == "ccxt-futures")
+        yield Venue(request.param, gateway, "acct", fake=fake_binance[0], fees=(binance.FEE_RATE, binance.FEE_RATE))
     await gateway.close()
