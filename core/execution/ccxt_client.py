@@ -12,6 +12,7 @@ from typing import Any
 import ccxt.async_support as ccxt
 
 from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, RateLimited
+from core.execution.venue_ways import perpetual_types
 
 
 class DuplicateClientId(Exception):
@@ -94,10 +95,11 @@ def make_exchange(exchange_id: str, *, futures: bool, base_url: str | None = Non
     if not hasattr(ccxt, exchange_id):
         raise ValueError(f"ccxt has no exchange called {exchange_id!r}")
     pace = {} if rate_limit_ms is None else {"rateLimit": rate_limit_ms}
+    default_type, market_type = perpetual_types(exchange_id) if futures else ("spot", "spot")
     exchange = getattr(ccxt, exchange_id)({
         **config, **pace, "enableRateLimit": True,
-        "options": {"defaultType": "future" if futures else "spot", "fetchCurrencies": False,
-                    "fetchMarkets": {"types": ["linear" if futures else "spot"]}, **(options or {})},
+        "options": {"defaultType": default_type, "fetchCurrencies": False,
+                    "fetchMarkets": {"types": [market_type]}, **(options or {})},
     })
     # currencies are not needed to trade, and some venues read them from a private endpoint (Bybit's coin info)
     # that a trade-only key may not reach: load markets alone

@@ -89,10 +89,22 @@ class CcxtGateway:
             raise OrderRejected(f"{symbol} is not traded on {self.exchange.id}", "invalid") from None
         return market
 
+    async def _coin_market(self, symbol: str) -> dict[str, Any]:
+        """The market, if its amounts are coins. Where a venue counts a market in contracts worth another amount
+        (OKX: one BTC-USDT-SWAP contract is 0.01 BTC), ccxt's amounts are contracts while Signalcord sizes, books
+        and prices positions in coins: such a market is refused with the reason, never traded at the wrong size."""
+        market = await self._market(symbol)
+        size = market.get("contractSize")
+        if market.get("contract") and size is not None and abs(float(size) - 1.0) > 1e-12:
+            base = market.get("base") or symbol.split("/")[0]
+            raise OrderRejected(f"{self.exchange.id} counts {symbol} in contracts of {float(size):g} {base}; "
+                                "Signalcord sizes orders in coins and does not trade such markets yet", "unsupported")
+        return market
+
     async def rules(self, symbol: str) -> MarketRules:
         """The market's step, tick and minimums as ccxt loaded them (a step under TICK_SIZE precision, a number
         of decimals otherwise)."""
-        market = await self._market(symbol)
+        market = await self._coin_market(symbol)
         precision, limits = market.get("precision") or {}, market.get("limits") or {}
 
         def step(value: float | None) -> float:
@@ -105,7 +117,7 @@ class CcxtGateway:
                            min_notional=float((limits.get("cost") or {}).get("min") or 0.0))
 
     async def prepare(self, request: OrderRequest) -> OrderRequest:
-        market = await self._market(request.symbol)
+        market = await self._coin_market(request.symbol)
         symbol = market["symbol"]
         try:
             amount = float(self.exchange.amount_to_precision(symbol, request.amount))
@@ -165,7 +177,7 @@ class CcxtGateway:
     async def create_order(self, request: OrderRequest) -> OrderResult:
         if not self.supports(request.order_type):
             raise OrderRejected(f"{request.order_type} orders are not held on {self.exchange.id}", "unsupported")
-        market = await self._market(request.symbol)
+        market = await self._coin_market(request.symbol)
         symbol = market["symbol"]
         params: dict[str, Any] = {"clientOrderId": request.client_order_id}
         kind, price = request.order_type, request.price

@@ -45,5 +45,14 @@ WAYS: dict[tuple[str, bool], VenueWays] = {  # by (ccxt exchange id, futures)
 OTHERS = VenueWays()
 
 
+# the ccxt market type of a venue's USDT-margined perpetuals: (defaultType, the fetchMarkets type to load)
+PERPETUALS: dict[str, tuple[str, str]] = {"okx": ("swap", "swap")}  # OKX names instrument types SWAP, FUTURES...
+LINEAR = ("future", "linear")  # Binance USDT-M, Bybit linear
+
+
+def perpetual_types(exchange_id: str) -> tuple[str, str]:
+    return PERPETUALS.get(exchange_id, LINEAR)
+
+
 def ways_of(exchange_id: str, futures: bool) -> VenueWays:
     return WAYS.get((exchange_id, futures), OTHERS)
