@@ -160,3 +160,39 @@ async def test_a_provider_close_goes_on_when_cancelling_the_stop_fails(new_world
         assert fake.algo(stop.client_order_id) is not None and fake.algo(stop.client_order_id).status == "CANCELED"
         refreshed = await OrderIntent.get(stop.id)
         assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
+
+
+async def test_a_replacement_refused_again_and_again_is_retried_less_and_less_often(
+        new_world: Callable[..., World]) -> None:
+    """A moved stop the exchange keeps refusing (here: margin) is planned again at each sync. It used to be sent
+    again every minute, each a new order id and a refusal; now each retry waits twice as long as the one before
+    (1, 2, 4 ... minutes, at most an hour), the old stop working all along, and it goes once the exchange takes it."""
+    world = new_world(True)
+    fake = world.fake
+    assert fake is not None
+    async with in_at_market(world) as services:
+        [position] = await Position.find_all().to_list()
+        old = await _stop()
+        refusing = {"on": True}
+        fake.chaos = lambda method, path: "insufficient" if (
+            refusing["on"] and method == "POST" and path.endswith("/algoOrder")) else None
+        await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
+        tried_at: dict[str, int] = {}
+        for minute in range(1, 11):
+            world.clock.advance(minutes=1)
+            await services.monitor.tick()
+            await services.reconciler.run()
+            for intent in await OrderIntent.find(OrderIntent.role == "sl").to_list():
+                tried_at.setdefault(intent.leg, minute)
+        assert tried_at == {"sl": 1, "sl.2": 1, "sl.3": 1, "sl.4": 3, "sl.5": 7}  # 1, 2, then 4 minutes apart
+        still = fake.algo(old.client_order_id)
+        assert still is not None and still.status == "NEW"  # the old stop works all along
+
+        refusing["on"] = False  # the exchange takes it at the next try, 8 minutes after the last
+        for _ in range(6):
+            world.clock.advance(minutes=1)
+            await services.monitor.tick()
+            await services.reconciler.run()
+        placed = await _stop()
+        assert (placed.leg, placed.status, placed.stop_price) == ("sl.6", OrderStatus.OPEN, 41_500.0)
+        assert fake.algo(old.client_order_id) is not None and fake.algo(old.client_order_id).status == "CANCELED"

@@ -260,7 +260,8 @@ class FakeBybit:
         return self._answer({"list": [{"accountType": "UNIFIED", "totalEquity": usdt, "totalWalletBalance": usdt,
                                        "totalAvailableBalance": usdt, "coin": [{
                                            "coin": "USDT", "equity": usdt, "walletBalance": usdt,
-                                           "availableToWithdraw": usdt, "locked": "0", "totalOrderIM": "0",
+                                           # deprecated on unified accounts (Bybit answers an empty string)
+                                           "availableToWithdraw": "", "locked": "0", "totalOrderIM": "0",
                                            "totalPositionIM": "0", "unrealisedPnl": "0", "cumRealisedPnl": "0",
                                            "borrowAmount": "", "accruedInterest": ""}]}]})
 

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections import Counter
 
+from core.clock import epoch_ms
 from core.domain import LIVE, ON_VENUE, MarketRules, OrderStatus
 from core.execution.gateway import ExecutionGateway
 from core.execution.leg_names import LegName
@@ -25,6 +26,7 @@ from models.refs import ref
 
 logger = logging.getLogger(__name__)
 SYNC_PASSES = 3  # a sync that lost its replacement to another process's reads again (bounded: the next sync goes on)
+RETRY_FIRST_MS, RETRY_MAX_MS = 60_000, 3_600_000  # a refused order planned again waits 1, 2, 4 ... 60 minutes
 
 
 def protective_leg(position: Position, leg: PlannedLeg, name: str, gateway: ExecutionGateway) -> Leg:
@@ -43,6 +45,21 @@ async def protective_orders(position: Position) -> list[OrderIntent]:
 
 def same_leg(intent: OrderIntent, leg: PlannedLeg, rules: MarketRules) -> bool:
     return abs(intent.amount - leg.amount) <= rules.amount_step * 1.01 and intent.stop_price == leg.stop_price
+
+
+def retry_waits(tried: list[OrderIntent], leg: PlannedLeg, rules: MarketRules, now_ms: int) -> bool:
+    """Whether this very order (`tried`: the leg's generations in stored order) was refused lately: after n
+    refusals of it in a row the next try waits 2^(n-1) minutes (at most an hour) after the last one, so an order the
+    venue keeps refusing is not sent again under a new id every minute."""
+    streak = 0
+    for intent in reversed(tried):
+        if intent.status is not OrderStatus.REJECTED or not same_leg(intent, leg, rules):
+            break
+        streak += 1
+    if streak == 0:
+        return False
+    wait_ms: int = min(RETRY_FIRST_MS * 2 ** (streak - 1), RETRY_MAX_MS)
+    return now_ms - tried[-1].updated_at_ms < wait_ms
 
 
 class Protection:
@@ -80,18 +97,22 @@ class Protection:
             # one reading names both what is live and the next generation: another process that read the same
             # names the same replacement (one client id), one that read later finds it live
             live: dict[str, list[OrderIntent]] = {}
-            generations: Counter[str] = Counter()
+            tried: dict[str, list[OrderIntent]] = {}
             for intent in await protective_orders(position):  # in stored order: the newest generation last
                 base = LegName.parse(intent.leg).base
-                generations[base] += 1
+                tried.setdefault(base, []).append(intent)
                 if intent.status in LIVE:
                     live.setdefault(base, []).append(intent)
+            generations = Counter({base: len(intents) for base, intents in tried.items()})
+            now_ms = epoch_ms(self.desk.clock())
             to_send: list[tuple[PlannedLeg, list[OrderIntent]]] = []
             stale: list[OrderIntent] = []
             for leg in wanted:
                 current = live.pop(leg.name, [])
                 keep = next((i for i in reversed(current) if same_leg(i, leg, rules)), None)
-                if keep is None:
+                if keep is None and retry_waits(tried.get(leg.name, []), leg, rules, now_ms):
+                    logger.info("%s of position %s was refused lately; tried again later", leg.name, ref(position))
+                elif keep is None:
                     to_send.append((leg, current))
                 else:
                     stale += [i for i in current if i is not keep]  # a replacement whose old one outlived it
