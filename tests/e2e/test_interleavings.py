@@ -17,7 +17,7 @@ from models import Fill, OrderIntent, Position, RealizedPnl, User
 from models.refs import ref
 from tests.e2e.test_monitor_isolation import wrap_gateway
 from tests.e2e.test_overlapping_syncs import WatchedLock, hold_first_claim
-from tests.e2e.test_restart import KillPlan, World, setup, step
+from tests.e2e.test_restart import KillPlan, World, setup, step, world_for
 from tests.fakes.wrapped import GatewayWrapper
 
 CLEAN = KillPlan(at=None, after=False)
@@ -79,10 +79,10 @@ async def test_the_monitor_and_the_reconciler_apply_one_triggered_stop_once(
         await services.client.drop_database(world.settings.db_name)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
 async def test_a_stop_move_meeting_a_reconcile_leaves_one_stop_at_the_new_price(
         new_world: Callable[..., World], venue: str) -> None:
-    world = new_world(venue == "ccxt")
+    world = world_for(new_world, venue)
     async with world.process(CLEAN) as services:
         await setup(services, venue)
         await step(services, world, 0)
@@ -106,6 +106,7 @@ async def test_a_stop_move_meeting_a_reconcile_leaves_one_stop_at_the_new_price(
         assert len(live) == 1 and live[0].stop_price == pytest.approx(41_500.0) and live[0].leg == "sl.2"
         assert [s.status for s in stops if s is not live[0]] == [OrderStatus.CANCELLED]
         if world.fake is not None:
-            held = [a for a in world.fake.algos.values() if a.type == "STOP_MARKET" and a.status == "NEW"]
-            assert [a.client_id for a in held] == [live[0].client_order_id]
+            ours = {s.client_order_id for s in stops}
+            held = [cid for cid, state, _ in world.fake.order_book() if cid in ours and state == "open"]
+            assert held == [live[0].client_order_id]
         await services.client.drop_database(world.settings.db_name)

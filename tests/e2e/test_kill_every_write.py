@@ -17,7 +17,7 @@ import pytest
 from pymongo.asynchronous.collection import AsyncCollection
 
 from core.app import Services
-from tests.e2e.test_restart import Killed, KillPlan, World, run
+from tests.e2e.test_restart import Killed, KillPlan, World, run, world_for
 
 GAP = 0.04 * (43_100.0 - 43_000.0)  # see the P&L check below
 SET_UP = ("users", "providers", "subscriptions", "exchange_accounts")  # the test's set-up: not the trade's steps
@@ -72,11 +72,11 @@ class WriteKillWorld(World):
                 setattr(AsyncCollection, name, original)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
 async def test_a_kill_at_any_database_write_then_restart_loses_and_duplicates_nothing(
         new_world: Callable[..., World], venue: str) -> None:
     def world() -> WriteKillWorld:
-        base = new_world(venue == "ccxt")
+        base = world_for(new_world, venue)
         return WriteKillWorld(base.settings, base.clock, base.prices, base.fake)
 
     clean_plan = WritePlan(at=None, after=False)
@@ -90,10 +90,7 @@ async def test_a_kill_at_any_database_write_then_restart_loses_and_duplicates_no
             plan = WritePlan(at=None, after=after, write_at=at)
             fake = world().fake
             if fake is not None:  # one server for all runs: each run starts from an empty order book
-                fake.orders.clear()
-                fake.algos.clear()
-                fake.prices["BTCUSDT"] = 42_250.0
-                fake.balances.update({"USDT": 10_000.0, "BTC": 0.0})
+                fake.reset({"BTCUSDT": 42_250.0})
             where = f"killed {'after' if after else 'before'} database write {at} of {total}"
             try:
                 killed, got = await run(world(), venue, plan)

@@ -34,15 +34,15 @@ from models import ExchangeAccount, Fill, OrderIntent, Position, User
 from models.refs import ref
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_overlapping_syncs import hold_first_claim
-from tests.e2e.test_restart import KillPlan, World, setup, step
+from tests.e2e.test_restart import KillPlan, World, setup, step, world_for
 
 CLEAN = KillPlan(at=None, after=False)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
 async def test_two_processes_syncing_one_position_leave_one_live_stop(
         new_world: Callable[..., World], venue: str) -> None:
-    world = new_world(venue == "ccxt")
+    world = world_for(new_world, venue)
     async with world.process(CLEAN) as first:
         await setup(first, venue)
         await step(first, world, 0)  # in, the stop at 41,000 resting on the venue
@@ -62,18 +62,18 @@ async def test_two_processes_syncing_one_position_leave_one_live_stop(
             assert [(s.leg, s.stop_price) for s in live] == [("sl.2", pytest.approx(41_500.0))]
             if world.fake is not None:
                 ours = {s.client_order_id for s in stops}  # the fake exchange outlives one test
-                resting = [a.client_id for a in world.fake.algos.values() if a.client_id in ours and a.status == "NEW"]
+                resting = [cid for cid, state, _ in world.fake.order_book() if cid in ours and state == "open"]
                 assert resting == [live[0].client_order_id]
         await first.client.drop_database(world.settings.db_name)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
 async def test_a_stop_move_here_and_a_provider_update_there_leave_the_last_stop_working(
         new_world: Callable[..., World], venue: str) -> None:
     """The user moves the stop to 41,500 in one process while the provider's "move SL to entry" arrives in
     another; both syncs read before either claimed, so both name the replacement sl.2 and the first stored wins.
     The process whose price lost syncs again: the stop working on the venue is the position's stop (42,250)."""
-    world = new_world(venue == "ccxt")
+    world = world_for(new_world, venue)
     async with world.process(CLEAN) as here:
         await setup(here, venue)
         await step(here, world, 0)  # in at 42,250, the stop at 41,000 resting on the venue
@@ -114,7 +114,7 @@ async def test_a_stop_move_here_and_a_provider_update_there_leave_the_last_stop_
             assert [s.stop_price for s in live] == [42_250.0]
             if world.fake is not None:
                 ours = {s.client_order_id for s in stops}
-                resting = [a.client_id for a in world.fake.algos.values() if a.client_id in ours and a.status == "NEW"]
+                resting = [cid for cid, state, _ in world.fake.order_book() if cid in ours and state == "open"]
                 assert resting == [live[0].client_order_id]
         await here.client.drop_database(world.settings.db_name)
 
@@ -140,13 +140,13 @@ async def target_1_folded_not_stored(here: Any, world: World, monkeypatch: pytes
     return folding, go_on
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
 async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
         new_world: Callable[..., World], venue: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Target 1 fills and one process folds it in; before it stores the position, the stop fills and another
     process folds both fills and stores the position closed. The first one's write is of a position that no
     longer exists (open, after target 1 only): it must not land over the closed one."""
-    world = new_world(venue == "ccxt")
+    world = world_for(new_world, venue)
     async with world.process(CLEAN) as here:
         await setup(here, venue)
         await step(here, world, 0)  # in at 42,250: 0.08 open, the stop and two targets resting on the venue
@@ -165,14 +165,14 @@ async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
         await here.client.drop_database(world.settings.db_name)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
 async def test_a_fold_by_another_process_before_the_target_is_marked_filled_counts_the_target_hit(
         new_world: Callable[..., World], venue: str) -> None:
     """Target 1 fills: one process records the fill and, before it marks the order filled, another process folds
     the fill in (its reconcile pass). The position must count target 1 as hit (from the fills, not from the
     order's status as read then): else the stop is re-planned with a target 1 that already filled, and it is
     placed again and sold twice."""
-    world = new_world(venue == "ccxt")
+    world = world_for(new_world, venue)
     async with world.process(CLEAN) as here:
         await setup(here, venue)
         await step(here, world, 0)  # in at 42,250: 0.08 open, the stop and two targets resting on the venue
@@ -207,14 +207,14 @@ async def test_a_fold_by_another_process_before_the_target_is_marked_filled_coun
         await here.client.drop_database(world.settings.db_name)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
 async def test_a_cancel_from_a_stale_reading_of_an_unsent_order_cancels_it_on_the_venue(
         new_world: Callable[..., World], venue: str) -> None:
     """One process reads a stored, unsent target (pending) and decides to cancel it (its position closed); the
     other claims and sends it first. A cancel of a pending order only marks it cancelled (nothing was sent):
     written over the send, the record said cancelled while the order rested on the exchange. The mark is
     conditional on the order still being unsent; it was sent, so it is cancelled on the venue."""
-    world = new_world(venue == "ccxt")
+    world = world_for(new_world, venue)
     async with world.process(CLEAN) as here:
         await setup(here, venue)
         await step(here, world, 0)
