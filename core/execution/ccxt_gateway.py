@@ -250,7 +250,7 @@ class CcxtGateway:
         return order
 
     async def _fetch_from_lists(self, client_order_id: str, symbol: str) -> dict[str, Any] | None:
-        query = {"orderLinkId": client_order_id}
+        query = {self.ways.id_param: client_order_id}
         async with mapped("fetch order"):
             found = await self.exchange.fetch_open_orders(symbol, params=query)
             if not found:
@@ -274,7 +274,7 @@ class CcxtGateway:
                            ) -> OrderResult | None:
         market = await self._market(symbol)
         conditional = self._conditional(order_type)
-        params: dict[str, Any] = {self.ways.cancel_by: client_order_id} | ({"trigger": True} if conditional else {})
+        params: dict[str, Any] = {self.ways.id_param: client_order_id} | ({"trigger": True} if conditional else {})
         try:
             async with mapped("cancel order"):
                 order = await self.exchange.cancel_order(None, market["symbol"], params)

@@ -32,15 +32,15 @@ class VenueWays:
     # in hedge mode an order names its side of the book: Binance's positionSide, or ccxt's `hedged` (Bybit's
     # positionIdx, which ccxt derives from the side and reduce-only)
     hedge_by: Literal["positionSide", "hedged"] = "positionSide"
-    cancel_by: str = "clientOrderId"  # the param that names an order to cancel by our id (ccxt's, or the venue's)
+    id_param: str = "clientOrderId"  # names an order by our id in look-ups and cancels (ccxt's, or the venue's)
 
 
 WAYS: dict[tuple[str, bool], VenueWays] = {  # by (ccxt exchange id, futures)
     ("binance", True): VenueWays(held=PLAIN | STOPS, conditional_apart=True),
     ("bybit", True): VenueWays(held=PLAIN | STOPS, full_answers=False, lookup_by_lists=True,
-                               position_mode="positions", margin_per_symbol=False, cancel_by="orderLinkId",
+                               position_mode="positions", margin_per_symbol=False, id_param="orderLinkId",
                                hedge_by="hedged"),
-    ("bybit", False): VenueWays(full_answers=False, lookup_by_lists=True, cancel_by="orderLinkId"),
+    ("bybit", False): VenueWays(full_answers=False, lookup_by_lists=True, id_param="orderLinkId"),
 }
 OTHERS = VenueWays()
 
