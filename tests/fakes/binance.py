@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from tests.fakes.faults import Chaos, pick, transport_fault
+from tests.fakes.faults import FakeVenue, transport_fault
 
 API_KEY, SECRET = "test-key", "test-secret"
 FEE_RATE = 0.001
@@ -153,27 +153,16 @@ class FakeAlgo:
 
 
 @dataclass
-class FakeBinance:
-    prices: dict[str, float] = field(default_factory=lambda: {"BTCUSDT": 42_250.0, "ETHUSDT": 2_000.0})
+class FakeBinance(FakeVenue):
     balances: dict[str, float] = field(default_factory=lambda: {"USDT": 10_000.0, "BTC": 0.0, "ETH": 0.0})
     orders: dict[int, FakeOrder] = field(default_factory=dict)  # by order id: a client id can recur (see _create)
     algos: dict[int, FakeAlgo] = field(default_factory=dict)  # conditional orders, by algo id
-    faults: list[tuple[str, str]] = field(default_factory=list)  # (path suffix, kind), consumed in order
-    calls: list[tuple[str, str]] = field(default_factory=list)
     leverage: dict[str, int] = field(default_factory=dict)
     margin_type: dict[str, str] = field(default_factory=dict)
-    hedge_mode: bool = False
     position_sides: list[str] = field(default_factory=list)
-    clock_ms: int = 1_775_044_800_000
     klines: dict[str, list[list[Any]]] = field(default_factory=dict)  # symbol -> [open time, o, h, l, c, v]
-    # a fault for some requests, decided per request (method, path) -> kind or None: a seeded fault campaign
-    chaos: Chaos | None = None
-    chaos_injected: int = 0
     api_key: str = API_KEY  # the key (and secret) of the main account
     secret: str = SECRET
-    other_accounts: dict[str, str] = field(default_factory=dict)  # more accounts: API key -> secret
-    # each account's USDT-M position per symbol (one-way mode: a signed net quantity)
-    positions: dict[tuple[str, str], float] = field(default_factory=dict)
     # what GET /sapi/v1/account/apiRestrictions says about the key (Binance's documented fields)
     restrictions: dict[str, Any] = field(default_factory=lambda: {
         "ipRestrict": False, "createTime": 1_698_645_219_000, "enableReading": True, "enableWithdrawals": False,
@@ -181,9 +170,6 @@ class FakeBinance:
         "permitsUniversalTransfer": False, "enableVanillaOptions": False, "enableFixApiTrade": False,
         "enableFixReadOnly": False, "enableSpotAndMarginTrading": True, "enablePortfolioMarginTrading": False})
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
-
-    def inject(self, path_suffix: str, kind: str) -> None:
-        self.faults.append((path_suffix, kind))
 
     def reset(self, prices: dict[str, float]) -> None:
         """An empty order book at these prices (one server for several runs)."""
@@ -321,10 +307,9 @@ class FakeBinance:
             if not secret or params["signature"] != good:
                 return self._error(401, -2015, "Invalid API-key, IP, or permissions for action.")
             request[ACCOUNT] = key
-        kind, chosen = pick(self.faults, self.chaos, request)
+        kind = self.fault_for(request)
         if kind is None:
             return await handler(request)
-        self.chaos_injected += chosen
         if kind == "rate_limit":
             return self._error(429, -1003, "Too much request weight used; current limit is 1200 request weight "
                                            "per 1 MINUTE.")

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from tests.fakes.faults import Chaos, pick, transport_fault
+from tests.fakes.faults import FakeVenue, transport_fault
 
 API_KEY, SECRET = "bybit-test-key", "bybit-test-secret"
 TAKER, MAKER = 0.00055, 0.0002
@@ -104,27 +104,15 @@ class BybitOrder:
 
 
 @dataclass
-class FakeBybit:
-    prices: dict[str, float] = field(default_factory=lambda: {"BTCUSDT": 42_250.0, "ETHUSDT": 2_000.0})
+class FakeBybit(FakeVenue):
     balances: dict[str, float] = field(default_factory=lambda: {"USDT": 10_000.0})
     orders: list[BybitOrder] = field(default_factory=list)
-    positions: dict[tuple[str, str], float] = field(default_factory=dict)  # (account, symbol) -> signed qty
     leverage: dict[tuple[str, str], int] = field(default_factory=dict)
-    hedge_mode: bool = False
     position_indexes: list[int] = field(default_factory=list)  # positionIdx of each order placed
     margin_calls: int = 0  # calls to set the account's margin mode
-    faults: list[tuple[str, str]] = field(default_factory=list)
-    chaos: Chaos | None = None
-    chaos_injected: int = 0
-    calls: list[tuple[str, str]] = field(default_factory=list)
-    clock_ms: int = 1_775_044_800_000
     api_key: str = API_KEY
     secret: str = SECRET
-    other_accounts: dict[str, str] = field(default_factory=dict)  # more accounts: API key -> secret
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    def inject(self, path_suffix: str, kind: str) -> None:
-        self.faults.append((path_suffix, kind))
 
     def reset(self, prices: dict[str, float]) -> None:
         """An empty order book at these prices (one server for several runs)."""
@@ -220,10 +208,9 @@ class FakeBybit:
             if request.headers.get("X-BAPI-SIGN") != good:
                 return self._error(10004, "Error sign, please check your signature generation algorithm.")
             request[ACCOUNT] = key
-        kind, chosen = pick(self.faults, self.chaos, request)
+        kind = self.fault_for(request)
         if kind is None:
             return await handler(request)
-        self.chaos_injected += chosen
         if kind == "rate_limit":
             return self._error(10006, "Too many visits. Exceeded the API Rate Limit.")
         if kind == "insufficient":

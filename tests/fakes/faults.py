@@ -1,9 +1,11 @@
-"""The faults a fake exchange can answer a request with, picked the same way on every fake: a fault queued for a
-path (`inject`, consumed in order) or one a seeded campaign decides per request (`chaos`)."""
+"""What every fake exchange keeps alike (`FakeVenue`): its prices and clock, the accounts and their positions, the
+requests it received, and the faults it answers with — a fault queued for a path (`inject`, consumed in order) or
+one a seeded campaign decides per request (`chaos`). Each fake words its refusals as its venue does."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -11,15 +13,31 @@ from aiohttp import web
 Chaos = Callable[[str, str], str | None]  # (method, path) -> fault kind or None
 
 
-def pick(queued: list[tuple[str, str]], chaos: Chaos | None, request: web.Request) -> tuple[str | None, bool]:
-    """The fault for this request, if any, and whether the campaign (not the queue) chose it."""
-    fault = next((f for f in queued if request.path.endswith(f[0])), None)
-    if fault is not None:
-        queued.remove(fault)
-        return fault[1], False
-    if chaos is not None and (picked := chaos(request.method, request.path)) is not None:
-        return picked, True
-    return None, False
+@dataclass
+class FakeVenue:
+    prices: dict[str, float] = field(default_factory=lambda: {"BTCUSDT": 42_250.0, "ETHUSDT": 2_000.0})
+    # each account's USDT-M position per symbol, (API key, symbol) -> a signed net quantity (one-way mode)
+    positions: dict[tuple[str, str], float] = field(default_factory=dict)
+    hedge_mode: bool = False
+    other_accounts: dict[str, str] = field(default_factory=dict)  # accounts besides the main one: API key -> secret
+    clock_ms: int = 1_775_044_800_000
+    calls: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request received
+    faults: list[tuple[str, str]] = field(default_factory=list)  # (path suffix, kind), consumed in order
+    chaos: Chaos | None = None  # a fault for some requests, decided per request: a seeded fault campaign
+    chaos_injected: int = 0
+
+    def inject(self, path_suffix: str, kind: str) -> None:
+        self.faults.append((path_suffix, kind))
+
+    def fault_for(self, request: web.Request) -> str | None:
+        """The fault this request meets, if any: one queued for its path first, else the campaign's pick."""
+        queued = next((f for f in self.faults if request.path.endswith(f[0])), None)
+        if queued is not None:
+            self.faults.remove(queued)
+            return queued[1]
+        picked = self.chaos(request.method, request.path) if self.chaos is not None else None
+        self.chaos_injected += picked is not None
+        return picked
 
 
 async def transport_fault(kind: str, request: web.Request,
