@@ -24,6 +24,9 @@ from models.refs import ref
 
 logger = logging.getLogger(__name__)
 EXCHANGES: Final = ("binance", "bybit", "okx")  # the venues Signalcord connects to
+# venues whose key is checked and stored but whose orders are refused for now, and why (said when the account is added)
+NOT_TRADED: Final = {"okx": "okx: orders are refused for now: OKX counts its perpetuals in contracts (0.01 BTC each "
+                            "on BTC-USDT-SWAP) and Signalcord does not convert contract sizes yet"}
 
 
 def account_view(a: ExchangeAccount, key_check: list[str] | None = None) -> AccountView:
@@ -88,6 +91,7 @@ class Accounts:
         await account.insert()
         lines = check.lines + ([] if passed or wanted is TradeMode.PAPER else
                                [f"{name} stays on paper until its key passes the {wanted.value} check"])
+        lines += [NOT_TRADED[exchange]] if exchange in NOT_TRADED else []
         return account_view(account, lines)
 
     async def check(self, caller: Caller, account_id: str, mode: str, confirm: str = "") -> AccountView:

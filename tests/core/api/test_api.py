@@ -224,6 +224,10 @@ async def test_exchange_keys_are_sealed_never_returned_and_accounts_route_by_the
     assert services.secrets.open(sealed, owner=stored.user_id, field="api_key") == canary_key  # type: ignore[arg-type]
     with pytest.raises(Invalid, match="already have an account called 'main'"):
         await api.accounts.add(ALICE, exchange="okx", label="main", api_key=canary_key, api_secret=canary_secret)
+    okx = await api.accounts.add(ALICE, exchange="okx", label="okx", api_key=canary_key, api_secret=canary_secret)
+    assert any("okx: orders are refused for now" in line for line in okx.key_check)  # told when it is added
+    assert not any("refused for now" in line for line in added.key_check)
+    await api.accounts.remove(ALICE, okx.id)
 
     await services.gateways.for_account(added.id)  # routed (and remembered) as paper
     assert added.id in services.gateways._paper_accounts
