@@ -148,3 +148,39 @@ async def test_a_provider_update_failing_for_one_holder_still_reaches_the_others
                                            Notification.kind == NotificationKind.PROVIDER_CLOSE)
         assert told is not None and "could not be applied now" in told.text
         await services.client.drop_database(world.settings.db_name)
+
+
+class BrokenResend(GatewayWrapper):
+    """A gateway whose batch send is rate limited and whose look-up then fails with an error nobody classified."""
+
+    async def create_orders(self, requests: Any) -> Any:
+        return [RateLimited("429 too many requests") for _ in requests]
+
+    async def fetch_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
+        raise RuntimeError("a venue answer nobody expected")
+
+
+async def test_a_call_opening_for_many_goes_on_past_one_failing_order(new_world: Callable[..., World],
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """One user's entry goes the one-order way (its batch send was rate limited) and fails there with an error
+    nobody classified: the call still opens the other user's position and places its stop, and the failure is
+    logged with the order it hit (the reconciler takes that order up)."""
+    world = new_world(True)
+    async with world.process(KillPlan(at=None, after=False)) as services:
+        provider = await services.accounts.register_provider("Alpha", CHANNEL)
+        broken = await ccxt_user(services, 1000, CHANNEL, provider)
+        fine = await ccxt_user(services, 1001, CHANNEL, provider)
+        await wrap_gateway(services, broken, BrokenResend)
+        world.market(0)
+        with caplog.at_level(logging.WARNING, logger="core.services.orders.batch"):
+            result = await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=1, author="provider",
+                                                               text=SIGNAL, created_at=POSTED))
+        assert result.status == "processed"
+        position = await Position.find_one(Position.user_id == ref(fine))
+        assert position is not None and position.status == "open"
+        stops = await OrderIntent.find(OrderIntent.user_id == ref(fine), OrderIntent.role == "sl").to_list()
+        assert [s.status.value for s in stops] == ["open"]
+        [entry] = await OrderIntent.find(OrderIntent.user_id == ref(broken), OrderIntent.role == "entry").to_list()
+        assert any(entry.client_order_id in r.getMessage() and "nobody expected" in r.getMessage()
+                   for r in caplog.records)
+        await services.client.drop_database(world.settings.db_name)

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from core.domain import OrderSide, OrderStatus
+from core.domain import NotificationKind, OrderSide, OrderStatus
 from core.execution.gateway import ExecutionGateway
 from core.services.jobs.reconcile import Reconciler
 from core.services.orders.desk import Leg
-from models import ExchangeAccount, OrderIntent, Position, User
+from models import ExchangeAccount, Notification, OrderIntent, Position, User
 from models.refs import ref
 from tests.e2e.test_monitor_isolation import wrap_gateway
-from tests.e2e.test_restart import KillPlan, World, setup, step
+from tests.e2e.test_restart import KillPlan, World, setup, step, world_for
 from tests.fakes.wrapped import GatewayWrapper
 
 
@@ -131,4 +131,44 @@ async def test_a_passed_stop_exited_at_market_whose_answer_was_lost_is_looked_up
         assert [o.client_id for o in fake.orders.values()].count(stop.client_order_id) == 1
         final = await OrderIntent.get(stop.id)
         assert final is not None and final.status is OrderStatus.FILLED and final.filled == pytest.approx(0.08)
+        await services.client.drop_database(world.settings.db_name)
+
+
+@pytest.mark.parametrize("venue", ["ccxt", "bybit"])
+async def test_a_failed_look_up_before_a_resend_refuses_nothing(new_world: Callable[..., World], venue: str) -> None:
+    """Found by the Bybit two-instance campaign (seed 13): an order seen before is looked up by its client id before
+    any resend; when that look-up failed (a rate limit), the order was refused — an open stop hit the lifecycle
+    ("an order that is open cannot become rejected"), which ended the whole call for every user, and an order whose
+    answer was lost (on the venue) would have been recorded as rejected. A failed look-up sends nothing and changes
+    nothing: the monitor and the reconciler look again."""
+    world = world_for(new_world, venue)
+    fake = world.fake
+    assert fake is not None
+    async with world.process(KillPlan(at=None, after=False)) as services:
+        await setup(services, venue)
+        await step(services, world, 0)  # in at market, the stop resting on the venue
+        [stop] = await OrderIntent.find(OrderIntent.leg == "sl").to_list()
+        assert stop.status is OrderStatus.OPEN
+        look_up = "/fapi/v1/algoOrder" if venue == "ccxt" else "/v5/order/realtime"
+        for _ in range(services.protection.desk.attempts + 1):
+            fake.inject(look_up, "rate_limit")
+
+        assert await services.protection.sender.send(stop) is None
+
+        again = await OrderIntent.get(stop.id)
+        assert again is not None and again.status is OrderStatus.OPEN and again.error is None
+        assert await Notification.find(Notification.kind == NotificationKind.ORDER_REJECTED).count() == 0
+
+        await stop.set({OrderIntent.status: OrderStatus.UNKNOWN})  # as after a lost answer: on the venue all along
+        for _ in range(services.protection.desk.attempts + 1):
+            fake.inject(look_up, "rate_limit")
+        assert await services.protection.sender.send(stop) is None
+        unknown = await OrderIntent.get(stop.id)
+        assert unknown is not None and unknown.status is OrderStatus.UNKNOWN  # not "rejected"
+
+        fake.faults.clear()
+        world.clock.advance(minutes=1)
+        await services.reconciler.run()  # the next look-up finds it resting
+        assert (await OrderIntent.get(stop.id)).status is OrderStatus.OPEN  # type: ignore[union-attr]
+        assert await Notification.find(Notification.kind == NotificationKind.ORDER_REJECTED).count() == 0
         await services.client.drop_database(world.settings.db_name)

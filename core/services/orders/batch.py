@@ -11,7 +11,9 @@ protective legs in a second batch the same way.
 from __future__ import annotations
 
 import asyncio
+import logging
 
+from core.config.logs import RateLimitedLog
 from core.domain import MarketRules, OrderStatus
 from core.execution.gateway import OrderResult, RateLimited
 from core.execution.legs import protective_legs
@@ -22,6 +24,8 @@ from models import ExchangeAccount, Fill, OrderIntent, Position, RealizedPnl
 from models.bulk import insert_new, stored_form, update_by_id
 from models.refs import ref
 
+logger = logging.getLogger(__name__)
+_skipped = RateLimitedLog(logger)
 Send = tuple[Leg, ExchangeAccount, Position]
 
 
@@ -61,7 +65,11 @@ class BatchSender:
         moved = await self._apply(quick, accounts)
         for pid in sorted(stepwise):
             for item in grouped[pid]:
-                await self._one(item, positions[pid])
+                try:
+                    await self._one(item, positions[pid])
+                except Exception as exc:  # one order's failure never stops the others: the reconciler takes it up
+                    _skipped.warning(f"account {item.intent.account_id}", "order %s: %s (left to the reconciler)",
+                                     item.intent.client_order_id, exc, exc_info=True)
         protect = [positions[pid] for pid in moved if positions[pid].status == "open"]
         return stepwise | await self.send(await self._protective(protect, accounts))
 

@@ -21,6 +21,7 @@ from tenacity.wait import wait_base
 from core.clock import Clock, epoch_ms
 from core.domain import OrderSide, OrderStatus
 from core.execution.gateway import (
+    CLASSIFIED,
     ExecutionGateway,
     NotSent,
     OrderOutcomeUnknown,
@@ -47,6 +48,11 @@ async def _write_if(intent: OrderIntent, stored: dict[str, Any], changes: dict[s
     guard = {"_id": intent.id, **{name: {"$eq": value} for name, value in stored.items()}}
     result = await OrderIntent.get_pymongo_collection().update_one(guard, {"$set": changes})
     return result.modified_count == 1
+
+
+class LookUpFailed(Exception):
+    """An order seen before could not be looked up by its client id, so it was not sent again: its record stays
+    as it is (it may be on the venue) and the monitor or the reconciler looks again."""
 
 
 class SentElsewhere(Exception):
@@ -133,7 +139,11 @@ class OrderDesk:
             raise OrderRejected(intent.error or "rejected earlier")
         gateway = await self.gateway(intent)
         if len(intent.history) > 1 or intent.status is not OrderStatus.PENDING:
-            found = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.sent_as)
+            try:
+                found = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.sent_as)
+            except CLASSIFIED as exc:
+                raise LookUpFailed(f"{intent.client_order_id} could not be looked up, so it was not sent again "
+                                   f"({exc})") from None
             if found is not None:
                 return found
         prepared = await self._prepared(gateway, intent)

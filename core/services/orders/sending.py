@@ -28,7 +28,7 @@ from core.execution.leg_names import LegName
 from core.execution.lifecycle import ALLOWED
 from core.services.notify import messages
 from core.services.notify.notifier import Notifier
-from core.services.orders.desk import OrderDesk, SentElsewhere
+from core.services.orders.desk import LookUpFailed, OrderDesk, SentElsewhere
 from core.services.orders.fold import EPS, describe
 from core.services.orders.positions import PositionKeeper
 from models import Fill, OrderIntent, Position, User
@@ -57,6 +57,9 @@ class OrderSender:
             return await self.failed(intent, exc, position)
         except SentElsewhere as exc:
             logger.info("not sent here: %s", exc)
+            return None
+        except LookUpFailed as exc:
+            logger.warning("%s", exc)
             return None
         await self.apply(intent, result, position, why=why)
         return result
