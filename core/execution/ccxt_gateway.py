@@ -189,8 +189,12 @@ class CcxtGateway:
             async with mapped("create order"):
                 order = await self.exchange.create_order(symbol, kind, request.side.value, request.amount, price,
                                                          params)
-        except DuplicateClientId:
-            found = await self.fetch_order(request.client_order_id, request.symbol, request.order_type)
+        except DuplicateClientId:  # the order is there: if it cannot be read now, its outcome is unknown
+            try:
+                found = await self.fetch_order(request.client_order_id, request.symbol, request.order_type)
+            except CLASSIFIED as exc:
+                raise OrderOutcomeUnknown(f"the exchange already has an order under this id; reading it failed "
+                                          f"({exc})") from None
             if found is None:
                 raise OrderOutcomeUnknown("the exchange reported a duplicate id but has no such order") from None
             return found
