@@ -72,7 +72,8 @@ async def add_exchange(request: web.Request) -> web.StreamResponse:
     added = await request.app[API].accounts.add(
         await caller(request), exchange=form.get("exchange", ""), label=form.get("label", ""),
         api_key=form.get("api_key", ""), api_secret=form.get("api_secret", ""),
-        passphrase=form.get("passphrase") or None, mode=form.get("mode", "paper"), confirm=form.get("confirm", ""))
+        passphrase=form.get("passphrase") or None, mode=form.get("mode", "paper"), confirm=form.get("confirm", ""),
+        market=form.get("market", "futures"))
     return back_to(request, "exchanges", f"{added.label} added in {added.mode} mode: " + "; ".join(added.key_check))
 
 

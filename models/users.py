@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 from beanie import Document, Indexed
 from pydantic import BaseModel, Field
@@ -56,6 +57,9 @@ class ExchangeAccount(Document):
     user_id: Ref
     label: str = "paper"
     exchange: str = "binance"
+    # what a testnet or live account trades: USDT-margined perpetuals, or spot (Binance; long calls only, no
+    # leverage). The paper exchange trades like perpetuals whatever this says.
+    market: Literal["futures", "spot"] = "futures"
     mode: TradeMode = TradeMode.PAPER
     live_opt_in: bool = False
     api_key: SealedSecret | None = None

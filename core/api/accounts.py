@@ -24,13 +24,19 @@ from models.refs import ref
 
 logger = logging.getLogger(__name__)
 EXCHANGES: Final = ("binance", "bybit", "okx")  # the venues Signalcord connects to
+MARKETS: Final = ("futures", "spot")  # USDT-M perpetuals, or spot
+SPOT_VENUES: Final = ("binance",)  # where spot accounts are offered (tested against Binance's spot rules)
 # venues whose key is checked and stored but whose orders are refused for now, and why (said when the account is added)
 NOT_TRADED: Final = {"okx": "okx: orders are refused for now: OKX counts its perpetuals in contracts (0.01 BTC each "
                             "on BTC-USDT-SWAP) and Signalcord does not convert contract sizes yet"}
 
+SPOT_TERMS: Final = ("spot: long calls only (a short call is not traded), no leverage; the stop rests on the exchange "
+                     "as a stop-limit, targets are watched while Signalcord runs (paper trades like futures)")
+
 
 def account_view(a: ExchangeAccount, key_check: list[str] | None = None) -> AccountView:
-    return AccountView(id=str(a.id), label=a.label, exchange=a.exchange, mode=a.mode.value, is_default=a.is_default,
+    return AccountView(id=str(a.id), label=a.label, exchange=a.exchange, market=a.market, mode=a.mode.value,
+                       is_default=a.is_default,
                        has_keys=a.api_key is not None, live_opt_in=a.live_opt_in, checked_for=list(a.permissions),
                        key_check=key_check or [])
 
@@ -44,22 +50,29 @@ class Accounts:
         self.router = router
         self.check_key = check_key
 
-    async def _check(self, exchange: str, mode: str, api_key: str, secret: str, passphrase: str | None) -> KeyCheck:
+    async def _check(self, exchange: str, market: str, mode: str, api_key: str, secret: str, passphrase: str | None
+                     ) -> KeyCheck:
         if self.check_key is None:
             return KeyCheck(False, None, [f"{mode} trading is not configured on this server"])
         try:
-            return await self.check_key(exchange, mode=mode, api_key=api_key, secret=secret, passphrase=passphrase)
+            return await self.check_key(exchange, mode=mode, api_key=api_key, secret=secret, passphrase=passphrase,
+                                        futures=market == "futures")
         except Exception as exc:  # the check itself broke: the account stays on paper, the page says so
             logger.warning("key check on %s failed: %s", exchange, type(exc).__name__)
             return KeyCheck(False, None, [f"the key check could not run ({type(exc).__name__}); try again later"])
 
     async def add(self, caller: Caller, *, exchange: str, label: str, api_key: str, api_secret: str,
-                  passphrase: str | None = None, mode: str = "paper", confirm: str = "") -> AccountView:
+                  passphrase: str | None = None, mode: str = "paper", confirm: str = "", market: str = "futures"
+                  ) -> AccountView:
         """Store an exchange account's keys, sealed (never returned, logged or shown again). For testnet or live
-        the key is checked first; an account whose check does not pass is stored on paper, with the reasons.
-        Live also needs `confirm` to repeat the account's label (real money)."""
+        the key is checked first (for the market it trades); an account whose check does not pass is stored on
+        paper, with the reasons. Live also needs `confirm` to repeat the account's label (real money)."""
         user = await self.members.user(caller)
         problems = [] if exchange in EXCHANGES else [f"exchange: {exchange!r} is not one of {', '.join(EXCHANGES)}"]
+        if market not in MARKETS:
+            problems.append(f"market: {market!r} is not one of {', '.join(MARKETS)}")
+        elif market == "spot" and exchange not in SPOT_VENUES:
+            problems.append(f"market: spot accounts are offered on {', '.join(SPOT_VENUES)} only")
         name = label.strip()
         if not name or len(name) > 32 or name == "paper":
             problems.append("label: 1-32 characters, not 'paper'")
@@ -77,12 +90,13 @@ class Accounts:
         key, secret, phrase = api_key.strip(), api_secret.strip(), (passphrase or "").strip() or None
         for value in (key, secret, phrase):  # masked in every log line from now on, before anything uses them
             register_secret(value)
-        check = await self._check(exchange, wanted.value, key, secret, phrase) if wanted is not TradeMode.PAPER \
-            else KeyCheck(False, None, ["paper: the key is stored, not used until you switch the mode"])
+        paper = wanted is TradeMode.PAPER
+        check = KeyCheck(False, None, ["paper: the key is stored, not used until you switch the mode"]) if paper \
+            else await self._check(exchange, market, wanted.value, key, secret, phrase)
         passed = wanted is not TradeMode.PAPER and check.allows(wanted.value)
         owner = ref(user)
         account = ExchangeAccount(
-            user_id=owner, label=name, exchange=exchange, mode=wanted if passed else TradeMode.PAPER,
+            user_id=owner, label=name, exchange=exchange, market=market, mode=wanted if passed else TradeMode.PAPER,
             is_default=False, live_opt_in=passed and wanted is TradeMode.LIVE,
             permissions=[wanted.value] if passed else [],
             api_key=self.secrets.seal(key, owner=owner, field="api_key").__dict__,
@@ -92,6 +106,7 @@ class Accounts:
         lines = check.lines + ([] if passed or wanted is TradeMode.PAPER else
                                [f"{name} stays on paper until its key passes the {wanted.value} check"])
         lines += [NOT_TRADED[exchange]] if exchange in NOT_TRADED else []
+        lines += [SPOT_TERMS] if market == "spot" else []
         return account_view(account, lines)
 
     async def check(self, caller: Caller, account_id: str, mode: str, confirm: str = "") -> AccountView:
@@ -105,7 +120,7 @@ class Accounts:
             raise Invalid([f"{account.label}: add this account's exchange keys on the dashboard first"])
         if wanted is TradeMode.LIVE and confirm.strip() != account.label:
             raise Invalid([f"live: type the account's label ({account.label!r}) to confirm trading real money"])
-        check = await self._check(account.exchange, wanted.value, *credentials(self.secrets, account))
+        check = await self._check(account.exchange, account.market, wanted.value, *credentials(self.secrets, account))
         if not check.allows(wanted.value):
             await account.set({ExchangeAccount.permissions: [p for p in account.permissions if p != wanted.value]})
             raise Invalid([*check.lines, f"{account.label} stays in {account.mode.value} mode"])

@@ -115,6 +115,7 @@ class AccountView(BaseModel):
     id: str
     label: str
     exchange: str
+    market: str = "futures"  # futures (USDT-M perpetuals) | spot
     mode: str
     is_default: bool
     has_keys: bool

@@ -35,7 +35,7 @@ from core.execution.gateway import (
     OrderRequest,
     OrderResult,
 )
-from core.execution.venue_ways import CONDITIONAL, ways_of
+from core.execution.venue_ways import CONDITIONAL, stop_limit, ways_of
 
 logger = logging.getLogger(__name__)
 _STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
@@ -68,6 +68,12 @@ class CcxtGateway:
 
     def supports(self, order_type: str) -> bool:
         return order_type in self.ways.held
+
+    def holds_coins(self) -> bool:
+        return self.ways.holds_coins
+
+    def stop_limit_gap(self) -> float | None:
+        return self.ways.stop_limit_gap
 
     def _held_trigger(self, order_type: str | None) -> bool:
         """A stop or target the venue holds as a conditional order."""
@@ -131,7 +137,8 @@ class CcxtGateway:
         if amount < min_amount:
             raise OrderRejected(f"amount {amount:g} is below the exchange minimum {min_amount:g}", "minimum")
         check_price = price or request.ref_price
-        if check_price is not None and amount * check_price < min_cost and not request.reduce_only:
+        exempt = request.reduce_only and self.futures  # spot's minimum notional applies to every order
+        if check_price is not None and amount * check_price < min_cost and not exempt:
             raise OrderRejected(f"order value {amount * check_price:.2f} is below the exchange minimum "
                                 f"{min_cost:g}", "minimum")
         return OrderRequest(**{**request.__dict__, "amount": amount, "price": price, "stop_price": stop})
@@ -183,6 +190,8 @@ class CcxtGateway:
         kind, price = request.order_type, request.price
         if self._held_trigger(kind):  # a market order the venue places when its trigger trades
             params[CONDITIONAL[kind]], kind, price = request.stop_price, "market", None
+            if self.ways.stop_limit_gap is not None:  # or a limit order, where the venue holds stops only so
+                kind, price = "limit", self._stop_limit(symbol, request)
         if self.futures:
             params |= await self._configure_futures(request, symbol)
         try:
@@ -203,6 +212,11 @@ class CcxtGateway:
         if not self.ways.full_answers:
             return await self._read_after(order, request)
         return await self._report(order, request.client_order_id, symbol)
+
+    def _stop_limit(self, symbol: str, request: OrderRequest) -> float:
+        """The limit of a stop held as a stop-limit: `stop_limit_gap` past the trigger, away from the market."""
+        limit = stop_limit(request.side, request.stop_price or 0.0, self.ways.stop_limit_gap or 0.0)
+        return float(self.exchange.price_to_precision(symbol, limit))
 
     async def _read_after(self, answer: dict[str, Any], request: OrderRequest) -> OrderResult:
         """The state of an order the venue's answer only named. If it cannot be read now the order is there all

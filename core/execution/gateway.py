@@ -94,6 +94,16 @@ class ExecutionGateway(Protocol):
         """Whether this venue holds orders of this type itself (else the engine emulates them)."""
         ...
 
+    def holds_coins(self) -> bool:
+        """Whether a resting sell holds the coins it would sell (spot): an exit must first cancel the stop that
+        holds them, and a moved stop can only be placed once the old one is cancelled."""
+        ...
+
+    def stop_limit_gap(self) -> float | None:
+        """How far past its trigger a held stop may fill (the venue holds stops only as stop-limits: its limit), as
+        a fraction; None where a held stop sells at market."""
+        ...
+
     async def rules(self, symbol: str) -> MarketRules:
         """The venue's precision and minimums for `symbol` (what sizing and protective legs round with);
         raises OrderRejected when the venue does not trade it, OrderOutcomeUnknown when it cannot be asked."""

@@ -153,6 +153,12 @@ class PaperGateway:
     def supports(self, order_type: str) -> bool:
         return order_type in ("market", "limit", "stop_market", "stop_limit", "take_profit")
 
+    def holds_coins(self) -> bool:
+        return False  # the paper exchange trades like perpetuals: reduce-only orders hold nothing
+
+    def stop_limit_gap(self) -> float | None:
+        return None
+
     async def rules(self, symbol: str) -> MarketRules:
         return paper_rules(symbol)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from core.domain import OrderSide
+
 PLAIN = frozenset({"market", "limit"})
 STOPS = frozenset({"stop_market", "take_profit"})
 CONDITIONAL = {"stop_market": "stopLossPrice", "take_profit": "takeProfitPrice"}  # the ccxt param of each
@@ -33,6 +35,12 @@ class VenueWays:
     # positionIdx, which ccxt derives from the side and reduce-only)
     hedge_by: Literal["positionSide", "hedged"] = "positionSide"
     id_param: str = "clientOrderId"  # names an order by our id in look-ups and cancels (ccxt's, or the venue's)
+    # the venue holds a stop only as a stop-limit (Binance spot's STOP_LOSS_LIMIT): once triggered it sells (buys)
+    # down (up) to this fraction past the trigger, which a fast market can outrun (the monitor then exits at market)
+    stop_limit_gap: float | None = None
+    # spot: a resting sell holds its coins, so an exit must first cancel the stop that holds them, and a moved
+    # stop can only be placed once the old one is cancelled
+    holds_coins: bool = False
 
 
 WAYS: dict[tuple[str, bool], VenueWays] = {  # by (ccxt exchange id, futures)
@@ -40,6 +48,7 @@ WAYS: dict[tuple[str, bool], VenueWays] = {  # by (ccxt exchange id, futures)
     ("bybit", True): VenueWays(held=PLAIN | STOPS, full_answers=False, lookup_by_lists=True,
                                position_mode="positions", margin_per_symbol=False, id_param="orderLinkId",
                                hedge_by="hedged"),
+    ("binance", False): VenueWays(held=PLAIN | {"stop_market"}, stop_limit_gap=0.02, holds_coins=True),
     ("bybit", False): VenueWays(full_answers=False, lookup_by_lists=True, id_param="orderLinkId"),
 }
 OTHERS = VenueWays()
@@ -48,6 +57,12 @@ OTHERS = VenueWays()
 # the ccxt market type of a venue's USDT-margined perpetuals: (defaultType, the fetchMarkets type to load)
 PERPETUALS: dict[str, tuple[str, str]] = {"okx": ("swap", "swap")}  # OKX names instrument types SWAP, FUTURES...
 LINEAR = ("future", "linear")  # Binance USDT-M, Bybit linear
+
+
+def stop_limit(side: OrderSide, trigger: float, gap: float) -> float:
+    """The limit of a stop held as a stop-limit: `gap` (a fraction) past its trigger, away from the market (a sell
+    stop sells down to it)."""
+    return trigger * (1 - gap if side is OrderSide.SELL else 1 + gap)
 
 
 def perpetual_types(exchange_id: str) -> tuple[str, str]:

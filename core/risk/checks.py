@@ -108,6 +108,23 @@ class Confidence:
         return _allow(self.name, plan)
 
 
+class SpotAccount:
+    """A spot account buys coins with its balance: it cannot sell short (nothing is borrowed) nor use leverage."""
+
+    name = "spot_account"
+
+    def check(self, req: TradeRequest, plan: Plan) -> Outcome:
+        if not req.spot:
+            return _allow(self.name, plan)
+        if req.signal.side is Side.SHORT:
+            return _block(self.name, plan, f"your {req.exchange} account trades spot, where a short cannot be "
+                                           "opened: SHORT calls are not traded on it")
+        if plan.leverage > 1:
+            return _adjust(self.name, plan, f"spot: the call's {plan.leverage:g}x leverage is not used (spot buys "
+                                            "with the balance)", leverage=1.0)
+        return _allow(self.name, plan)
+
+
 class Leverage:
     name = "max_leverage"
 
@@ -265,4 +282,5 @@ class PortfolioHeat:
 
 RULES: tuple[Rule, ...] = (Equity(), _ListFilter("symbol_filter", "symbol", "symbols"),
                            _ListFilter("exchange_filter", "exchange", "exchanges"), SignalAge(), Confidence(),
-                           Leverage(), StopLoss(), Chase(), RewardRisk(), OpenPositions(), DailyLoss(), PortfolioHeat())
+                           SpotAccount(), Leverage(), StopLoss(), Chase(), RewardRisk(), OpenPositions(), DailyLoss(),
+                           PortfolioHeat())

@@ -64,6 +64,7 @@ class TradeRequest:
     now: datetime
     posted_at: datetime
     exchange: str = "binance"
+    spot: bool = False  # the account trades spot: long only, no leverage
     open_positions: tuple[Exposure, ...] = ()
     day_loss: float = 0.0  # today's realised + unrealised loss, positive = lost (user's timezone)
     day_loss_by_exchange: Mapping[str, float] = field(default_factory=dict)

@@ -2,14 +2,14 @@
 """A mixed fault campaign: many signals for many users while venue calls fail at a seeded rate and the process
 is killed and restarted every few signals; then every record is checked against the venue.
 
-    .venv/bin/python scripts/bench/faults.py [--venue paper|ccxt|bybit|both] [--signals 200] [--users 50]
+    .venv/bin/python scripts/bench/faults.py [--venue paper|ccxt|spot|bybit|both] [--signals 200] [--users 50]
                                              [--fault-rate 0.05] [--kill-every 5] [--seed N]
                                              [--processes 1]
 
 Faults on every venue call: timeouts (504), 5xx (503), rate limits (429), connection resets before the venue
 acted, and accepted-then-timeout (the venue acted, the answer was lost). On paper they are raised around the
-paper exchange's calls; on ccxt the fake Binance answers them (the real ccxt client, over HTTP), on bybit the fake
-Bybit (v5, USDT perpetuals) does. Kills land at a
+paper exchange's calls; on ccxt the fake Binance answers them (the real ccxt client, over HTTP; spot: its spot
+market, where a resting stop holds the coins), on bybit the fake Bybit (v5, USDT perpetuals) does. Kills land at a
 random database write or venue call. Each signal is a whole trade: a call, the price through target 1 or the
 stop, the provider's close. With `--processes 2` (ccxt) a second app instance on the same database runs its monitor
 and a reconcile alongside every part of every trade. At the end the faults stop, the app restarts once more and
@@ -231,7 +231,8 @@ async def set_up(services: Services, venue: Venue, users: int) -> None:
         if venue.fake is not None:  # each user an account of its own: positions (and reduce-only) are per account
             key, secret = f"fault-key-{n}", f"fault-secret-{n}"
             venue.fake.other_accounts[key] = secret
-            await add_testnet_account(services, user, key, secret, exchange=venue.exchange)
+            await add_testnet_account(services, user, key, secret, exchange=venue.exchange,
+                                      market="spot" if venue.name == "spot" else "futures")
 
 
 async def trade(instances: list[Services], venue: Venue, prices: StaticPriceSource, clock: Clock, n: int,
@@ -406,8 +407,8 @@ async def _venue_orders(venue: Venue) -> list[tuple[str, OrderStatus, float]]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--venue", choices=["paper", "ccxt", "bybit", "both"], default="both",
-                        help="both: paper and ccxt (the fake Binance)")
+    parser.add_argument("--venue", choices=["paper", "ccxt", "spot", "bybit", "both"], default="both",
+                        help="both: paper and ccxt (the fake Binance's futures); spot: the fake Binance's spot")
     parser.add_argument("--signals", type=int, default=200)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--fault-rate", type=float, default=0.05)
@@ -417,8 +418,8 @@ async def main() -> None:
     parser.add_argument("--processes", type=int, default=1,
                         help="app instances on one database (not paper: the paper exchange matches in one process)")
     args = parser.parse_args()
-    if args.processes > 1 and args.venue not in ("ccxt", "bybit"):
-        parser.error("--processes above 1 needs --venue ccxt or bybit: the paper exchange matches orders in one "
+    if args.processes > 1 and args.venue not in ("ccxt", "spot", "bybit"):
+        parser.error("--processes above 1 needs --venue ccxt, spot or bybit: the paper exchange matches orders in one "
                      "process")
     EXPLAIN["on"] = args.explain
     args.seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
@@ -427,7 +428,7 @@ async def main() -> None:
     results = []
     with EmbeddedMongo(None) as mongo:
         for name in (["paper", "ccxt"] if args.venue == "both" else [args.venue]):
-            fake = FakeBybit() if name == "bybit" else FakeBinance() if name == "ccxt" else None
+            fake = FakeBybit() if name == "bybit" else FakeBinance() if name in ("ccxt", "spot") else None
             server: TestServer | None = None
             if fake is not None:
                 server = TestServer(fake.app())

@@ -75,6 +75,24 @@ async def test_an_exchange_account_is_added_with_sealed_keys_and_removed(member:
     assert removed.status == 303 and await ExchangeAccount.find_one(ExchangeAccount.label == "main") is None
 
 
+async def test_a_spot_account_is_added_on_binance_and_refused_elsewhere(member: TestClient) -> None:  # type: ignore[type-arg]
+    added = await post_form(member, "/dashboard/exchanges", {"exchange": "binance", "market": "spot", "label": "spot",
+                                                             "api_key": KEY, "api_secret": SECRET},
+                            page="/dashboard/exchanges")
+    assert added.status == 303
+    told = added.headers["Location"].replace("+", " ")
+    assert "long calls only" in told and "stop-limit" in told
+    stored = await ExchangeAccount.find_one(ExchangeAccount.label == "spot")
+    assert stored is not None and stored.market == "spot"
+    page = await (await member.get("/dashboard/exchanges")).text()
+    assert "<td>spot</td>" in page
+    refused = await post_form(member, "/dashboard/exchanges", {"exchange": "bybit", "market": "spot", "label": "by",
+                                                               "api_key": KEY, "api_secret": SECRET},
+                              page="/dashboard/exchanges")
+    assert refused.status == 422 and "spot accounts are offered on binance only" in await refused.text()
+    assert await ExchangeAccount.find_one(ExchangeAccount.label == "by") is None
+
+
 async def test_positions_are_listed_with_protection_and_closed(member: TestClient, services: Services) -> None:  # type: ignore[type-arg]
     await _open_a_position(services)
     overview = await (await member.get("/dashboard")).text()

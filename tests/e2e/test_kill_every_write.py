@@ -72,12 +72,12 @@ class WriteKillWorld(World):
                 setattr(AsyncCollection, name, original)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit", "spot"])
 async def test_a_kill_at_any_database_write_then_restart_loses_and_duplicates_nothing(
         new_world: Callable[..., World], venue: str) -> None:
     def world() -> WriteKillWorld:
         base = world_for(new_world, venue)
-        return WriteKillWorld(base.settings, base.clock, base.prices, base.fake)
+        return WriteKillWorld(base.settings, base.clock, base.prices, base.fake, base.spot)
 
     clean_plan = WritePlan(at=None, after=False)
     killed, clean = await run(world(), venue, clean_plan)

@@ -28,7 +28,7 @@ from models import ExchangeAccount, Fill, Notification, OrderIntent, PaperHoldin
 from models.refs import ref
 from tests.conftest import FakeClock, make_settings
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
-from tests.fakes import bybit
+from tests.fakes import binance, bybit
 from tests.fakes.accounts import add_testnet_account
 from tests.fakes.binance import FakeBinance
 from tests.fakes.bybit import FakeBybit
@@ -81,6 +81,7 @@ class World:
     clock: FakeClock
     prices: StaticPriceSource
     fake: FakeBinance | FakeBybit | None
+    spot: bool = False  # the account trades Binance spot
 
     @asynccontextmanager
     async def process(self, plan: KillPlan) -> AsyncIterator[Services]:
@@ -97,8 +98,11 @@ class World:
 
     @property
     def venue(self) -> str:
-        """"paper", "ccxt" (the fake Binance) or "bybit": what `setup` opens the user's account on."""
-        return "paper" if self.fake is None else "bybit" if isinstance(self.fake, FakeBybit) else "ccxt"
+        """"paper", "ccxt" (the fake Binance's USDT-M futures), "spot" (its spot) or "bybit": what `setup` opens
+        the user's account on."""
+        if self.fake is None:
+            return "paper"
+        return "bybit" if isinstance(self.fake, FakeBybit) else "spot" if self.spot else "ccxt"
 
     def market(self, step: int) -> None:
         self.prices.prices["BTC/USDT"] = STEPS[step]
@@ -107,13 +111,13 @@ class World:
 
 
 async def setup(services: Services, venue: str) -> None:
-    """A provider and one subscribed user, trading on paper, or on a testnet account on the fake Binance ("ccxt")
-    or the fake Bybit ("bybit")."""
+    """A provider and one subscribed user, trading on paper, or on a testnet account on the fake Binance ("ccxt":
+    USDT-M futures, "spot": spot) or the fake Bybit ("bybit")."""
     provider = await services.accounts.register_provider("Alpha", CHANNEL)
     user = await services.accounts.ensure_user(1000, "trader")
     await services.accounts.subscribe(user, provider)
-    if venue == "ccxt":
-        await add_testnet_account(services, user)
+    if venue in ("ccxt", "spot"):
+        await add_testnet_account(services, user, market="futures" if venue == "ccxt" else "spot")
     elif venue == "bybit":
         await add_testnet_account(services, user, bybit.API_KEY, bybit.SECRET, exchange="bybit")
 
@@ -190,28 +194,28 @@ def new_world(mongo_url: str, tmp_path: Path, fake_binance: tuple[FakeBinance, s
     """A fresh database (and, with an exchange, the fake Binance, or the fake Bybit when `exchange="bybit"`) for
     one run of the app; the key file is shared."""
 
-    def make(with_exchange: bool, exchange: str = "binance") -> World:
+    def make(with_exchange: bool, exchange: str = "binance", spot: bool = False) -> World:
         fake, url = fake_bybit if exchange == "bybit" else fake_binance
         env = {"MONGODB_URI": mongo_url, "SIGNALCORD_DB_NAME": f"t_{uuid.uuid4().hex[:10]}",
                "SIGNALCORD_EXCHANGE_BASE_URL": url, "SIGNALCORD_EXCHANGE_RATE_LIMIT_MS": "1"}
         return World(make_settings(tmp_path, **env), FakeClock(POSTED), StaticPriceSource({"BTC/USDT": STEPS[0]}),
-                     fake if with_exchange else None)
+                     fake if with_exchange else None, spot)
 
     return make
 
 
 def world_for(new_world: Callable[..., World], venue: str) -> World:
-    """The world of a venue name: "paper", "ccxt" (the fake Binance) or "bybit"."""
-    return new_world(venue != "paper", "bybit" if venue == "bybit" else "binance")
+    """The world of a venue name: "paper", "ccxt" (the fake Binance's futures), "spot" (its spot) or "bybit"."""
+    return new_world(venue != "paper", "bybit" if venue == "bybit" else "binance", venue == "spot")
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit", "spot"])
 async def test_a_kill_at_any_order_call_then_restart_leaves_no_duplicate_and_no_orphan(
         new_world: Callable[..., World], venue: str) -> None:
     clean_plan = KillPlan(at=None, after=False)
     clean = await _run_in(world_for(new_world, venue), venue, clean_plan)
     assert clean["status"] == "closed" and clean["reason"] == "stop-loss hit"
-    assert clean["bought"] == clean["sold"] == 0.08
+    assert clean["bought"] == 0.08 and clean["sold"] == held_after_buying(venue, 0.08)
     assert clean["live"] == [] and clean["venue_open"] == [] and clean["duplicates"] == 0
     assert clean_plan.calls >= 3
 
@@ -226,6 +230,11 @@ async def test_a_kill_at_any_order_call_then_restart_leaves_no_duplicate_and_no_
                 (clean["status"], clean["reason"], clean["bought"], clean["sold"]), where
             assert got["pnl"] == pytest.approx(clean["pnl"], abs=0.01), where
             assert got["notes"] == clean["notes"], where
+
+
+def held_after_buying(venue: str, amount: float) -> float:
+    """What a market buy leaves to sell: Binance spot takes the commission from the coin bought."""
+    return round(amount * (1 - binance.FEE_RATE), 8) if venue == "spot" else amount
 
 
 async def _run_in(world: World, venue: str, plan: KillPlan) -> dict[str, Any]:

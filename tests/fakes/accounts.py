@@ -12,12 +12,12 @@ from tests.fakes.binance import API_KEY, SECRET
 
 
 async def add_testnet_account(services: Any, user: User, key: str = API_KEY, secret: str = SECRET,
-                              exchange: str = "binance") -> ExchangeAccount:
-    """`key`/`secret`: the fake's main account, or one of its `other_accounts`."""
+                              exchange: str = "binance", market: str = "futures") -> ExchangeAccount:
+    """`key`/`secret`: the fake's main account, or one of its `other_accounts`; `market`: futures or spot."""
     owner, seal = ref(user), services.secrets.seal
     await ExchangeAccount.find_one(ExchangeAccount.user_id == owner).update({"$set": {"is_default": False}})
     account = ExchangeAccount(user_id=owner, label=f"{exchange}-testnet", exchange=exchange, mode=TradeMode.TESTNET,
-                              is_default=True,
+                              market=market, is_default=True,
                               api_key=seal(key, owner=owner, field="api_key").__dict__,
                               api_secret=seal(secret, owner=owner, field="api_secret").__dict__,
                               paper_balances={"USDT": 10_000.0})

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from tests.fakes import binance_spot as spot
 from tests.fakes.faults import FakeVenue, transport_fault
 
 API_KEY, SECRET = "test-key", "test-secret"
@@ -86,6 +87,8 @@ class FakeOrder:
     trades: list[dict[str, Any]] = field(default_factory=list)  # one per fill, with its commission
     updated: int = 0  # the last change (a fill), epoch ms; 0 = none since it was placed
     account: str = API_KEY  # whose order (the API key that placed it)
+    stop: float = 0.0  # a spot stop-loss-limit's stop price
+    triggered: bool = False  # a spot stop-loss-limit the price reached: it works as a limit since
 
     def as_json(self, created: bool = False) -> dict[str, Any]:
         """The order as Binance writes it: a query answer carries `time` (placed) and `updateTime` (its last
@@ -107,8 +110,8 @@ class FakeOrder:
         else:
             stamps["time"] = self.time
         return {**common, **stamps, "orderListId": -1, "cummulativeQuoteQty": f"{self.quote:.8f}",
-                "isWorking": True, "origQuoteOrderQty": "0", "workingTime": self.time,
-                "selfTradePreventionMode": "NONE"}
+                "origQuoteOrderQty": "0", "workingTime": self.time, "selfTradePreventionMode": "NONE",
+                **spot.order_fields(self)}
 
 
 ALGO_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET")
@@ -155,6 +158,7 @@ class FakeAlgo:
 @dataclass
 class FakeBinance(FakeVenue):
     balances: dict[str, float] = field(default_factory=lambda: {"USDT": 10_000.0, "BTC": 0.0, "ETH": 0.0})
+    wallets: dict[str, dict[str, float]] = field(default_factory=dict)  # other accounts' spot balances, by API key
     orders: dict[int, FakeOrder] = field(default_factory=dict)  # by order id: a client id can recur (see _create)
     algos: dict[int, FakeAlgo] = field(default_factory=dict)  # conditional orders, by algo id
     leverage: dict[str, int] = field(default_factory=dict)
@@ -174,10 +178,11 @@ class FakeBinance(FakeVenue):
     def reset(self, prices: dict[str, float]) -> None:
         """An empty order book at these prices (one server for several runs)."""
         self.orders.clear()
+        self.wallets.clear()
         self.algos.clear()
         self.calls.clear()
         self.prices.update(prices)
-        self.balances.update({"USDT": 10_000.0, "BTC": 0.0})
+        self.balances.update({"USDT": 10_000.0, "BTC": 0.0, "ETH": 0.0})
 
     def order_book(self) -> list[tuple[str, str, float]]:
         """(client id, open | filled | cancelled | expired, amount filled) of every order placed by its owner; a
@@ -212,11 +217,29 @@ class FakeBinance(FakeVenue):
                 self._fill(order, price)
                 algo.status, algo.updated, algo.trigger_time = "FINISHED", self.clock_ms, self.clock_ms
                 algo.actual_order_id, algo.actual_price = order.order_id, price
-        for order in self.orders.values():
-            if order.symbol == symbol and order.status in ("NEW", "PARTIALLY_FILLED") and order.type == "LIMIT":
-                crossed = price <= order.price if order.side == "BUY" else price >= order.price
-                if crossed:
-                    self._fill(order, order.price)
+        for order in list(self.orders.values()):
+            if order.symbol != symbol or order.status not in OPEN_STATES:
+                continue
+            if spot.triggers(order, price):  # a spot stop-loss-limit starts working as a limit at its price
+                order.triggered, order.updated = True, self.clock_ms
+                if spot.reaches(order, price):
+                    self._fill(order, price)  # marketable when triggered: it trades at the market
+            elif order.type != "MARKET" and spot.reaches(order, price):
+                self._fill(order, order.price)
+
+    def held(self, account: str, asset: str) -> float:
+        """What the account's resting spot orders hold of `asset`."""
+        return spot.held(self.orders.values(), account, asset, {s: m[:2] for s, m in MARKETS.items()})
+
+    def wallet(self, account: str) -> dict[str, float]:
+        """The account's spot balances (the main account's are `balances`; another starts with 10,000 USDT)."""
+        if account == self.api_key:
+            return self.balances
+        return self.wallets.setdefault(account, {"USDT": 10_000.0, "BTC": 0.0, "ETH": 0.0})
+
+    def free(self, account: str) -> dict[str, float]:
+        """The account's spot balances less what its resting orders hold."""
+        return {asset: value - self.held(account, asset) for asset, value in self.wallet(account).items()}
 
     def _fill(self, order: FakeOrder, price: float) -> None:
         """Fill the order's rest at `price`. A USDT-M reduce-only order only reduces the account's position (one-way
@@ -235,18 +258,18 @@ class FakeBinance(FakeVenue):
             change = amount if order.side == "BUY" else -amount
             self.positions[book] = round(self.positions.get(book, 0.0) + change, 8)
         cost = amount * price
-        if not order.futures:
-            sign = 1 if order.side == "BUY" else -1
-            self.balances[base] = self.balances.get(base, 0.0) + sign * amount
-            self.balances["USDT"] -= sign * cost
-        self.balances["USDT"] -= cost * FEE_RATE
+        fee, fee_asset = cost * FEE_RATE, "USDT"
+        if order.futures:
+            self.balances["USDT"] -= fee
+        else:  # the commission comes out of what the fill bought or sold for
+            fee, fee_asset = spot.settle(self.wallet(order.account), order.side, amount, cost, FEE_RATE, base, "USDT")
         order.executed, order.quote = order.executed + amount, order.quote + cost
         order.status = "FILLED" if order.executed >= order.qty - 1e-12 else "EXPIRED"
         order.updated = self.clock_ms
         order.trades.append({"symbol": order.symbol, "id": next(self._ids), "orderId": order.order_id,
                              "side": order.side, "price": f"{price:.8f}", "qty": f"{amount:.8f}",
-                             "quoteQty": f"{cost:.8f}", "commission": f"{cost * FEE_RATE:.8f}",
-                             "commissionAsset": "USDT", "time": self.clock_ms, "buyer": order.side == "BUY",
+                             "quoteQty": f"{cost:.8f}", "commission": f"{fee:.8f}",
+                             "commissionAsset": fee_asset, "time": self.clock_ms, "buyer": order.side == "BUY",
                              "maker": order.type == "LIMIT", "isBuyer": order.side == "BUY",
                              "isMaker": order.type == "LIMIT", "realizedPnl": "0", "marginAsset": "USDT",
                              "positionSide": "BOTH"})
@@ -349,30 +372,30 @@ class FakeBinance(FakeVenue):
                 # Binance refuses a repeated client id only among open orders: a filled, cancelled or expired
                 # order's id is accepted again, and a second order is placed
                 return self._error(400, -2010, "Duplicate order sent.")
-            if kind not in ("MARKET", "LIMIT"):
-                return self._error(400, -1116, "Invalid orderType.")
             qty, market = float(p["quantity"]), self.prices[symbol]
             price = float(p.get("price", market))
-            cost = qty * price
             reduce_only = p.get("reduceOnly") == "true"
+            if not futures:
+                refused = spot.refusal(p, market, self.free(self._account(request)), *MARKETS[symbol][:2])
+                if refused is not None:
+                    return self._error(400, *refused)
+            elif kind not in ("MARKET", "LIMIT"):
+                return self._error(400, -1116, "Invalid orderType.")
             if futures and "positionSide" in p:
                 self.position_sides.append(p["positionSide"])
-            need = cost / self.leverage.get(symbol, 1) if futures else cost
-            if not reduce_only and p["side"] == "BUY" and need > self.balances["USDT"]:
-                return self._error(400, -2019 if futures else -2010,
-                                   "Margin is insufficient." if futures else
-                                   "Account has insufficient balance for requested action.")
+            if futures and not reduce_only and p["side"] == "BUY" and \
+                    qty * price / self.leverage.get(symbol, 1) > self.balances["USDT"]:
+                return self._error(400, -2019, "Margin is insufficient.")
             order = FakeOrder(next(self._ids), cid, symbol, p["side"], kind, qty, price, reduce_only, futures,
                               self.clock_ms, account=self._account(request))
+            order.stop = float(p.get("stopPrice", 0.0)) if kind == "STOP_LOSS_LIMIT" else 0.0
             self.orders[order.order_id] = order
-            marketable = kind == "MARKET" or (market <= price if p["side"] == "BUY" else market >= price)
-            if marketable:
+            if kind == "MARKET" or (kind == "LIMIT" and spot.reaches(order, market)):
                 self._fill(order, market)
             body = order.as_json(created=True)
             if not futures and order.executed:
-                body["fills"] = [{"price": f"{market:.2f}", "qty": f"{qty:.8f}",
-                                  "commission": f"{cost * FEE_RATE:.8f}", "commissionAsset": "USDT",
-                                  "tradeId": order.order_id}]
+                body["fills"] = [{"price": t["price"], "qty": t["qty"], "commission": t["commission"],
+                                  "commissionAsset": t["commissionAsset"], "tradeId": t["id"]} for t in order.trades]
             return web.json_response(body)
         return handler
 
@@ -416,8 +439,9 @@ class FakeBinance(FakeVenue):
     async def _spot_account(self, request: web.Request) -> web.Response:
         return web.json_response({"canTrade": True, "canWithdraw": False, "canDeposit": True,
                                   "updateTime": self.clock_ms, "accountType": "SPOT", "permissions": ["SPOT"],
-                                  "balances": [{"asset": a, "free": f"{v:.8f}", "locked": "0.00000000"}
-                                               for a, v in self.balances.items()]})
+                                  "balances": [{"asset": a, "free": f"{v - held:.8f}", "locked": f"{held:.8f}"}
+                                               for a, v in self.wallet(self._account(request)).items()
+                                               if (held := self.held(self._account(request), a)) is not None]})
 
     async def _futures_account(self, request: web.Request) -> web.Response:
         usdt = f"{self.balances['USDT']:.8f}"

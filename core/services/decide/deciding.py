@@ -249,7 +249,8 @@ class Decider:
             signal=scope.parsed, profile=profile, price=scope.price,
             equity=funds.get(scope.parsed.symbol.split("/")[-1], 0.0),
             rules=market, now=now, posted_at=scope.posted_at,
-            exchange=account.exchange, open_positions=tuple(exposure(p) for p in kept), day_loss=loss,
+            exchange=account.exchange, spot=account.market == "spot",
+            open_positions=tuple(exposure(p) for p in kept), day_loss=loss,
             day_loss_by_exchange=by_exchange, provider=scope.records.get(scope.signal.provider_id, ProviderRecord()))
         decision = evaluate(request)
         details = self._details(decision, conflict)

@@ -17,16 +17,17 @@ from dataclasses import dataclass, field
 
 from core.clock import Clock, epoch_ms
 from core.config.logs import RateLimitedLog
-from core.domain import Bar, OrderStatus, Side
+from core.domain import Bar, OrderSide, OrderStatus, Side
 from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
 from core.execution.legs import tightened_stop
 from core.execution.matching import Resting, touched
 from core.execution.paper import PaperGateway
+from core.execution.venue_ways import stop_limit
 from core.market.prices import BarFeed, PriceUnavailable
 from core.services.orders.fold import book, profile_of
 from core.services.orders.protection import Protection
 from core.services.orders.sending import live_legs
-from models import MonitorCursor, OrderIntent, Position
+from models import ExchangeAccount, MonitorCursor, OrderIntent, Position
 from models.query import where
 from models.refs import ref
 
@@ -43,6 +44,18 @@ class TickReport:
     stops_moved: list[str] = field(default_factory=list)
     expired: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+
+
+def outrun(intent: OrderIntent, result: OrderResult, gap: float | None, bar: Bar) -> float | None:
+    """The limit of a stop held as a stop-limit (`gap` past its trigger) that is still working although the bar
+    closed beyond it: it triggered and cannot fill at the market's price (a gap), so the position would stay open
+    past its stop. None otherwise."""
+    if gap is None or intent.role != "sl" or intent.stop_price is None \
+            or result.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
+        return None
+    limit = stop_limit(intent.side, intent.stop_price, gap)
+    beyond = bar.close < limit if intent.side is OrderSide.SELL else bar.close > limit
+    return limit if beyond else None
 
 
 class Monitor:
@@ -107,7 +120,7 @@ class Monitor:
             if intent.emulated and intent.status is OrderStatus.PENDING:
                 continue
             await self._isolated(f"account {intent.account_id}", f"order {intent.client_order_id}",
-                                 self._follow(intent, changed, report))
+                                 self._follow(intent, changed, report, bar))
         await self._fire_armed(bar, report)
         await self._manage_positions(bar, report)
 
@@ -119,16 +132,30 @@ class Monitor:
             await self._isolated(f"account {intent.account_id}", f"order {intent.client_order_id}",
                                  self.sender.cancel(intent, "its position has ended"))
 
-    async def _follow(self, intent: OrderIntent, changed: dict[str, OrderResult], report: TickReport) -> None:
-        """The order's state: from the paper exchange's bar, else polled from its venue by client id."""
-        result = changed.get(intent.client_order_id)
+    async def _follow(self, intent: OrderIntent, changed: dict[str, OrderResult], report: TickReport,
+                      bar: Bar) -> None:
+        """The order's state: from the paper exchange's bar, else polled from its venue by client id. A stop held
+        as a stop-limit that the market has run past (its limit can no longer fill) is taken at market."""
+        result, gap = changed.get(intent.client_order_id), None
         if result is None and intent.mode.value != "paper" and intent.status is not OrderStatus.PENDING:
             gateway = await self.sender.desk.gateway(intent)
-            result = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.sent_as)
-        if result is not None:
-            before = intent.filled
-            await self.sender.apply(intent, result)
-            report.fills += int(result.filled > before)
+            result, gap = await gateway.fetch_order(intent.client_order_id, intent.symbol, intent.sent_as), \
+                gateway.stop_limit_gap()
+        if result is None:
+            return
+        before = intent.filled
+        await self.sender.apply(intent, result)
+        report.fills += int(result.filled > before)
+        limit = outrun(intent, result, gap, bar)
+        if limit is not None and intent.position_id:
+            position = await Position.get(intent.position_id)
+            account = await ExchangeAccount.get(intent.account_id)
+            if position is not None and account is not None and position.status == "open":
+                fresh = await OrderIntent.get(intent.id) if intent.id else None
+                await self.protection.at_market(fresh or intent, position, account,
+                                                f"the market ({bar.close:g}) ran past the stop's limit ({limit:g}): "
+                                                "exit at market")
+                report.fired.append(intent.leg)
 
     async def _fire_armed(self, bar: Bar, report: TickReport) -> None:
         armed = await OrderIntent.find(where(OrderIntent.symbol == bar.symbol, OrderIntent.emulated == True,  # noqa: E712

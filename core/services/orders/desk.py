@@ -9,6 +9,7 @@ as the gateway classified it (final rejection, or unknown outcome to reconcile).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,6 +96,12 @@ class OrderDesk:
         self.clock = clock
         self.backoff = backoff if backoff is not None else wait_exponential(multiplier=0.5, max=8)
         self.attempts = attempts
+        self._position_locks: dict[str, asyncio.Lock] = {}
+
+    def position_lock(self, position_id: str) -> asyncio.Lock:
+        """This process's lock on a position's exits: protection claims its stop and targets under it, and on a venue
+        where a resting stop holds the coins an exit frees them and is sent under it (no stop placed in between)."""
+        return self._position_locks.setdefault(position_id, asyncio.Lock())
 
     async def gateway(self, intent: OrderIntent) -> ExecutionGateway:
         return await self.gateways.for_account(intent.account_id)

@@ -11,6 +11,7 @@ from core.domain import MarketRules, OrderStatus, RiskProfile, Side
 from core.execution.gateway import OrderResult
 from core.execution.leg_names import LegName
 from core.execution.legs import Book, tightened_stop
+from core.market.rules import amount_to_step
 from models import Fill, OrderIntent, Position, RealizedPnl
 from models.refs import ref
 
@@ -49,6 +50,14 @@ def fill_of(intent: OrderIntent, result: OrderResult, booked: Sequence[Fill] = (
                 trade_id=f"{result.exchange_order_id}:from:{base:.12g}", filled_at=result.at)
 
 
+def fee_in_quote(symbol: str, fill: Fill) -> tuple[float, float]:
+    """The fill's fee in the quote currency, and the part of it paid in the coin traded (spot takes a buy's
+    commission from the coin bought: 0.01 BTC bought leaves 0.00999)."""
+    if fill.fee_currency and fill.fee_currency == symbol.split("/")[0]:
+        return fill.fee * fill.price, fill.fee
+    return fill.fee, 0.0
+
+
 def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules,
          filled_through: float | None = None) -> float | None:
     """Move the position by the fill; returns what an exit realised (None for an entry). `rules` are the
@@ -58,16 +67,22 @@ def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules
     the fill and has not moved the order)."""
     delta = fill.amount
     position.applied.append(fill.trade_id)
-    position.fees += fill.fee
+    fee, coin_fee = fee_in_quote(position.symbol, fill)
+    position.fees += fee
     if intent.role == "entry":
+        # spot takes a buy's commission from the coins bought: what is held is the rest, to the lot step (the dust
+        # below it cannot be sold and stays in the wallet)
+        delta = amount_to_step(delta - coin_fee, rules) if coin_fee else delta
         total = position.amount + delta
+        if total <= EPS:
+            return None
         position.entry_price = (position.amount * position.entry_price + delta * fill.price) / total
         if position.status == "pending":
             position.opened_at, position.opened_at_ms = fill.filled_at, epoch_ms(fill.filled_at)
             position.best_price = fill.price
         position.amount, position.entered, position.status = total, position.entered + delta, "open"
-        position.entry_fees += fill.fee
-        position.open_entry_fees += fill.fee
+        position.entry_fees += fee
+        position.open_entry_fees += fee
         position.margin = total * position.entry_price / (position.leverage or 1)
         return None
     sign = 1 if position.side is Side.LONG else -1
@@ -75,7 +90,7 @@ def fold(position: Position, intent: OrderIntent, fill: Fill, rules: MarketRules
     # the closed part's share of the entry fees still open (right when entries fill after a partial exit)
     entry_fee_share = position.open_entry_fees * closed / position.amount if position.amount > EPS else 0.0
     position.open_entry_fees -= entry_fee_share
-    pnl = sign * (fill.price - position.entry_price) * closed - fill.fee - entry_fee_share
+    pnl = sign * (fill.price - position.entry_price) * closed - fee - entry_fee_share
     position.realized_pnl += pnl
     position.amount = max(0.0, position.amount - closed)
     through = intent.filled if filled_through is None else filled_through

@@ -6,7 +6,6 @@ provider reports reached at market."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 
@@ -67,8 +66,6 @@ class Protection:
         self.desk = desk
         self.sender = sender
         self.keeper = keeper
-        # guards claiming a position's protective orders (not the position: the keeper writes that)
-        self._locks: dict[str, asyncio.Lock] = {}
 
     async def sync(self, position: Position) -> None:
         """Make the live protective legs match what the position needs now. A leg that changes gets a new
@@ -86,7 +83,8 @@ class Protection:
 
     async def _sync_once(self, position: Position) -> bool:
         """One pass of `sync`: False when a replacement someone else stored differs from what this pass planned."""
-        async with self._locks.setdefault(ref(position), asyncio.Lock()):
+        # guards claiming a position's protective orders (not the position: the keeper writes that)
+        async with self.desk.position_lock(ref(position)):
             fresh = await Position.get(ref(position))
             if fresh is None:
                 return True
@@ -126,14 +124,39 @@ class Protection:
             account = await ExchangeAccount.get(position.account_id)
             if account is None:
                 return True
+            gateway = await self.desk.gateways.for_account(ref(account))
             # claimed under the lock, so an overlapping sync finds the replacement live and leaves it be
-            claimed = [(await self._claim(position, leg, generations[leg.name], account), leg, old)
+            claimed = [(await self._claim(position, leg, generations[leg.name], account, gateway), leg, old)
                        for leg, old in to_send]
+        settled = True
         for intent, leg, old in claimed:  # sent outside it: a fill on sending syncs this position again
             if intent.status is OrderStatus.PENDING:
+                if old and gateway.holds_coins() and not await self._make_room(intent, leg, old):
+                    settled = False
+                    continue
                 await self.sender.send(intent, position)
             await self._retire(intent, leg, old)
-        return all(same_leg(intent, leg, rules) for intent, leg, _ in claimed)
+        return settled and all(same_leg(intent, leg, rules) for intent, leg, _ in claimed)
+
+    async def _make_room(self, replacement: OrderIntent, leg: PlannedLeg, old: list[OrderIntent]) -> bool:
+        """Spot: the old order holds the coins its replacement sells, so it is cancelled first (the position is
+        without a stop on the venue until the replacement is placed: one request). If the old one traded meanwhile
+        the replacement is dropped and False returned (the position is synced again, from what is left); if it
+        could not be cancelled the replacement waits for the next sync."""
+        for intent in old:
+            await self.sender.cancel(intent, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g} "
+                                             "(cancelled first: it holds the coins)")
+        for intent in old:
+            now = await OrderIntent.get(intent.id) if intent.id else None
+            if now is None:
+                continue
+            if now.filled > intent.filled + EPS:
+                await self.sender.cancel(replacement, f"not sent: {intent.leg} traded before it was replaced")
+                return False
+            if now.status in LIVE:
+                await self.sender.cancel(replacement, f"not sent: {intent.leg} could not be cancelled yet")
+                return True
+        return True
 
     async def _retire(self, replacement: OrderIntent, leg: PlannedLeg, old: list[OrderIntent]) -> None:
         """Cancel what `replacement` replaces, once the replacement is working (resting on the venue, or armed)."""
@@ -147,15 +170,31 @@ class Protection:
                            replacement.client_order_id, now.status.value if now else "gone")
             return
         for intent in old:
-            await self.sender.cancel(intent, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g}")
+            current = await OrderIntent.get(intent.id) if intent.id else None
+            if current is not None and current.status in LIVE:
+                await self.sender.cancel(current, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g}")
 
-    async def _claim(self, position: Position, leg: PlannedLeg, generation: int,
-                     account: ExchangeAccount) -> OrderIntent:
+    async def _claim(self, position: Position, leg: PlannedLeg, generation: int, account: ExchangeAccount,
+                     gateway: ExecutionGateway) -> OrderIntent:
         """Store the leg's next generation (sl, sl.2, ...; `generation` of it are stored) as an intent, or find
         it stored already."""
         name = leg.name if generation == 0 else f"{leg.name}.{generation + 1}"
-        gateway = await self.desk.gateways.for_account(ref(account))
         return await self.desk.claim(protective_leg(position, leg, name, gateway), account)
+
+    async def at_market(self, intent: OrderIntent, position: Position, account: ExchangeAccount, cause: str) -> None:
+        """Cancel an exit resting on the venue and send what it had left at market, under its leg's name (`tp2.m`,
+        `sl.m`: the fold counts it as that leg)."""
+        await self.sender.cancel(intent, cause, position)
+        fresh = await OrderIntent.get(intent.id) if intent.id else None
+        rest = fresh.amount - fresh.filled if fresh is not None else 0.0
+        if fresh is None or fresh.status is OrderStatus.FILLED or rest <= EPS:
+            return
+        leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=LegName.parse(intent.leg).at_market(),
+                  symbol=position.symbol, side=intent.side, amount=rest, price=None, stop_price=intent.stop_price,
+                  cause=cause, reduce_only=True, role=intent.role, position_id=ref(position))
+        claimed = await self.desk.claim(leg, account)
+        if claimed.status is OrderStatus.PENDING:
+            await self.sender.send(claimed, position)
 
     async def take_targets(self, position: Position, upto: int, cause: str) -> str:
         """Targets 1..upto were reached by the provider's account: take those of ours still open at market
@@ -171,19 +210,8 @@ class Protection:
                 continue
             if intent.emulated and intent.status is OrderStatus.PENDING:
                 await self.sender.fire(intent, cause)
-            else:
-                await self.sender.cancel(intent, cause, position)
-                fresh = await OrderIntent.get(intent.id) if intent.id else None
-                rest = fresh.amount - fresh.filled if fresh is not None else 0.0
-                if fresh is None or fresh.status is OrderStatus.FILLED or rest <= EPS or account is None:
-                    continue
-                leg = Leg(signal_id=position.signal_id, user_id=position.user_id, leg=name.at_market(),
-                          symbol=position.symbol, side=intent.side, amount=rest, price=None,
-                          stop_price=intent.stop_price, cause=cause, reduce_only=True, role="tp",
-                          position_id=ref(position))
-                claimed = await self.desk.claim(leg, account)
-                if claimed.status is OrderStatus.PENDING:
-                    await self.sender.send(claimed, position)
+            elif account is not None:
+                await self.at_market(intent, position, account, cause)
             taken.append(f"target {name.number}")
         if not taken:
             return f"targets up to {upto} had already filled; nothing to do"

@@ -88,10 +88,10 @@ def credentials(secrets: SecretBox, account: ExchangeAccount) -> tuple[str, str,
     return opened("api_key") or "", opened("api_secret") or "", opened("api_passphrase")
 
 
-def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: bool = True,
-                   rate_limit_ms: float | None = None) -> Connect:
-    """Open a ccxt connection for an account with its decrypted keys (testnet: the exchange's sandbox).
-    `rate_limit_ms` paces ccxt's limiter (None: the exchange's published pace)."""
+def ccxt_connector(secrets: SecretBox, base_url: str | None = None, rate_limit_ms: float | None = None) -> Connect:
+    """Open a ccxt connection for an account with its decrypted keys (testnet: the exchange's sandbox), to the
+    market it trades (perpetuals or spot). `rate_limit_ms` paces ccxt's limiter (None: the exchange's published
+    pace)."""
 
     async def connect(account: ExchangeAccount) -> ExecutionGateway:
         if account.api_key is None or account.api_secret is None:
@@ -99,7 +99,7 @@ def ccxt_connector(secrets: SecretBox, base_url: str | None = None, futures: boo
         key, secret, phrase = credentials(secrets, account)
         return CcxtGateway.build(account.exchange, api_key=key, secret=secret, passphrase=phrase,
                                  mode=account.mode.value,
-                                 futures=futures, base_url=base_url or None,
+                                 futures=account.market == "futures", base_url=base_url or None,
                                  rate_limit_ms=rate_limit_ms)
 
     return connect

@@ -51,18 +51,56 @@ class OrderSender:
         """Place the intent. Returns the venue's report, or None (armed, rejected, or unknown)."""
         if intent.emulated and intent.status is OrderStatus.PENDING and not fire:
             return None  # armed: the monitor fires it when the price reaches the trigger
+        freed = False
         try:
-            result = await self.desk.place(intent)
+            if await self._needs_coins(intent, fire):
+                assert intent.position_id is not None  # noqa: S101 - checked by _needs_coins
+                async with self.desk.position_lock(intent.position_id):
+                    freed = await self._free_coins(intent)
+                    result = await self.desk.place(intent)
+            else:
+                result = await self.desk.place(intent)
         except CLASSIFIED as exc:
-            return await self.failed(intent, exc, position)
+            outcome = await self.failed(intent, exc, position)
+            await self._protect_again(intent, freed and not isinstance(exc, OrderOutcomeUnknown))
+            return outcome
         except SentElsewhere as exc:
             logger.info("not sent here: %s", exc)
+            await self._protect_again(intent, freed)
             return None
         except LookUpFailed as exc:
             logger.warning("%s", exc)
+            await self._protect_again(intent, freed)
             return None
         await self.apply(intent, result, position, why=why)
         return result
+
+    async def _needs_coins(self, intent: OrderIntent, fire: bool) -> bool:
+        """An exit sent at market on a venue where a resting stop holds the coins it would sell (spot)."""
+        if not intent.reduce_only or intent.position_id is None or not (fire or intent.order_type == "market"):
+            return False
+        return (await self.desk.gateway(intent)).holds_coins()
+
+    async def _free_coins(self, intent: OrderIntent) -> bool:
+        """Cancel the position's other exits resting on the venue (its stop), which hold the coins `intent` sells:
+        the stop for what is left is placed again once the exit is done (protection's sync after the report)."""
+        freed = False
+        for other in await OrderIntent.live(position_id=intent.position_id, side=intent.side.value):
+            resting = other.reduce_only and not other.emulated and other.order_type != "market"
+            if other.client_order_id == intent.client_order_id or not resting:
+                continue
+            await self.cancel(other, f"cancelled to free the coins for {intent.leg}")
+            freed = True
+        return freed
+
+    async def _protect_again(self, intent: OrderIntent, freed: bool) -> None:
+        """An exit that freed the coins was not sent (or was refused): the stop goes back on at once. (After an
+        unknown outcome it waits for the reconciler: the coins may be sold.)"""
+        if not freed or self.after_report is None or intent.position_id is None:
+            return
+        position = await Position.get(intent.position_id)
+        if position is not None:
+            await self.after_report(position)
 
     async def failed(self, intent: OrderIntent, exc: Exception, position: Position | None = None
                      ) -> OrderResult | None:

@@ -34,6 +34,14 @@ class Venue:
     clock: FakeClock | None = None
     fees: tuple[float, float] = (0.0004, 0.0002)  # (taker, maker)
 
+    @property
+    def spot(self) -> bool:
+        return self.name == "ccxt-spot"
+
+    def bought(self, amount: float) -> float:
+        """What a market buy of `amount` leaves in the account: spot takes the commission from the coin bought."""
+        return amount * (1 - self.fees[0]) if self.spot else amount
+
     def later(self, **delta: float) -> None:
         """Time passes on the venue (nothing trades)."""
         if self.fake is not None:

@@ -91,13 +91,15 @@ async def test_hedge_mode_sends_the_position_side(fake_binance: tuple[FakeBinanc
         await gateway.close()
 
 
-async def test_stop_orders_are_not_held_on_spot(fake_binance: tuple[FakeBinance, str]) -> None:
+async def test_targets_are_not_held_on_spot(fake_binance: tuple[FakeBinance, str]) -> None:
+    """Binance spot holds the stop (as a stop-loss-limit) but not the targets: a resting sell holds its coins, so a
+    stop and targets on the same coins cannot all rest; the engine watches the targets."""
     _, url = fake_binance
     gateway = ccxt_gateway(url)
     try:
-        assert gateway.supports("limit") and not gateway.supports("stop_market")
+        assert gateway.supports("limit") and gateway.supports("stop_market") and not gateway.supports("take_profit")
         with pytest.raises(OrderRejected) as refused:
-            await gateway.create_order(buy(order_type="stop_market", stop_price=43_000.0))
+            await gateway.create_order(buy(order_type="take_profit", stop_price=43_000.0))
         assert refused.value.kind == "unsupported"
     finally:
         await gateway.close()

@@ -1,0 +1,152 @@
+"""A Binance spot account (through ccxt against the fake Binance, which applies spot's rules: resting sells hold
+their coins, a buy's commission is taken from the coin bought): long calls only; the stop rests on Binance as a
+stop-loss-limit and fires while Signalcord is down; targets are watched here, and an exit first frees the coins
+the stop holds; a moved stop is cancelled before its replacement is placed; a market that runs past the
+stop's limit is left at market."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from core.api.views import Caller
+from core.domain import OrderStatus, RawMessage
+from models import Decision, Fill, OrderIntent, Position
+from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
+from tests.e2e.test_restart import World, setup, step
+from tests.e2e.test_venue_stops import CLEAN, _stop, in_at_market
+from tests.fakes.binance import FEE_RATE, FakeBinance
+
+HELD = round(0.08 * (1 - FEE_RATE), 8)  # 0.08 BTC bought leaves 0.07992: the commission is taken in BTC
+
+
+def spot_world(new_world: Callable[..., World]) -> tuple[World, FakeBinance]:
+    world = new_world(True, "binance", True)
+    assert isinstance(world.fake, FakeBinance)
+    world.fake.reset({"BTCUSDT": 42_250.0})
+    return world, world.fake
+
+
+def order_calls(fake: FakeBinance) -> list[str]:
+    return [method for method, path in fake.calls if path == "/api/v3/order" and method in ("POST", "DELETE")]
+
+
+async def test_the_stop_rests_on_binance_spot_and_fires_while_signalcord_is_down(
+        new_world: Callable[..., World]) -> None:
+    world, fake = spot_world(new_world)
+    async with world.process(CLEAN) as services:
+        await setup(services, "spot")
+        await step(services, world, 0)  # in at market: 0.08 BTC bought, 0.07992 held; the stop rests on Binance
+        [position] = await Position.find_all().to_list()
+        assert position.amount == pytest.approx(HELD) and position.leverage == 1
+        assert position.fees == pytest.approx(0.08 * FEE_RATE * 42_250)  # the BTC commission, valued in USDT
+        stop = await _stop()
+        held = fake.order(stop.client_order_id)
+        assert not stop.emulated and stop.status is OrderStatus.OPEN
+        assert held is not None and (held.type, held.stop, held.price, held.qty) == (
+            "STOP_LOSS_LIMIT", 41_000.0, pytest.approx(40_180.0), pytest.approx(HELD))
+        targets = await OrderIntent.find(OrderIntent.role == "tp").to_list()
+        assert targets and all(t.emulated and t.status is OrderStatus.PENDING for t in targets)  # watched here
+        [shown] = await services.api.positions.open(Caller(discord_id=1000))
+        assert shown.protection == "on the exchange"
+        fake.clock_ms += 5 * 60_000
+        fired_at = fake.clock_ms
+    world.clock.advance(minutes=5)
+    fake.set_price("BTCUSDT", 40_900.0)  # down: the stop triggers on Binance and sells at the market
+    world.prices.prices["BTC/USDT"] = 40_900.0
+    assert held.status == "FILLED" and fake.balances["BTC"] == pytest.approx(0.0)
+    async with world.process(CLEAN) as services:
+        world.clock.advance(minutes=1)
+        await services.start_up()
+        await services.reconciler.run()
+        [position] = await Position.find_all().to_list()
+        assert (position.status, position.close_reason) == ("closed", "stop-loss hit")
+        exit_fill = await Fill.find_one(Fill.client_order_id == stop.client_order_id)
+        assert exit_fill is not None and exit_fill.amount == pytest.approx(HELD)
+        assert int(exit_fill.filled_at.timestamp() * 1000) == fired_at
+        expected = (40_900 - 42_250) * HELD - 0.08 * FEE_RATE * 42_250 - HELD * 40_900 * FEE_RATE
+        assert position.realized_pnl == pytest.approx(expected)
+        assert await OrderIntent.live() == []  # the watched targets are disarmed
+        await services.client.drop_database(world.settings.db_name)
+
+
+async def test_a_target_first_frees_the_coins_the_stop_holds_then_the_stop_goes_back_on(
+        new_world: Callable[..., World]) -> None:
+    world, fake = spot_world(new_world)
+    async with in_at_market(world) as services:
+        first = await _stop()
+        fake.calls.clear()
+        await step(services, world, 1)  # 43,100: target 1 trades
+        assert order_calls(fake)[:3] == ["DELETE", "POST", "POST"]  # stop off, target sold, stop back for the rest
+        [position] = await Position.find_all().to_list()
+        tp1 = await OrderIntent.find_one(OrderIntent.leg == "tp1")
+        assert tp1 is not None and tp1.status is OrderStatus.FILLED
+        assert position.status == "open" and position.amount == pytest.approx(HELD - tp1.filled)
+        again = await _stop()
+        refreshed = await OrderIntent.get(first.id)
+        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
+        assert again.leg == "sl.2" and again.status is OrderStatus.OPEN and again.amount == pytest.approx(
+            position.amount)
+        resting = fake.order(again.client_order_id)
+        assert resting is not None and resting.type == "STOP_LOSS_LIMIT"
+        assert fake.held(fake.api_key, "BTC") == pytest.approx(position.amount)  # all that is left is protected
+
+        await step(services, world, 2)  # 40,900: the stop on Binance sells the rest
+        [position] = await Position.find_all().to_list()
+        assert (position.status, position.close_reason) == ("closed", "stop-loss hit")
+        assert fake.balances["BTC"] == pytest.approx(0.0, abs=1e-9)
+
+
+async def test_a_moved_stop_is_cancelled_before_its_replacement_is_placed(new_world: Callable[..., World]) -> None:
+    """Spot: the old stop holds the coins the new one sells, so it goes first (one request without a stop)."""
+    world, fake = spot_world(new_world)
+    async with in_at_market(world) as services:
+        old = await _stop()
+        [position] = await Position.find_all().to_list()
+        fake.calls.clear()
+        await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
+        new = await _stop()
+        assert order_calls(fake) == ["DELETE", "POST"]
+        assert new.leg == "sl.2" and new.stop_price == 41_500.0 and new.status is OrderStatus.OPEN
+        refreshed = await OrderIntent.get(old.id)
+        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
+        assert [(o.client_id, o.stop) for o in fake.orders.values() if o.status == "NEW"] == [
+            (new.client_order_id, 41_500.0)]
+
+
+async def test_a_market_that_runs_past_the_stops_limit_is_left_at_market(new_world: Callable[..., World]) -> None:
+    """A stop-limit triggers but cannot fill when the market gaps past its limit; the monitor sees it and exits
+    at market (the stop is cancelled first: it holds the coins)."""
+    world, fake = spot_world(new_world)
+    async with in_at_market(world) as services:
+        stop = await _stop()
+        world.prices.prices["BTC/USDT"] = 40_000.0
+        fake.set_price("BTCUSDT", 40_000.0)  # below the limit 40,180: triggered, resting unfilled
+        world.clock.advance(minutes=1)
+        await services.monitor.tick()
+        [position] = await Position.find_all().to_list()
+        assert (position.status, position.close_reason) == ("closed", "stop-loss hit")
+        assert position.exit_price == pytest.approx(40_000.0)
+        refreshed = await OrderIntent.get(stop.id)
+        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
+        at_market = await OrderIntent.find_one(OrderIntent.leg == "sl.m")
+        assert at_market is not None and at_market.status is OrderStatus.FILLED
+        assert at_market.filled == pytest.approx(HELD) and "ran past the stop's limit" in at_market.history[0].cause
+        assert fake.balances["BTC"] == pytest.approx(0.0, abs=1e-9)
+
+
+async def test_a_short_call_is_not_traded_on_a_spot_account_and_the_user_is_told_why(
+        new_world: Callable[..., World]) -> None:
+    world, fake = spot_world(new_world)
+    async with world.process(CLEAN) as services:
+        await setup(services, "spot")
+        world.clock.advance(minutes=1)
+        short = "BTC/USDT SHORT entry 42000-42500 TP1 41000 SL 43000 10x"
+        await services.pipeline.ingest(RawMessage(channel_id=CHANNEL, message_id=1, author="provider", text=short,
+                                                  created_at=POSTED))
+        [decision] = await Decision.find_all().to_list()
+        assert decision.outcome.value == "block" and decision.rule == "spot_account"
+        assert "spot, where a short cannot be opened" in decision.reason
+        assert fake.orders == {} and await Position.find_all().to_list() == []
+        await services.client.drop_database(world.settings.db_name)
