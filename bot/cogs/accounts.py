@@ -15,8 +15,8 @@ from bot.views import Confirm
 class Accounts(ApiCog):
     async def _accounts(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         found = await self.api.accounts.list(caller(interaction))
-        return [app_commands.Choice(name=f"{a.label} ({a.exchange}, {a.mode})"[:100], value=a.id) for a in found
-                if current.lower() in a.label.lower()][:25]
+        return [app_commands.Choice(name=f"{a.label} ({a.exchange} {a.market}, {a.mode})"[:100], value=a.id)
+                for a in found if current.lower() in a.label.lower()][:25]
 
     @app_commands.command(name="mode", description="Trade an account on paper, testnet or live")
     @app_commands.describe(mode="paper, testnet or live", account="The exchange account")
@@ -26,7 +26,7 @@ class Accounts(ApiCog):
 
         async def switching(pressed: discord.Interaction) -> str:
             changed = await self.api.accounts.set_mode(who, account, mode)
-            return f"{changed.label} ({changed.exchange}) now trades {changed.mode}."
+            return f"{changed.label} ({changed.exchange} {changed.market}) now trades {changed.mode}."
 
         if mode != "live":
             await interaction.response.defer(ephemeral=True)

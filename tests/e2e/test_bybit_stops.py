@@ -8,11 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from core.api.views import Caller
 from core.domain import OrderStatus
-from models import Fill, OrderIntent, Position
 from tests.e2e.test_restart import World, setup, step
-from tests.e2e.test_venue_stops import CLEAN, _stop, in_at_market
+from tests.e2e.test_venue_stops import CLEAN, _stop, back_up_after_the_stop_fired, in_at_market, moved_stop
 from tests.fakes.bybit import FakeBybit
 
 
@@ -39,40 +37,21 @@ async def test_the_stop_rests_on_bybit_and_fires_while_signalcord_is_down(new_wo
         fired_at = fake.clock_ms
     # down (the database kept): the price falls through the stop and Bybit fires it by itself
     world.clock.advance(minutes=5)
-    async with world.process(CLEAN) as services:
-        fake.set_price("BTCUSDT", 40_900.0)
-        world.prices.prices["BTC/USDT"] = 40_900.0
-        assert held.status == "Filled" and held.executed == pytest.approx(0.08)
-        world.clock.advance(minutes=1)
-        await services.start_up()
-        await services.reconciler.run()
-        [position] = await Position.find_all().to_list()
-        assert (position.status, position.close_reason) == ("closed", "stop-loss hit")
-        assert position.exit_price == pytest.approx(40_900.0)
-        exit_fill = await Fill.find_one(Fill.client_order_id == stop.client_order_id)
-        assert exit_fill is not None and exit_fill.amount == pytest.approx(0.08)
-        assert int(exit_fill.filled_at.timestamp() * 1000) == fired_at  # dated when it traded
+    fake.set_price("BTCUSDT", 40_900.0)
+    world.prices.prices["BTC/USDT"] = 40_900.0
+    assert held.status == "Filled" and held.executed == pytest.approx(0.08)
+    async with back_up_after_the_stop_fired(world, stop, 0.08, fired_at) as (_, exit_fill):
         assert exit_fill.fee == pytest.approx(0.08 * 40_900 * 0.00055)
         assert [cid for cid, state, _ in fake.order_book() if state == "open"] == []  # targets cancelled there
         assert fake.positions[(fake.api_key, "BTCUSDT")] == 0.0
-        await services.client.drop_database(world.settings.db_name)
 
 
 async def test_a_moved_stop_is_placed_on_bybit_before_the_old_one_is_cancelled(
         new_world: Callable[..., World]) -> None:
     world, fake = bybit_world(new_world)
     async with in_at_market(world) as services:
-        old = await _stop()
-        [position] = await Position.find_all().to_list()
-        fake.calls.clear()
-
-        await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
-
-        new = await _stop()
-        assert new.leg == "sl.2" and new.stop_price == 41_500.0 and new.status is OrderStatus.OPEN
+        new = await moved_stop(services, fake)
         posts = [path for method, path in fake.calls if method == "POST"]
         assert posts.index("/v5/order/create") < posts.index("/v5/order/cancel")  # new first, then the old goes
         stops = [(o.link_id, o.trigger) for o in fake.orders if o.status == "Untriggered" and o.direction == 2]
         assert stops == [(new.client_order_id, 41_500.0)]
-        refreshed = await OrderIntent.get(old.id)
-        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED

@@ -79,7 +79,7 @@ async def test_the_monitor_and_the_reconciler_apply_one_triggered_stop_once(
         await services.client.drop_database(world.settings.db_name)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit", "spot"])
 async def test_a_stop_move_meeting_a_reconcile_leaves_one_stop_at_the_new_price(
         new_world: Callable[..., World], venue: str) -> None:
     world = world_for(new_world, venue)
@@ -90,7 +90,7 @@ async def test_a_stop_move_meeting_a_reconcile_leaves_one_stop_at_the_new_price(
         protection = services.protection
         reached, go_on = hold_first_claim(protection)  # the first sync to claim a replacement waits there
         contended = asyncio.Event()
-        protection._locks[ref(position)] = WatchedLock(contended)
+        protection.desk._position_locks[ref(position)] = WatchedLock(contended)
         moving = asyncio.create_task(services.api.positions.move_stop(Caller(discord_id=1000), ref(position),
                                                                       41_500.0))
         await reached.wait()  # the move's sync holds the position's protection lock, mid-claim

@@ -55,7 +55,7 @@ async def test_two_syncs_at_once_leave_one_live_stop(new_world: Callable[..., Wo
 
         protection = services.protection
         contended = asyncio.Event()
-        protection._locks[ref(position)] = WatchedLock(contended)
+        protection.desk._position_locks[ref(position)] = WatchedLock(contended)
         first_at_claim, go_on = hold_first_claim(protection)  # the first sync stops as it is about to claim
         first = asyncio.create_task(protection.sync(position))
         await first_at_claim.wait()

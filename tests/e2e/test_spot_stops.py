@@ -12,10 +12,10 @@ import pytest
 
 from core.api.views import Caller
 from core.domain import OrderStatus, RawMessage
-from models import Decision, Fill, OrderIntent, Position
+from models import Decision, OrderIntent, Position
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import World, setup, step
-from tests.e2e.test_venue_stops import CLEAN, _stop, in_at_market
+from tests.e2e.test_venue_stops import CLEAN, _stop, back_up_after_the_stop_fired, in_at_market, moved_stop
 from tests.fakes.binance import FEE_RATE, FakeBinance
 
 HELD = round(0.08 * (1 - FEE_RATE), 8)  # 0.08 BTC bought leaves 0.07992: the commission is taken in BTC
@@ -56,19 +56,11 @@ async def test_the_stop_rests_on_binance_spot_and_fires_while_signalcord_is_down
     fake.set_price("BTCUSDT", 40_900.0)  # down: the stop triggers on Binance and sells at the market
     world.prices.prices["BTC/USDT"] = 40_900.0
     assert held.status == "FILLED" and fake.balances["BTC"] == pytest.approx(0.0)
-    async with world.process(CLEAN) as services:
-        world.clock.advance(minutes=1)
-        await services.start_up()
-        await services.reconciler.run()
+    async with back_up_after_the_stop_fired(world, stop, HELD, fired_at):
         [position] = await Position.find_all().to_list()
-        assert (position.status, position.close_reason) == ("closed", "stop-loss hit")
-        exit_fill = await Fill.find_one(Fill.client_order_id == stop.client_order_id)
-        assert exit_fill is not None and exit_fill.amount == pytest.approx(HELD)
-        assert int(exit_fill.filled_at.timestamp() * 1000) == fired_at
         expected = (40_900 - 42_250) * HELD - 0.08 * FEE_RATE * 42_250 - HELD * 40_900 * FEE_RATE
         assert position.realized_pnl == pytest.approx(expected)
         assert await OrderIntent.live() == []  # the watched targets are disarmed
-        await services.client.drop_database(world.settings.db_name)
 
 
 async def test_a_target_first_frees_the_coins_the_stop_holds_then_the_stop_goes_back_on(
@@ -102,15 +94,8 @@ async def test_a_moved_stop_is_cancelled_before_its_replacement_is_placed(new_wo
     """Spot: the old stop holds the coins the new one sells, so it goes first (one request without a stop)."""
     world, fake = spot_world(new_world)
     async with in_at_market(world) as services:
-        old = await _stop()
-        [position] = await Position.find_all().to_list()
-        fake.calls.clear()
-        await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
-        new = await _stop()
+        new = await moved_stop(services, fake)
         assert order_calls(fake) == ["DELETE", "POST"]
-        assert new.leg == "sl.2" and new.stop_price == 41_500.0 and new.status is OrderStatus.OPEN
-        refreshed = await OrderIntent.get(old.id)
-        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
         assert [(o.client_id, o.stop) for o in fake.orders.values() if o.status == "NEW"] == [
             (new.client_order_id, 41_500.0)]
 

@@ -39,7 +39,7 @@ from tests.e2e.test_restart import KillPlan, World, setup, step, world_for
 CLEAN = KillPlan(at=None, after=False)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit", "spot"])
 async def test_two_processes_syncing_one_position_leave_one_live_stop(
         new_world: Callable[..., World], venue: str) -> None:
     world = world_for(new_world, venue)
@@ -67,7 +67,7 @@ async def test_two_processes_syncing_one_position_leave_one_live_stop(
         await first.client.drop_database(world.settings.db_name)
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit", "spot"])
 async def test_a_stop_move_here_and_a_provider_update_there_leave_the_last_stop_working(
         new_world: Callable[..., World], venue: str) -> None:
     """The user moves the stop to 41,500 in one process while the provider's "move SL to entry" arrives in
@@ -140,7 +140,7 @@ async def target_1_folded_not_stored(here: Any, world: World, monkeypatch: pytes
     return folding, go_on
 
 
-@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit"])
+@pytest.mark.parametrize("venue", ["paper", "ccxt", "bybit", "spot"])
 async def test_two_processes_folding_fills_into_one_position_keep_every_fill(
         new_world: Callable[..., World], venue: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Target 1 fills and one process folds it in; before it stores the position, the stop fills and another

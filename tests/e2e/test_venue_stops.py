@@ -18,6 +18,7 @@ from core.domain import NotificationKind, OrderStatus, RawMessage
 from models import Fill, Notification, OrderIntent, Position
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
 from tests.e2e.test_restart import KillPlan, World, setup, step, world_for
+from tests.fakes.faults import FakeVenue
 
 CLEAN = KillPlan(at=None, after=False)
 
@@ -31,6 +32,40 @@ async def in_at_market(world: World) -> AsyncIterator[Services]:
         await step(services, world, 0)
         yield services
         await services.client.drop_database(world.settings.db_name)
+
+
+@asynccontextmanager
+async def back_up_after_the_stop_fired(world: World, stop: OrderIntent, amount: float, fired_at: int
+                                       ) -> AsyncIterator[tuple[Services, Fill]]:
+    """Signalcord starts again after the venue fired `stop` at 40,900 while it was down: the minute job reads it,
+    the position is closed as stopped out, and the exit fill (of `amount`) is dated when it traded (`fired_at`,
+    epoch ms). The database is dropped at the end."""
+    async with world.process(CLEAN) as services:
+        world.clock.advance(minutes=1)
+        await services.start_up()
+        await services.reconciler.run()
+        [position] = await Position.find_all().to_list()
+        assert (position.status, position.close_reason) == ("closed", "stop-loss hit")
+        assert position.exit_price == pytest.approx(40_900.0)
+        exit_fill = await Fill.find_one(Fill.client_order_id == stop.client_order_id)
+        assert exit_fill is not None and exit_fill.amount == pytest.approx(amount)
+        assert int(exit_fill.filled_at.timestamp() * 1000) == fired_at  # dated when it traded
+        yield services, exit_fill
+        await services.client.drop_database(world.settings.db_name)
+
+
+async def moved_stop(services: Services, fake: FakeVenue) -> OrderIntent:
+    """The user moves the stop to 41,500 (the venue's calls counted from here): the new generation works and the
+    old one is cancelled. Returns the new stop."""
+    old = await _stop()
+    [position] = await Position.find_all().to_list()
+    fake.calls.clear()
+    await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
+    new = await _stop()
+    assert new.leg == "sl.2" and new.stop_price == 41_500.0 and new.status is OrderStatus.OPEN
+    refreshed = await OrderIntent.get(old.id)
+    assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
+    return new
 
 
 async def _stop(role: str = "sl") -> OrderIntent:
@@ -61,19 +96,9 @@ async def test_the_stop_rests_on_the_exchange_and_fires_while_signalcord_is_down
     world.market(2)  # 40,900 while Signalcord is down: the exchange fires the stop by itself
     assert held.status == "FINISHED" and held.actual_order_id is not None
 
-    async with world.process(CLEAN) as services:  # back up: the minute job reads what happened
-        world.clock.advance(minutes=1)
-        await services.start_up()
-        await services.reconciler.run()
-        [position] = await Position.find_all().to_list()
-        assert (position.status, position.close_reason) == ("closed", "stop-loss hit")
-        assert position.exit_price == pytest.approx(40_900.0)
-        exit_fill = await Fill.find_one(Fill.client_order_id == stop.client_order_id)
-        assert exit_fill is not None and exit_fill.amount == pytest.approx(0.08)
-        assert int(exit_fill.filled_at.timestamp() * 1000) == fired_at  # dated when it traded
+    async with back_up_after_the_stop_fired(world, stop, 0.08, fired_at):
         # the targets were cancelled on the exchange: nothing is left resting
         assert [a.type for a in fake.algos.values() if a.status == "NEW"] == []
-        await services.client.drop_database(world.settings.db_name)
 
 
 async def test_a_moved_stop_is_placed_before_the_old_one_is_cancelled(new_world: Callable[..., World]) -> None:
@@ -81,20 +106,11 @@ async def test_a_moved_stop_is_placed_before_the_old_one_is_cancelled(new_world:
     fake = world.fake
     assert fake is not None
     async with in_at_market(world) as services:
-        old = await _stop()
-        [position] = await Position.find_all().to_list()
-        fake.calls.clear()
-
-        await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
-
-        new = await _stop()
-        assert new.leg == "sl.2" and new.stop_price == 41_500.0 and new.status is OrderStatus.OPEN
+        new = await moved_stop(services, fake)
         algo_calls = [method for method, path in fake.calls if path.endswith("/algoOrder")]
         assert algo_calls.index("POST") < algo_calls.index("DELETE")  # the new stop first, then the old one goes
         assert [(a.client_id, a.trigger) for a in fake.algos.values() if a.status == "NEW" and a.type == "STOP_MARKET"
                 ] == [(new.client_order_id, 41_500.0)]
-        refreshed = await OrderIntent.get(old.id)
-        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
 
 
 async def test_a_refused_replacement_leaves_the_old_stop_working(new_world: Callable[..., World]) -> None:

@@ -52,6 +52,8 @@ OPEN_BTC = Exposure("BTC/USDT", Side.LONG, "binance", 300.0)
         ({"open_positions": (OPEN_BTC,) * 2}, "portfolio_heat", "open positions already risk 600.00 to their "
                                                                 "stops, your limit is 6% of equity (600.00)"),
         ({"equity": 0.0}, "equity", "the account has no equity to trade with"),
+        ({"spot": True, "signal": call(side=Side.SHORT, stop_loss=43_000.0, take_profits=(41_000.0,))},
+         "spot_account", "your binance account trades spot, where a short cannot be opened"),
     ],
 )
 def test_each_rule_blocks_with_its_reason(kwargs: dict[str, Any], rule: str, reason: str) -> None:
@@ -76,6 +78,15 @@ def test_leverage_above_the_maximum_is_clamped_and_said() -> None:
     leverage = next(c for c in decision.checks if c.rule == "max_leverage")
     assert leverage.verdict == "adjust" and leverage.reason == "leverage clamped from 50x to 10x"
     assert "leverage clamped from 50x to 10x" in decision.reason
+
+
+def test_a_spot_account_trades_a_long_call_without_leverage_and_says_so() -> None:
+    decision = evaluate(request(spot=True))
+    assert decision.outcome == "trade" and decision.plan is not None and decision.plan.leverage == 1
+    spot = next(c for c in decision.checks if c.rule == "spot_account")
+    assert spot.verdict == "adjust" and "the call's 10x leverage is not used" in spot.reason
+    assert decision.sizing is not None and decision.sizing.quantity == 0.08  # the same risk to the stop
+    assert decision.sizing.margin == pytest.approx(3_380.0)  # the whole notional is paid for
 
 
 @pytest.mark.parametrize(
