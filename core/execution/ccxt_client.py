@@ -98,7 +98,8 @@ def make_exchange(exchange_id: str, *, futures: bool, base_url: str | None = Non
     default_type, market_type = perpetual_types(exchange_id) if futures else ("spot", "spot")
     exchange = getattr(ccxt, exchange_id)({
         **config, **pace, "enableRateLimit": True,
-        "options": {"defaultType": default_type, "fetchCurrencies": False,
+        # no margin-pair lists either (Binance spot reads them from /sapi: Signalcord trades no spot margin)
+        "options": {"defaultType": default_type, "fetchCurrencies": False, "fetchMargins": False,
                     "fetchMarkets": {"types": [market_type]}, **(options or {})},
     })
     # currencies are not needed to trade, and some venues read them from a private endpoint (Bybit's coin info)

@@ -60,7 +60,7 @@ class CcxtGateway:
         phrase = {"password": passphrase} if passphrase else {}  # OKX's passphrase is ccxt's `password`
         exchange = make_exchange(exchange_id, futures=futures, base_url=base_url, rate_limit_ms=rate_limit_ms,
                                  sandbox=mode == "testnet", apiKey=api_key, secret=secret, **phrase,
-                                 options={"fetchMargins": False, "warnOnFetchOpenOrdersWithoutSymbol": False})
+                                 options={"warnOnFetchOpenOrdersWithoutSymbol": False})
         return cls(exchange, mode=mode, futures=futures)
 
     async def close(self) -> None:

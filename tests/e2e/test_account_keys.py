@@ -62,3 +62,19 @@ async def test_live_needs_the_confirmation_and_no_withdrawals(keyed: tuple[Servi
     assert (live.mode, live.live_opt_in, live.checked_for) == ("live", True, ["live"])
     assert (await accounts.set_mode(ALICE, kept.id, "paper")).mode == "paper"
     assert (await accounts.set_mode(ALICE, kept.id, "live")).mode == "live"
+
+
+async def test_a_spot_account_is_checked_for_spot_trading(keyed: tuple[Services, FakeBinance]) -> None:
+    """Binance states futures and spot trading apart: a spot account's live key must allow spot trading."""
+    services, fake = keyed
+    fake.restrictions["enableSpotAndMarginTrading"] = False  # a futures-only key
+    kept = await services.api.accounts.add(ALICE, exchange="binance", label="spot", api_key=API_KEY,
+                                           api_secret=SECRET, mode="live", confirm="spot", market="spot")
+    assert (kept.mode, kept.market) == ("paper", "spot")
+    assert "trading is NOT allowed for this key" in kept.key_check
+    futures = await services.api.accounts.add(ALICE, exchange="binance", label="perp", api_key=API_KEY,
+                                              api_secret=SECRET, mode="live", confirm="perp")
+    assert (futures.mode, futures.market) == ("live", "futures")
+    fake.restrictions["enableSpotAndMarginTrading"] = True  # the user allows spot on the key
+    switched = await services.api.accounts.check(ALICE, kept.id, "live", confirm="spot")
+    assert switched.mode == "live" and "trading is allowed" in switched.key_check

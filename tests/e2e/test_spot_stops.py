@@ -90,6 +90,22 @@ async def test_a_target_first_frees_the_coins_the_stop_holds_then_the_stop_goes_
         assert fake.balances["BTC"] == pytest.approx(0.0, abs=1e-9)
 
 
+async def test_a_target_the_exchange_refuses_puts_the_stop_back_at_once(new_world: Callable[..., World]) -> None:
+    world, fake = spot_world(new_world)
+    async with in_at_market(world) as services:
+        first = await _stop()
+        fake.inject("/api/v3/order", "insufficient", "POST")  # the target's sell is refused
+        await step(services, world, 1)  # 43,100: target 1 trades; its sell frees the coins, then is refused
+        tp1 = await OrderIntent.find_one(OrderIntent.leg == "tp1")
+        assert tp1 is not None and tp1.status is OrderStatus.REJECTED
+        refreshed = await OrderIntent.get(first.id)
+        assert refreshed is not None and refreshed.status is OrderStatus.CANCELLED
+        again = await _stop()
+        assert again.leg == "sl.2" and again.status is OrderStatus.OPEN and again.amount == pytest.approx(HELD)
+        resting = fake.order(again.client_order_id)
+        assert resting is not None and resting.status == "NEW" and resting.qty == pytest.approx(HELD)
+
+
 async def test_a_moved_stop_is_cancelled_before_its_replacement_is_placed(new_world: Callable[..., World]) -> None:
     """Spot: the old stop holds the coins the new one sells, so it goes first (one request without a stop)."""
     world, fake = spot_world(new_world)

@@ -22,16 +22,19 @@ class FakeVenue:
     other_accounts: dict[str, str] = field(default_factory=dict)  # accounts besides the main one: API key -> secret
     clock_ms: int = 1_775_044_800_000
     calls: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request received
-    faults: list[tuple[str, str]] = field(default_factory=list)  # (path suffix, kind), consumed in order
+    # (path suffix, kind, method or "" for any), consumed in order
+    faults: list[tuple[str, str, str]] = field(default_factory=list)
     chaos: Chaos | None = None  # a fault for some requests, decided per request: a seeded fault campaign
     chaos_injected: int = 0
 
-    def inject(self, path_suffix: str, kind: str) -> None:
-        self.faults.append((path_suffix, kind))
+    def inject(self, path_suffix: str, kind: str, method: str = "") -> None:
+        """The next request to a path ending so (and of this HTTP method, if given) meets this fault."""
+        self.faults.append((path_suffix, kind, method))
 
     def fault_for(self, request: web.Request) -> str | None:
         """The fault this request meets, if any: one queued for its path first, else the campaign's pick."""
-        queued = next((f for f in self.faults if request.path.endswith(f[0])), None)
+        queued = next((f for f in self.faults if request.path.endswith(f[0]) and f[2] in ("", request.method)),
+                      None)
         if queued is not None:
             self.faults.remove(queued)
             return queued[1]

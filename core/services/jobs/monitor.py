@@ -50,7 +50,7 @@ def outrun(intent: OrderIntent, result: OrderResult, gap: float | None, bar: Bar
     """The limit of a stop held as a stop-limit (`gap` past its trigger) that is still working although the bar
     closed beyond it: it triggered and cannot fill at the market's price (a gap), so the position would stay open
     past its stop. None otherwise."""
-    if gap is None or intent.role != "sl" or intent.stop_price is None \
+    if gap is None or intent.role != "sl" or intent.order_type != "stop_market" or intent.stop_price is None \
             or result.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
         return None
     limit = stop_limit(intent.side, intent.stop_price, gap)

@@ -87,3 +87,28 @@ async def test_what_is_left_below_half_a_lot_step_after_the_exits_closes_the_pos
     position.status, position.amount = "open", 0.08  # a whole step left is a position still
     fold(position, tp1, _fill(0.08 - RULES.amount_step, 0.08 - RULES.amount_step), RULES)
     assert position.status == "open" and position.amount == pytest.approx(RULES.amount_step)
+
+
+def _coin_fee(amount: float, price: float, fee: float, currency: str, n: int) -> Fill:
+    return Fill(client_order_id="sc", user_id=ID, account_id=ID, symbol="BTC/USDT", side=OrderSide.BUY,
+                amount=amount, price=price, fee=fee, fee_currency=currency, trade_id=f"c{n}", filled_at=AT)
+
+
+async def test_a_commission_taken_from_the_coin_bought_leaves_the_rest_to_the_lot_step_and_counts_in_usdt(
+        db: str) -> None:
+    """Binance spot takes a buy's commission from the coins bought: the position holds what is left (what its stop
+    and targets sell), to the lot step, and the fee is counted in the quote at the fill's price."""
+    position = Position(user_id=ID, account_id=ID, signal_id=ID, provider_id=ID, mode=TradeMode.TESTNET,
+                        symbol="BTC/USDT", side=Side.LONG, leverage=1.0)
+    entry1, entry2 = _leg("entry1", "entry", OrderSide.BUY), _leg("entry2", "entry", OrderSide.BUY)
+    fold(position, entry1, _coin_fee(0.0123, 42_000.0, 0.0000123, "BTC", 1), RULES)
+    assert position.amount == pytest.approx(0.01228)  # 0.0122877 held, to the 0.00001 step
+    assert position.fees == pytest.approx(0.0000123 * 42_000.0) and position.entry_price == 42_000.0
+    fold(position, entry2, _coin_fee(0.01, 41_000.0, 0.4, "USDT", 2), RULES)  # a fee in the quote is as it was
+    assert position.amount == pytest.approx(0.02228) and position.fees == pytest.approx(0.5166 + 0.4)
+    exit_ = _leg("exit", "exit", OrderSide.SELL)
+    realised = fold(position, exit_, Fill(client_order_id="sc", user_id=ID, account_id=ID, symbol="BTC/USDT",
+                                          side=OrderSide.SELL, amount=0.02228, price=43_000.0, fee=0.0,
+                                          fee_currency="USDT", trade_id="c3", filled_at=AT), RULES)
+    cost = 0.01228 * 42_000.0 + 0.01 * 41_000.0
+    assert position.status == "closed" and realised == pytest.approx(0.02228 * 43_000.0 - cost - 0.5166 - 0.4)
