@@ -4,6 +4,7 @@ limiter, sandbox, and a local base URL in tests) and maps every ccxt error to th
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -108,3 +109,19 @@ def make_exchange(exchange_id: str, *, futures: bool, base_url: str | None = Non
     if sandbox:
         exchange.set_sandbox_mode(True)
     return point_at(exchange, base_url) if base_url is not None else exchange
+
+
+def replace_outcome(exc: Exception) -> dict[str, Any]:
+    """What each half of a cancel-replace did, from the venue's answer when one half or both failed (Binance -2021
+    "partially failed" / -2022 "failed": ccxt raises with the answer in the message). Anything else is raised as it
+    came, for `mapped` to classify."""
+    text = str(exc)
+    if "cancel-replace" not in text or "{" not in text:
+        raise exc
+    try:
+        data = json.loads(text[text.index("{"):]).get("data")
+    except ValueError:
+        raise exc from None
+    if not isinstance(data, dict):
+        raise exc
+    return data

@@ -17,6 +17,7 @@ reduce-only market orders).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -27,7 +28,15 @@ import ccxt.async_support as ccxt
 
 from core.clock import from_ms
 from core.domain import MarketRules, OrderSide, OrderStatus
-from core.execution.ccxt_client import AlreadySet, DuplicateClientId, fees_of, make_exchange, mapped, short
+from core.execution.ccxt_client import (
+    AlreadySet,
+    DuplicateClientId,
+    fees_of,
+    make_exchange,
+    mapped,
+    replace_outcome,
+    short,
+)
 from core.execution.gateway import (
     CLASSIFIED,
     OrderOutcomeUnknown,
@@ -186,12 +195,7 @@ class CcxtGateway:
             raise OrderRejected(f"{request.order_type} orders are not held on {self.exchange.id}", "unsupported")
         market = await self._coin_market(request.symbol)
         symbol = market["symbol"]
-        params: dict[str, Any] = {"clientOrderId": request.client_order_id}
-        kind, price = request.order_type, request.price
-        if self._held_trigger(kind):  # a market order the venue places when its trigger trades
-            params[CONDITIONAL[kind]], kind, price = request.stop_price, "market", None
-            if self.ways.stop_limit_gap is not None:  # or a limit order, where the venue holds stops only so
-                kind, price = "limit", self._stop_limit(symbol, request)
+        kind, price, params = self._shape(request, symbol)
         if self.futures:
             params |= await self._configure_futures(request, symbol)
         try:
@@ -212,6 +216,43 @@ class CcxtGateway:
         if not self.ways.full_answers:
             return await self._read_after(order, request)
         return await self._report(order, request.client_order_id, symbol)
+
+    def _shape(self, request: OrderRequest, symbol: str) -> tuple[str, float | None, dict[str, Any]]:
+        """The ccxt order type, price and params of a request. A held stop or target is a market order the venue
+        places when its trigger trades, or a limit order where the venue holds stops only as stop-limits."""
+        params: dict[str, Any] = {"clientOrderId": request.client_order_id}
+        kind, price = request.order_type, request.price
+        if self._held_trigger(kind):
+            params[CONDITIONAL[kind]], kind, price = request.stop_price, "market", None
+            if self.ways.stop_limit_gap is not None:
+                kind, price = "limit", self._stop_limit(symbol, request)
+        return kind, price, params
+
+    async def replace_order(self, replaced: str, request: OrderRequest) -> OrderResult:
+        """Cancel the order `replaced` (our client id) and place `request`, in one request where the venue has one
+        (Binance spot's cancel-replace: the old stop frees its coins for the new one inside the exchange, and the
+        new one is placed even when the old one is no longer open); elsewhere a cancel, then a create."""
+        if not self.ways.cancel_replace:
+            await self.cancel_order(replaced, request.symbol, request.order_type)
+            return await self.create_order(request)
+        market = await self._coin_market(request.symbol)
+        symbol = market["symbol"]
+        kind, price, params = self._shape(request, symbol)
+        trigger = {"triggerPrice": params.pop(CONDITIONAL[request.order_type])} if self._held_trigger(
+            request.order_type) else {}
+        params |= trigger | {"cancelOrigClientOrderId": replaced, "cancelReplaceMode": "ALLOW_FAILURE"}
+        async with mapped("replace order"):
+            payload = self.exchange.edit_spot_order_request(None, symbol, kind, request.side.value, request.amount,
+                                                            price, params)
+            try:
+                answer = await self.exchange.privatePostOrderCancelReplace(payload)
+            except ccxt.BaseError as exc:
+                answer = replace_outcome(exc)  # one or both failed: what each did is in the answer
+            new = answer.get("newOrderResponse") or {}
+            if answer.get("newOrderResult") != "SUCCESS":  # refused as a create would have been
+                self.exchange.handle_errors(400, "", "", "POST", {}, json.dumps(new), new, {}, {})
+                raise ccxt.ExchangeError(f"the replacement was not placed: {new}")
+        return self._result(self.exchange.parse_order(new, market), request.client_order_id)
 
     def _stop_limit(self, symbol: str, request: OrderRequest) -> float:
         """The limit of a stop held as a stop-limit: `stop_limit_gap` past the trigger, away from the market."""

@@ -118,6 +118,11 @@ class ExecutionGateway(Protocol):
         """Place an order once. A repeated client id returns the order that already exists."""
         ...
 
+    async def replace_order(self, replaced: str, request: OrderRequest) -> OrderResult:
+        """Cancel the order with client id `replaced` and place `request` (in one venue request where the venue
+        has one). The new order is placed even if the old one is no longer open; raises as `create_order` does."""
+        ...
+
     async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
         """Place several orders (one signal's, for many accounts): per request its result, or the classified
         error (OrderRejected, RateLimited, OrderOutcomeUnknown) it raised; anything else propagates."""

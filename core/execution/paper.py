@@ -206,6 +206,10 @@ class PaperGateway:
             raise result
         return result
 
+    async def replace_order(self, replaced: str, request: OrderRequest) -> OrderResult:
+        await self.cancel_order(replaced, request.symbol, request.order_type)
+        return await self.create_order(request)
+
     async def create_orders(self, requests: Sequence[OrderRequest]) -> list[OrderResult | Exception]:
         """Place a batch of orders: one result (or the reason it was refused) per request, in order. A client id
         the exchange has seen already answers with that order (found by the unique index on insert)."""

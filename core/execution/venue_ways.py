@@ -41,6 +41,8 @@ class VenueWays:
     # spot: a resting sell holds its coins, so an exit must first cancel the stop that holds them, and a moved
     # stop can only be placed once the old one is cancelled
     holds_coins: bool = False
+    # an order is replaced in one request (cancel, then place, inside the exchange: Binance spot's cancel-replace)
+    cancel_replace: bool = False
 
 
 WAYS: dict[tuple[str, bool], VenueWays] = {  # by (ccxt exchange id, futures)
@@ -48,7 +50,8 @@ WAYS: dict[tuple[str, bool], VenueWays] = {  # by (ccxt exchange id, futures)
     ("bybit", True): VenueWays(held=PLAIN | STOPS, full_answers=False, lookup_by_lists=True,
                                position_mode="positions", margin_per_symbol=False, id_param="orderLinkId",
                                hedge_by="hedged"),
-    ("binance", False): VenueWays(held=PLAIN | {"stop_market"}, stop_limit_gap=0.02, holds_coins=True),
+    ("binance", False): VenueWays(held=PLAIN | {"stop_market"}, stop_limit_gap=0.02, holds_coins=True,
+                                  cancel_replace=True),
     ("bybit", False): VenueWays(full_answers=False, lookup_by_lists=True, id_param="orderLinkId"),
 }
 OTHERS = VenueWays()

@@ -138,6 +138,9 @@ class FaultyPaper(GatewayWrapper):
     async def create_order(self, request: Any) -> OrderResult:
         return await self._call(lambda: self._inner.create_order(request))  # type: ignore[no-any-return]
 
+    async def replace_order(self, replaced: str, request: Any) -> OrderResult:
+        return await self._call(lambda: self._inner.replace_order(replaced, request))  # type: ignore[no-any-return]
+
     async def create_orders(self, requests: Sequence[Any]) -> list[OrderResult | Exception]:
         self._campaign.step()
         kinds = [self._fault() for _ in requests]

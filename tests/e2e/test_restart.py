@@ -71,6 +71,9 @@ class Killing(GatewayWrapper):
     async def create_orders(self, requests: Any) -> Any:
         return await self._plan.around(lambda: self._inner.create_orders(requests))
 
+    async def replace_order(self, replaced: str, request: Any) -> Any:
+        return await self._plan.around(lambda: self._inner.replace_order(replaced, request))
+
     async def cancel_order(self, client_order_id: str, symbol: str, order_type: str | None = None) -> Any:
         return await self._plan.around(lambda: self._inner.cancel_order(client_order_id, symbol, order_type))
 

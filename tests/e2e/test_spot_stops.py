@@ -1,7 +1,7 @@
 """A Binance spot account (through ccxt against the fake Binance, which applies spot's rules: resting sells hold
 their coins, a buy's commission is taken from the coin bought): long calls only; the stop rests on Binance as a
 stop-loss-limit and fires while Signalcord is down; targets are watched here, and an exit first frees the coins
-the stop holds; a moved stop is cancelled before its replacement is placed; a market that runs past the
+the stop holds; a moved stop replaces the old one in one cancel-replace request; a market that runs past the
 stop's limit is left at market."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from core.api.views import Caller
 from core.domain import OrderStatus, RawMessage
 from models import Decision, OrderIntent, Position
 from tests.e2e.test_order_lifecycle import CHANNEL, POSTED
-from tests.e2e.test_restart import World, setup, step
+from tests.e2e.test_restart import Killed, KillPlan, World, setup, step
 from tests.e2e.test_venue_stops import CLEAN, _stop, back_up_after_the_stop_fired, in_at_market, moved_stop
 from tests.fakes.binance import FEE_RATE, FakeBinance
 
@@ -106,12 +106,15 @@ async def test_a_target_the_exchange_refuses_puts_the_stop_back_at_once(new_worl
         assert resting is not None and resting.status == "NEW" and resting.qty == pytest.approx(HELD)
 
 
-async def test_a_moved_stop_is_cancelled_before_its_replacement_is_placed(new_world: Callable[..., World]) -> None:
-    """Spot: the old stop holds the coins the new one sells, so it goes first (one request without a stop)."""
+async def test_a_moved_stop_replaces_the_old_one_in_one_request(new_world: Callable[..., World]) -> None:
+    """Spot: the old stop holds the coins the new one sells, so the new one cannot be placed first; Binance's
+    cancel-replace cancels the old one and places the new one in one request (the coins pass between them inside
+    the exchange)."""
     world, fake = spot_world(new_world)
     async with in_at_market(world) as services:
         new = await moved_stop(services, fake)
-        assert order_calls(fake) == ["DELETE", "POST"]
+        sent = [(method, path) for method, path in fake.calls if method != "GET"]
+        assert sent[0] == ("POST", "/api/v3/order/cancelReplace") and ("POST", "/api/v3/order") not in sent
         assert [(o.client_id, o.stop) for o in fake.orders.values() if o.status == "NEW"] == [
             (new.client_order_id, 41_500.0)]
 
@@ -150,4 +153,35 @@ async def test_a_short_call_is_not_traded_on_a_spot_account_and_the_user_is_told
         assert decision.outcome.value == "block" and decision.rule == "spot_account"
         assert "spot, where a short cannot be opened" in decision.reason
         assert fake.orders == {} and await Position.find_all().to_list() == []
+        await services.client.drop_database(world.settings.db_name)
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+async def test_a_kill_at_the_cancel_replace_leaves_one_stop_on_the_coins_then_the_move_goes_through(
+        new_world: Callable[..., World], after: bool) -> None:
+    """Killed before the cancel-replace reached Binance (the old stop works; the move's resend is refused for the
+    coins the old one holds, and the next sync replaces it), or after it landed with its answer lost (the
+    reconciler finds the new stop and the old one cancelled). Either way one stop holds the coins, and the move is
+    done; no order is placed twice."""
+    world, fake = spot_world(new_world)
+    plan = KillPlan(at=2, after=after)  # order calls: 0 the entry, 1 the stop, 2 the move's cancel-replace
+    with pytest.raises(Killed):
+        async with world.process(plan) as services:
+            await setup(services, "spot")
+            await step(services, world, 0)
+            [position] = await Position.find_all().to_list()
+            await services.api.positions.move_stop(Caller(discord_id=1000), str(position.id), 41_500.0)
+    async with world.process(CLEAN) as services:
+        for _ in range(3):  # start-up, then the minute job twice (a refused replacement waits a minute)
+            world.clock.advance(minutes=2)
+            await (services.start_up() if _ == 0 else services.reconciler.run())
+        stops = await OrderIntent.find(OrderIntent.role == "sl").to_list()
+        live = [s for s in stops if s.status in (OrderStatus.OPEN, OrderStatus.SUBMITTED)]
+        resting = [o for o in fake.orders.values() if o.status == "NEW"]
+        assert [s.stop_price for s in live] == [41_500.0]
+        assert [o.client_id for o in resting] == [live[0].client_order_id]
+        assert fake.held(fake.api_key, "BTC") == pytest.approx(HELD)
+        ids = [o.client_id for o in fake.orders.values()]
+        assert len(ids) == len(set(ids)) and set(ids) <= {s.client_order_id for s in stops} | {
+            i.client_order_id for i in await OrderIntent.find_all().to_list()}
         await services.client.drop_database(world.settings.db_name)

@@ -6,8 +6,10 @@ Supported: exchangeInfo, ticker/24hr (its time is `clock_ms`), klines (1m rows a
 userTrades, with commissions), account balances, futures leverage, marginType and position mode. Resting
 limits fill when a test moves the price (`set_price`). Several accounts (`other_accounts`: API key -> secret)
 each see their own open orders and hold their own USDT-M positions, which reduce-only orders never go past.
-Faults are injected per call (`inject`): drop the connection before or after the order is processed, rate limit
-(HTTP 429, -1003), exchange unavailable (503), insufficient balance, bad key.
+Spot orders follow Binance spot's own rules (`binance_spot`: coins held by resting orders, the commission taken
+from the asset received, stop-loss-limit orders, cancel-replace; each account its own wallet). Faults are
+injected per call (`inject`): drop the connection before or after the order is processed, rate limit (HTTP 429,
+-1003), exchange unavailable (503), insufficient balance, bad key.
 """
 
 from __future__ import annotations
@@ -286,6 +288,7 @@ class FakeBinance(FakeVenue):
             app.router.add_get(f"{prefix}/order", self._fetch)
             app.router.add_delete(f"{prefix}/order", self._cancel)
             app.router.add_get(f"{prefix}/openOrders", self._open_orders(futures))
+        app.router.add_post("/api/v3/order/cancelReplace", self._cancel_replace)
         app.router.add_post("/fapi/v1/algoOrder", self._create_algo)
         app.router.add_get("/fapi/v1/algoOrder", self._fetch_algo)
         app.router.add_delete("/fapi/v1/algoOrder", self._cancel_algo)
@@ -365,39 +368,59 @@ class FakeBinance(FakeVenue):
 
     def _create(self, futures: bool) -> Any:
         async def handler(request: web.Request) -> web.Response:
-            p = request[PARAMS]
-            cid, symbol, kind = p["newClientOrderId"], p["symbol"], p["type"]
-            if any(o.client_id == cid and o.status in OPEN_STATES and o.account == self._account(request)
-                   for o in self.orders.values()):
-                # Binance refuses a repeated client id only among open orders: a filled, cancelled or expired
-                # order's id is accepted again, and a second order is placed
-                return self._error(400, -2010, "Duplicate order sent.")
-            qty, market = float(p["quantity"]), self.prices[symbol]
-            price = float(p.get("price", market))
-            reduce_only = p.get("reduceOnly") == "true"
-            if not futures:
-                refused = spot.refusal(p, market, self.free(self._account(request)), *MARKETS[symbol][:2])
-                if refused is not None:
-                    return self._error(400, *refused)
-            elif kind not in ("MARKET", "LIMIT"):
-                return self._error(400, -1116, "Invalid orderType.")
-            if futures and "positionSide" in p:
-                self.position_sides.append(p["positionSide"])
-            if futures and not reduce_only and p["side"] == "BUY" and \
-                    qty * price / self.leverage.get(symbol, 1) > self.balances["USDT"]:
-                return self._error(400, -2019, "Margin is insufficient.")
-            order = FakeOrder(next(self._ids), cid, symbol, p["side"], kind, qty, price, reduce_only, futures,
-                              self.clock_ms, account=self._account(request))
-            order.stop = float(p.get("stopPrice", 0.0)) if kind == "STOP_LOSS_LIMIT" else 0.0
-            self.orders[order.order_id] = order
-            if kind == "MARKET" or (kind == "LIMIT" and spot.reaches(order, market)):
-                self._fill(order, market)
-            body = order.as_json(created=True)
-            if not futures and order.executed:
-                body["fills"] = [{"price": t["price"], "qty": t["qty"], "commission": t["commission"],
-                                  "commissionAsset": t["commissionAsset"], "tradeId": t["id"]} for t in order.trades]
-            return web.json_response(body)
+            placed = self.place(request[PARAMS], futures, self._account(request))
+            if isinstance(placed, tuple):
+                return self._error(400, *placed)
+            return web.json_response(self.answer(placed))
         return handler
+
+    def place(self, p: dict[str, str], futures: bool, account: str) -> FakeOrder | tuple[int, str]:
+        """A new order as Binance takes it (filled at once if marketable), or its refusal (code, message)."""
+        cid, symbol, kind = p["newClientOrderId"], p["symbol"], p["type"]
+        if any(o.client_id == cid and o.status in OPEN_STATES and o.account == account for o in self.orders.values()):
+            # Binance refuses a repeated client id only among open orders: a filled, cancelled or expired
+            # order's id is accepted again, and a second order is placed
+            return -2010, "Duplicate order sent."
+        qty, market = float(p["quantity"]), self.prices[symbol]
+        price = float(p.get("price", market))
+        reduce_only = p.get("reduceOnly") == "true"
+        if not futures:
+            refused = spot.refusal(p, market, self.free(account), *MARKETS[symbol][:2])
+            if refused is not None:
+                return refused
+        elif kind not in ("MARKET", "LIMIT"):
+            return -1116, "Invalid orderType."
+        if futures and "positionSide" in p:
+            self.position_sides.append(p["positionSide"])
+        if futures and not reduce_only and p["side"] == "BUY" and \
+                qty * price / self.leverage.get(symbol, 1) > self.balances["USDT"]:
+            return -2019, "Margin is insufficient."
+        order = FakeOrder(next(self._ids), cid, symbol, p["side"], kind, qty, price, reduce_only, futures,
+                          self.clock_ms, account=account)
+        order.stop = float(p.get("stopPrice", 0.0)) if kind == "STOP_LOSS_LIMIT" else 0.0
+        self.orders[order.order_id] = order
+        if kind == "MARKET" or (kind == "LIMIT" and spot.reaches(order, market)):
+            self._fill(order, market)
+        return order
+
+    @staticmethod
+    def answer(order: FakeOrder) -> dict[str, Any]:
+        """The answer to a create: the order, with its fills on spot."""
+        body = order.as_json(created=True)
+        if not order.futures and order.executed:
+            body["fills"] = [{"price": t["price"], "qty": t["qty"], "commission": t["commission"],
+                              "commissionAsset": t["commissionAsset"], "tradeId": t["id"]} for t in order.trades]
+        return body
+
+    async def _cancel_replace(self, request: web.Request) -> web.Response:
+        p, account = request[PARAMS], self._account(request)
+        old = self.order(p.get("cancelOrigClientOrderId") or "")
+        cancelled = old is not None and old.account == account and old.status in OPEN_STATES
+        if cancelled and old is not None:
+            old.status = "CANCELED"
+        status, body = spot.cancel_replaced(p, old.as_json() if cancelled and old is not None else None,
+                                            lambda: self.place(p, False, account), self.answer)
+        return web.json_response(body, status=status)
 
     def _find(self, request: web.Request) -> FakeOrder | None:
         p = request[PARAMS]

@@ -9,12 +9,16 @@ the inconvenient parts included):
 - STOP_LOSS_LIMIT (quantity, price, stopPrice, timeInForce) rests untriggered until the price reaches its stop,
   then works as a limit at its price: it fills at once if the market is at or better than that limit, else it
   waits on the book; a stop the price has already passed is refused (-2010 "Stop price would trigger
-  immediately.").
+  immediately.");
+- cancel-replace (POST /api/v3/order/cancelReplace) cancels an order and places a new one in one request: with
+  STOP_ON_FAILURE a failed cancel places nothing; with ALLOW_FAILURE the new order is tried anyway. All done: 200;
+  one of the two failed: 409, -2021 "Order cancel-replace partially failed."; both (or the cancel, and nothing
+  tried): 400, -2022 "Order cancel-replace failed."; the outcome of each is in `data`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 KINDS = ("MARKET", "LIMIT", "STOP_LOSS_LIMIT")
@@ -107,3 +111,24 @@ def order_fields(order: SpotOrder) -> dict[str, Any]:
     stop = order.type == "STOP_LOSS_LIMIT"
     return {"stopPrice": f"{order.stop:.8f}" if stop else "0.00000000",
             "isWorking": order.triggered if stop else True}
+
+
+def cancel_replaced(p: dict[str, str], cancelled: dict[str, Any] | None, place: Callable[[], Any],
+                    answer: Callable[[Any], dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    """The answer (HTTP status, body) to a cancel-replace whose cancel gave `cancelled` (the order cancelled, or
+    None when there was no open order to cancel); `place` places the new order (an order, or (code, message))."""
+    cancel = cancelled if cancelled is not None else {"code": -2011, "msg": "Unknown order sent."}
+    if cancelled is None and p.get("cancelReplaceMode", "STOP_ON_FAILURE") == "STOP_ON_FAILURE":
+        return 400, {"code": -2022, "msg": "Order cancel-replace failed.",
+                     "data": {"cancelResult": "FAILURE", "newOrderResult": "NOT_ATTEMPTED", "cancelResponse": cancel,
+                              "newOrderResponse": None}}
+    placed = place()
+    new = {"code": placed[0], "msg": placed[1]} if isinstance(placed, tuple) else answer(placed)
+    outcome = {"cancelResult": "SUCCESS" if cancelled is not None else "FAILURE",
+               "newOrderResult": "FAILURE" if isinstance(placed, tuple) else "SUCCESS",
+               "cancelResponse": cancel, "newOrderResponse": new}
+    if cancelled is not None and not isinstance(placed, tuple):
+        return 200, outcome
+    if cancelled is None and isinstance(placed, tuple):
+        return 400, {"code": -2022, "msg": "Order cancel-replace failed.", "data": outcome}
+    return 409, {"code": -2021, "msg": "Order cancel-replace partially failed.", "data": outcome}

@@ -140,8 +140,9 @@ class OrderDesk:
             leverage=intent.leverage, margin_mode=intent.margin_mode,
             ref_price=(intent.price or intent.stop_price) if market else None)
 
-    async def place(self, intent: OrderIntent) -> OrderResult:
-        """Send the order once. An intent seen before is first looked up by its client id (never re-sent blind)."""
+    async def place(self, intent: OrderIntent, replacing: OrderIntent | None = None) -> OrderResult:
+        """Send the order once. An intent seen before is first looked up by its client id (never re-sent blind).
+        `replacing`: the order it replaces, cancelled in the same venue request where the venue has one."""
         if intent.status is OrderStatus.REJECTED:
             raise OrderRejected(intent.error or "rejected earlier")
         gateway = await self.gateway(intent)
@@ -162,6 +163,8 @@ class OrderDesk:
         async for attempt in AsyncRetrying(retry=retry_if_exception_type(RateLimited), wait=self.backoff,
                                            stop=stop_after_attempt(self.attempts), reraise=True):
             with attempt:
+                if replacing is not None:
+                    return await gateway.replace_order(replacing.client_order_id, prepared)
                 return await gateway.create_order(prepared)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 

@@ -128,35 +128,23 @@ class Protection:
             # claimed under the lock, so an overlapping sync finds the replacement live and leaves it be
             claimed = [(await self._claim(position, leg, generations[leg.name], account, gateway), leg, old)
                        for leg, old in to_send]
-        settled = True
         for intent, leg, old in claimed:  # sent outside it: a fill on sending syncs this position again
-            if intent.status is OrderStatus.PENDING:
-                if old and gateway.holds_coins() and not await self._make_room(intent, leg, old):
-                    settled = False
-                    continue
+            if intent.status is OrderStatus.PENDING and old and gateway.holds_coins():
+                await self._replace(intent, leg, old, position)
+            elif intent.status is OrderStatus.PENDING:
                 await self.sender.send(intent, position)
             await self._retire(intent, leg, old)
-        return settled and all(same_leg(intent, leg, rules) for intent, leg, _ in claimed)
+        return all(same_leg(intent, leg, rules) for intent, leg, _ in claimed)
 
-    async def _make_room(self, replacement: OrderIntent, leg: PlannedLeg, old: list[OrderIntent]) -> bool:
-        """Spot: the old order holds the coins its replacement sells, so it is cancelled first (the position is
-        without a stop on the venue until the replacement is placed: one request). If the old one traded meanwhile
-        the replacement is dropped and False returned (the position is synced again, from what is left); if it
-        could not be cancelled the replacement waits for the next sync."""
-        for intent in old:
+    async def _replace(self, replacement: OrderIntent, leg: PlannedLeg, old: list[OrderIntent],
+                       position: Position) -> None:
+        """Spot: the old order holds the coins its replacement sells, so it cannot stay until the new one works.
+        The venue cancels it and places the replacement in one request (Binance's cancel-replace), so the coins
+        pass from the old stop to the new one inside the exchange; any further old one is cancelled first."""
+        for intent in old[:-1]:
             await self.sender.cancel(intent, f"replaced: {leg.name} now {leg.amount:g} @ {leg.stop_price:g} "
                                              "(cancelled first: it holds the coins)")
-        for intent in old:
-            now = await OrderIntent.get(intent.id) if intent.id else None
-            if now is None:
-                continue
-            if now.filled > intent.filled + EPS:
-                await self.sender.cancel(replacement, f"not sent: {intent.leg} traded before it was replaced")
-                return False
-            if now.status in LIVE:
-                await self.sender.cancel(replacement, f"not sent: {intent.leg} could not be cancelled yet")
-                return True
-        return True
+        await self.sender.send(replacement, position, replacing=old[-1])
 
     async def _retire(self, replacement: OrderIntent, leg: PlannedLeg, old: list[OrderIntent]) -> None:
         """Cancel what `replacement` replaces, once the replacement is working (resting on the venue, or armed)."""

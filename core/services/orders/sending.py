@@ -46,9 +46,10 @@ class OrderSender:
         self.notifier = notifier
         self.after_report: AfterReport | None = None  # protection's sync
 
-    async def send(self, intent: OrderIntent, position: Position | None = None, *,
-                   fire: bool = False, why: str | None = None) -> OrderResult | None:
-        """Place the intent. Returns the venue's report, or None (armed, rejected, or unknown)."""
+    async def send(self, intent: OrderIntent, position: Position | None = None, *, fire: bool = False,
+                   why: str | None = None, replacing: OrderIntent | None = None) -> OrderResult | None:
+        """Place the intent (`replacing`: the order it replaces in the same venue request, see OrderDesk.place).
+        Returns the venue's report, or None (armed, rejected, or unknown)."""
         if intent.emulated and intent.status is OrderStatus.PENDING and not fire:
             return None  # armed: the monitor fires it when the price reaches the trigger
         freed = False
@@ -59,7 +60,7 @@ class OrderSender:
                     freed = await self._free_coins(intent)
                     result = await self.desk.place(intent)
             else:
-                result = await self.desk.place(intent)
+                result = await self.desk.place(intent, replacing)
         except CLASSIFIED as exc:
             outcome = await self.failed(intent, exc, position)
             await self._protect_again(intent, freed and not isinstance(exc, OrderOutcomeUnknown))

@@ -87,3 +87,43 @@ async def test_the_minimum_notional_binds_a_spot_exit_too(spot: tuple[FakeBinanc
     with pytest.raises(OrderRejected) as refused:
         await gateway.prepare(stop("6", 41_000.0, amount=0.0001))  # 4.10 USDT < 5
     assert refused.value.kind == "minimum"
+
+
+async def test_a_stop_is_replaced_in_one_request_the_old_one_freeing_its_coins_for_the_new(
+        spot: tuple[FakeBinance, CcxtGateway]) -> None:
+    fake, gateway = spot
+    await gateway.create_order(await gateway.prepare(stop("7", 41_000.0)))
+    fake.calls.clear()
+    new = await gateway.replace_order("sc" + "7" * 30, await gateway.prepare(stop("8", 41_500.0)))
+    assert new.status is OrderStatus.OPEN and new.client_order_id == "sc" + "8" * 30
+    assert [c for c in fake.calls if c[0] != "GET"] == [("POST", "/api/v3/order/cancelReplace")]
+    old, placed = fake.order("sc" + "7" * 30), fake.order("sc" + "8" * 30)
+    assert old is not None and old.status == "CANCELED"
+    assert placed is not None and (placed.type, placed.stop, placed.status) == ("STOP_LOSS_LIMIT", 41_500.0, "NEW")
+
+
+async def test_a_replacement_is_placed_even_when_the_old_stop_is_gone(spot: tuple[FakeBinance, CcxtGateway]) -> None:
+    """The old stop was cancelled already (a lost answer, or by hand): the new one is placed all the same."""
+    fake, gateway = spot
+    await gateway.create_order(await gateway.prepare(stop("9", 41_000.0)))
+    await gateway.cancel_order("sc" + "9" * 30, "BTC/USDT", "stop_market")
+    new = await gateway.replace_order("sc" + "9" * 30, await gateway.prepare(stop("a", 41_500.0)))
+    assert new.status is OrderStatus.OPEN and fake.held("test-key", "BTC") == pytest.approx(BOUGHT)
+
+
+@pytest.mark.parametrize(("trigger", "sold", "kind"), [(42_500.0, False, "triggered"), (41_500.0, True, "funds")])
+async def test_a_refused_replacement_is_refused_as_a_create_would_be(
+        spot: tuple[FakeBinance, CcxtGateway], trigger: float, sold: bool, kind: str) -> None:
+    """The price already passed the new stop (the old one is cancelled: the engine exits at market), or the coins
+    are gone (the old stop filled first: both halves fail)."""
+    fake, gateway = spot
+    await gateway.create_order(await gateway.prepare(stop("b", 41_000.0)))
+    if sold:
+        fake.set_price("BTCUSDT", 40_900.0)
+        fake.set_price("BTCUSDT", 41_800.0)
+    with pytest.raises(OrderRejected) as refused:
+        await gateway.replace_order("sc" + "b" * 30, await gateway.prepare(stop("c", trigger)))
+    assert refused.value.kind == kind
+    assert fake.order("sc" + "c" * 30) is None
+    old = fake.order("sc" + "b" * 30)
+    assert old is not None and old.status == ("FILLED" if sold else "CANCELED")
