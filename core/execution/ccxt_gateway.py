@@ -252,7 +252,7 @@ class CcxtGateway:
             if answer.get("newOrderResult") != "SUCCESS":  # refused as a create would have been
                 self.exchange.handle_errors(400, "", "", "POST", {}, json.dumps(new), new, {}, {})
                 raise ccxt.ExchangeError(f"the replacement was not placed: {new}")
-        return self._result(self.exchange.parse_order(new, market), request.client_order_id)
+        return await self._report(self.exchange.parse_order(new, market), request.client_order_id, symbol)
 
     def _stop_limit(self, symbol: str, request: OrderRequest) -> float:
         """The limit of a stop held as a stop-limit: `stop_limit_gap` past the trigger, away from the market."""

@@ -28,10 +28,6 @@ def spot_world(new_world: Callable[..., World]) -> tuple[World, FakeBinance]:
     return world, world.fake
 
 
-def order_calls(fake: FakeBinance) -> list[str]:
-    return [method for method, path in fake.calls if path == "/api/v3/order" and method in ("POST", "DELETE")]
-
-
 async def test_the_stop_rests_on_binance_spot_and_fires_while_signalcord_is_down(
         new_world: Callable[..., World]) -> None:
     world, fake = spot_world(new_world)
@@ -63,14 +59,16 @@ async def test_the_stop_rests_on_binance_spot_and_fires_while_signalcord_is_down
         assert await OrderIntent.live() == []  # the watched targets are disarmed
 
 
-async def test_a_target_first_frees_the_coins_the_stop_holds_then_the_stop_goes_back_on(
+async def test_a_target_sells_the_coins_the_stop_held_then_the_stop_goes_back_on(
         new_world: Callable[..., World]) -> None:
+    """The target's sale replaces the stop holding its coins in one cancel-replace request; the next request puts
+    the stop back for what is left."""
     world, fake = spot_world(new_world)
     async with in_at_market(world) as services:
         first = await _stop()
         fake.calls.clear()
         await step(services, world, 1)  # 43,100: target 1 trades
-        assert order_calls(fake)[:3] == ["DELETE", "POST", "POST"]  # stop off, target sold, stop back for the rest
+        assert [path for method, path in fake.calls if method != "GET"][:2] == ["/api/v3/order/cancelReplace"] * 2
         [position] = await Position.find_all().to_list()
         tp1 = await OrderIntent.find_one(OrderIntent.leg == "tp1")
         assert tp1 is not None and tp1.status is OrderStatus.FILLED
@@ -94,7 +92,7 @@ async def test_a_target_the_exchange_refuses_puts_the_stop_back_at_once(new_worl
     world, fake = spot_world(new_world)
     async with in_at_market(world) as services:
         first = await _stop()
-        fake.inject("/api/v3/order", "insufficient", "POST")  # the target's sell is refused
+        fake.inject("/order/cancelReplace", "insufficient")  # the stop is cancelled, the target's sell refused
         await step(services, world, 1)  # 43,100: target 1 trades; its sell frees the coins, then is refused
         tp1 = await OrderIntent.find_one(OrderIntent.leg == "tp1")
         assert tp1 is not None and tp1.status is OrderStatus.REJECTED

@@ -30,6 +30,7 @@ API_KEY, SECRET = "test-key", "test-secret"
 FEE_RATE = 0.001
 PARAMS = web.RequestKey("params", dict)
 ACCOUNT = web.RequestKey("account", str)  # the API key of a signed request
+REFUSE_NEW = web.RequestKey("refuse_new", bool)  # a cancel-replace whose new order is refused
 
 MARKETS = {  # Binance's real filters for these symbols (spot; futures use the same steps here)
     "BTCUSDT": ("BTC", "USDT", "0.01", "0.00001", "5"),
@@ -339,6 +340,9 @@ class FakeBinance(FakeVenue):
         if kind == "rate_limit":
             return self._error(429, -1003, "Too much request weight used; current limit is 1200 request weight "
                                            "per 1 MINUTE.")
+        if kind == "insufficient" and request.path.endswith("/cancelReplace"):
+            request[REFUSE_NEW] = True  # the cancel half goes through; the new order is refused for funds
+            return await handler(request)
         if kind == "insufficient":
             return self._error(400, -2010, "Account has insufficient balance for requested action.")
         if kind == "auth":
@@ -418,8 +422,9 @@ class FakeBinance(FakeVenue):
         cancelled = old is not None and old.account == account and old.status in OPEN_STATES
         if cancelled and old is not None:
             old.status = "CANCELED"
+        refused = (-2010, spot.NO_FUNDS) if request.get(REFUSE_NEW) else None
         status, body = spot.cancel_replaced(p, old.as_json() if cancelled and old is not None else None,
-                                            lambda: self.place(p, False, account), self.answer)
+                                            lambda: refused or self.place(p, False, account), self.answer)
         return web.json_response(body, status=status)
 
     def _find(self, request: web.Request) -> FakeOrder | None:

@@ -67,6 +67,9 @@ class Reconciler:
         report = ReconcileReport()
         intents = await find_in(OrderIntent, {}, "status", sorted(s.value for s in ON_VENUE))
         intents += await find_in(OrderIntent, {"emulated": False}, "status", [OrderStatus.PENDING.value])  # unsent
+        # stops last: what the other orders filled is folded first, so a stop found ended (on spot, cancelled by the
+        # exit that sold its coins) is replaced for what is left, not for the whole position
+        intents.sort(key=lambda i: i.role == "sl")
         for intent in intents:
             report.checked += 1
             try:

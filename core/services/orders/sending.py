@@ -52,54 +52,65 @@ class OrderSender:
         Returns the venue's report, or None (armed, rejected, or unknown)."""
         if intent.emulated and intent.status is OrderStatus.PENDING and not fire:
             return None  # armed: the monitor fires it when the price reaches the trigger
-        freed = False
+        resting: list[OrderIntent] = []
         try:
-            if await self._needs_coins(intent, fire):
+            if await self._needs_coins(intent):
                 assert intent.position_id is not None  # noqa: S101 - checked by _needs_coins
                 async with self.desk.position_lock(intent.position_id):
-                    freed = await self._free_coins(intent)
-                    result = await self.desk.place(intent)
+                    resting = await self._resting_exits(intent)
+                    for other in resting[:-1]:
+                        await self.cancel(other, f"cancelled to free the coins for {intent.leg}")
+                    # the exit replaces the stop holding its coins, in one request where the venue has one
+                    result = await self.desk.place(intent, resting[-1] if resting else None)
             else:
                 result = await self.desk.place(intent, replacing)
         except CLASSIFIED as exc:
             outcome = await self.failed(intent, exc, position)
-            await self._protect_again(intent, freed and not isinstance(exc, OrderOutcomeUnknown))
+            await self._protect_again([] if isinstance(exc, OrderOutcomeUnknown) else resting)
             return outcome
         except SentElsewhere as exc:
             logger.info("not sent here: %s", exc)
-            await self._protect_again(intent, freed)
+            await self._protect_again(resting)
             return None
         except LookUpFailed as exc:
             logger.warning("%s", exc)
-            await self._protect_again(intent, freed)
+            await self._protect_again(resting)
             return None
         await self.apply(intent, result, position, why=why)
         return result
 
-    async def _needs_coins(self, intent: OrderIntent, fire: bool) -> bool:
-        """An exit sent at market on a venue where a resting stop holds the coins it would sell (spot)."""
-        if not intent.reduce_only or intent.position_id is None or not (fire or intent.order_type == "market"):
+    async def _needs_coins(self, intent: OrderIntent) -> bool:
+        """An exit sent at market (a market order, or a fired trigger: fired now, or resent by the reconciler) on a
+        venue where a resting stop holds the coins it would sell (spot)."""
+        if not intent.reduce_only or intent.position_id is None or not (intent.order_type == "market"
+                                                                         or intent.emulated):
             return False
         return (await self.desk.gateway(intent)).holds_coins()
 
-    async def _free_coins(self, intent: OrderIntent) -> bool:
-        """Cancel the position's other exits resting on the venue (its stop), which hold the coins `intent` sells:
-        the stop for what is left is placed again once the exit is done (protection's sync after the report)."""
-        freed = False
-        for other in await OrderIntent.live(position_id=intent.position_id, side=intent.side.value):
-            resting = other.reduce_only and not other.emulated and other.order_type != "market"
-            if other.client_order_id == intent.client_order_id or not resting:
-                continue
-            await self.cancel(other, f"cancelled to free the coins for {intent.leg}")
-            freed = True
-        return freed
+    @staticmethod
+    async def _resting_exits(intent: OrderIntent) -> list[OrderIntent]:
+        """The position's other exits resting on the venue (its stop), which hold the coins `intent` sells: the
+        exit replaces them (the stop for what is left is placed again by protection's sync after the report)."""
+        return [other for other in await OrderIntent.live(position_id=intent.position_id, side=intent.side.value)
+                if other.client_order_id != intent.client_order_id and other.reduce_only and not other.emulated
+                and other.order_type != "market"]
 
-    async def _protect_again(self, intent: OrderIntent, freed: bool) -> None:
-        """An exit that freed the coins was not sent (or was refused): the stop goes back on at once. (After an
-        unknown outcome it waits for the reconciler: the coins may be sold.)"""
-        if not freed or self.after_report is None or intent.position_id is None:
+    async def _protect_again(self, resting: list[OrderIntent]) -> None:
+        """An exit that was to free the coins of these resting orders (its stop) was not sent, or was refused: their
+        state is read from the venue (the stop may be cancelled already) and the stop goes back on at once. After an
+        unknown outcome it waits for the reconciler: the coins may be sold."""
+        if not resting or self.after_report is None:
             return
-        position = await Position.get(intent.position_id)
+        for other in resting:
+            try:
+                found = await (await self.desk.gateway(other)).fetch_order(other.client_order_id, other.symbol,
+                                                                           other.sent_as)
+            except CLASSIFIED as exc:  # the monitor reads it on its next tick
+                logger.warning("%s could not be read after a refused exit: %s", other.client_order_id, exc)
+                continue
+            if found is not None:
+                await self.apply(other, found, sync=False)
+        position = await Position.get(resting[0].position_id) if resting[0].position_id else None
         if position is not None:
             await self.after_report(position)
 
