@@ -1,6 +1,6 @@
 """The ccxt client as Signalcord uses it: one place that builds an exchange client (its market type, rate
 limiter, sandbox, and a local base URL in tests) and maps every ccxt error to the engine's outcome classes
-(final / rate limited / unknown, see core.execution.gateway)."""
+(final / rate limited / unknown, see core.execution.gateway), and reads a ccxt order as the engine's report."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import ccxt.async_support as ccxt
 
-from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, RateLimited
+from core.clock import from_ms
+from core.domain import OrderSide, OrderStatus
+from core.execution.gateway import OrderOutcomeUnknown, OrderRejected, OrderResult, RateLimited
 from core.execution.venue_ways import perpetual_types
 
 
@@ -125,3 +128,35 @@ def replace_outcome(exc: Exception) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise exc
     return data
+
+
+_STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
+           "expired": OrderStatus.EXPIRED, "rejected": OrderStatus.REJECTED}
+
+
+def order_result(order: dict[str, Any], client_order_id: str, quote: str, source: str) -> OrderResult:
+    """A ccxt order as the engine sees it: its status (an order ended part-filled is EXPIRED), fills, fee (in
+    `quote` when the venue names no currency) and the time it last traded; `source` names the venue."""
+    filled = float(order.get("filled") or 0.0)
+    status = _STATUS.get(order.get("status") or "", OrderStatus.OPEN)
+    if status is OrderStatus.OPEN and filled > 0:
+        status = OrderStatus.PARTIALLY_FILLED
+    amount = float(order.get("amount") or 0.0)
+    if status is OrderStatus.FILLED and filled < amount * (1 - 1e-9):
+        status = OrderStatus.EXPIRED  # ended with only part filled (Bybit PartiallyFilledCanceled)
+    fees = fees_of(order)
+    fee = sum(float(f.get("cost") or 0.0) for f in fees)
+    currency = str(next((f.get("currency") for f in fees if f.get("currency")), quote))
+    # a fill is dated when it traded (a stop placed yesterday and hit today is today's loss), not when placed
+    stamp = (order.get("lastTradeTimestamp") if filled > 0 else None) or order.get("timestamp")
+    at = from_ms(stamp) if stamp else datetime.now(UTC)
+    symbol = str(order.get("symbol") or "").split(":")[0]
+    side = OrderSide(order["side"]) if order.get("side") in ("buy", "sell") else None
+    return OrderResult(
+        client_order_id=order.get("clientOrderId") or client_order_id, exchange_order_id=str(order.get("id")),
+        status=status, filled=filled, average_price=float(order["average"]) if order.get("average") else None,
+        fee=fee, fee_currency=currency, at=at, price_source=source, symbol=symbol, side=side,
+        order_type=str(order.get("type") or ""), amount=amount,
+        price=float(order["price"]) if order.get("price") else None,
+        stop_price=float(order["triggerPrice"]) if order.get("triggerPrice") else None,
+        reduce_only=bool(order.get("reduceOnly")))

@@ -21,12 +21,10 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import ccxt.async_support as ccxt
 
-from core.clock import from_ms
 from core.domain import MarketRules, OrderSide, OrderStatus
 from core.execution.ccxt_client import (
     AlreadySet,
@@ -34,6 +32,7 @@ from core.execution.ccxt_client import (
     fees_of,
     make_exchange,
     mapped,
+    order_result,
     replace_outcome,
     short,
 )
@@ -47,8 +46,6 @@ from core.execution.gateway import (
 from core.execution.venue_ways import CONDITIONAL, stop_limit, ways_of
 
 logger = logging.getLogger(__name__)
-_STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
-           "expired": OrderStatus.EXPIRED, "rejected": OrderStatus.REJECTED}
 _TRIGGERED = ("TRIGGERED", "FINISHED")  # Binance algoStatus once the conditional order placed its market order
 
 
@@ -392,26 +389,4 @@ class CcxtGateway:
         return [t for t in trades if str(t.get("order")) == order_id]
 
     def _result(self, order: dict[str, Any], client_order_id: str) -> OrderResult:
-        filled = float(order.get("filled") or 0.0)
-        status = _STATUS.get(order.get("status") or "", OrderStatus.OPEN)
-        if status is OrderStatus.OPEN and filled > 0:
-            status = OrderStatus.PARTIALLY_FILLED
-        amount = float(order.get("amount") or 0.0)
-        if status is OrderStatus.FILLED and filled < amount * (1 - 1e-9):
-            status = OrderStatus.EXPIRED  # ended with only part filled (Bybit PartiallyFilledCanceled)
-        fees = fees_of(order)
-        fee = sum(float(f.get("cost") or 0.0) for f in fees)
-        currency = str(next((f.get("currency") for f in fees if f.get("currency")), self.quote))
-        # a fill is dated when it traded (a stop placed yesterday and hit today is today's loss), not when placed
-        stamp = (order.get("lastTradeTimestamp") if filled > 0 else None) or order.get("timestamp")
-        at = from_ms(stamp) if stamp else datetime.now(UTC)
-        symbol = str(order.get("symbol") or "").split(":")[0]
-        side = OrderSide(order["side"]) if order.get("side") in ("buy", "sell") else None
-        return OrderResult(
-            client_order_id=order.get("clientOrderId") or client_order_id, exchange_order_id=str(order.get("id")),
-            status=status, filled=filled, average_price=float(order["average"]) if order.get("average") else None,
-            fee=fee, fee_currency=currency, at=at, price_source=self.exchange.id, symbol=symbol, side=side,
-            order_type=str(order.get("type") or ""), amount=amount,
-            price=float(order["price"]) if order.get("price") else None,
-            stop_price=float(order["triggerPrice"]) if order.get("triggerPrice") else None,
-            reduce_only=bool(order.get("reduceOnly")))
+        return order_result(order, client_order_id, self.quote, self.exchange.id)
